@@ -1,0 +1,191 @@
+"""The ``memorial`` command line: the app's Flask command group."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .extensions import db
+
+
+def main() -> None:
+    """Entry point of the ``memorial`` console script."""
+    from . import create_app
+
+    cli = FlaskGroup(create_app=create_app, help="Memorial: the archive of fallen defenders.")
+    cli.main(prog_name="memorial")
+
+
+def fail(message: str) -> None:
+    """Stop the command with a one-line reason and a non-zero exit code."""
+    raise click.ClickException(message)
+
+
+def progressbar(length: int, label: str):
+    """A progress bar on standard error, shown only when the work is long enough to need one."""
+    return click.progressbar(length=length, label=label, file=sys.stderr,
+                             show_pos=True, show_eta=True)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create the database schema (safe to run again)."""
+    from .schema import create_schema
+
+    create_schema()
+    click.echo("database ready")
+
+
+@click.command("import-archive")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--if-empty", is_flag=True, help="Import only when the archive has no heroes yet.")
+@with_appcontext
+def import_archive_command(path: Path, if_empty: bool) -> None:
+    """Import a folder in the archive format; a re-import updates by external_id."""
+    from sqlalchemy import func, select
+
+    from .models import Hero
+    from .porting import ArchiveError, import_records, load_archive
+    from .schema import ensure_schema
+
+    ensure_schema()
+    if if_empty and db.session.scalar(select(func.count(Hero.id))):
+        click.echo("archive already has heroes; nothing imported")
+        return
+    try:
+        records = load_archive(path)
+    except ArchiveError as exc:
+        fail(str(exc))
+    written: list[Path] = []
+    try:
+        with progressbar(len(records), "importing") as bar:
+            result = import_records(db.session, records, current_app.config["DATA_DIR"],
+                                    written, progress=bar.update)
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        for file in written:
+            file.unlink(missing_ok=True)
+        fail(f"import failed, nothing was changed: {exc}")
+    _drain_index()
+    click.echo(f"imported {len(records)} heroes: {result.created} new, {result.updated} updated, "
+               f"{result.photos_stored} photos stored")
+
+
+def _drain_index() -> None:
+    """Bring the index up to date before a short-lived command exits."""
+    from .search import IndexBusy, index_sync
+
+    try:
+        left = index_sync().drain(blocking=True)
+    except IndexBusy:
+        left = -1
+    if left:
+        click.echo("search index is busy; queued changes will be applied by the running site "
+                   "or the next `memorial reindex`", err=True)
+
+
+@click.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild the search index from the database and swap it in."""
+    from .indexing import rebuild_index
+    from .schema import ensure_schema
+
+    ensure_schema()
+    total = rebuild_index(progress_factory=progressbar)
+    click.echo(f"search index rebuilt: {total} heroes")
+
+
+@click.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Check database integrity, index against database, and media checksums."""
+    from .indexing import run_checks
+
+    problems = run_checks()
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise SystemExit(1)
+    click.echo("all checks passed")
+
+
+@click.command("export")
+@click.argument("path", type=click.Path(path_type=Path))
+@with_appcontext
+def export_command(path: Path) -> None:
+    """Write every published hero to a folder in the archive format."""
+    from sqlalchemy import func, select
+
+    from .models import Hero
+    from .porting import export_archive
+    from .schema import ensure_schema
+
+    ensure_schema()
+    if path.exists() and not path.is_dir():
+        fail(f"{path} exists and is not a folder")
+    if path.is_dir() and (path / "heroes.json").exists():
+        fail(f"{path} already holds heroes.json; choose an empty folder")
+    count = db.session.scalar(select(func.count(Hero.id)).where(Hero.status == "published"))
+    with progressbar(count or 0, "exporting") as bar:
+        written = export_archive(db.session, path, current_app.config["DATA_DIR"], bar.update)
+    click.echo(f"exported {written} heroes to {path}")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write a consistent snapshot of the database and media to a new folder."""
+    from .backup import BackupError, make_backup
+
+    try:
+        summary = make_backup(path, progress_factory=progressbar)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["moderator", "admin"]), default="moderator",
+              show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(email: str, role: str, password_stdin: bool) -> None:
+    """Create a staff account (or reset its password and role)."""
+    from .accounts import AccountError, create_or_update_user
+    from .schema import ensure_schema
+
+    ensure_schema()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != password:
+            fail("passwords do not match")
+    try:
+        user, created = create_or_update_user(db.session, email, password, role)
+        db.session.commit()
+    except AccountError as exc:
+        db.session.rollback()
+        fail(str(exc))
+    click.echo(f"{'created' if created else 'updated'} {role} {user.email}")
+
+
+COMMANDS = (init_db_command, import_archive_command, reindex_command, check_command,
+            export_command, backup_command, create_user_command)
+
+
+def init_app(app) -> None:
+    """Register the commands on the app's ``flask``/``memorial`` group."""
+    for command in COMMANDS:
+        app.cli.add_command(command)

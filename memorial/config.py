@@ -1,0 +1,84 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``MEMORIAL_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+#: Every key here may also be set as ``MEMORIAL_<KEY>`` in the environment
+#: or as ``<KEY> = ...`` in ``instance/config.py``.
+ENV_KEYS = (
+    "DATABASE_URL",
+    "DATA_DIR",
+    "SECRET_KEY",
+    "SEARCH_BACKEND",
+    "RATELIMIT_STORAGE_URI",
+    "SEARCH_SYNC",
+)
+
+SECRET_FILE = "secret_key"
+
+
+def load_config(app: Flask, test_config: dict | None = None) -> None:
+    """Fill ``app.config`` from defaults, the instance file, the environment and ``test_config``."""
+    instance = Path(app.instance_path)
+    app.config.from_mapping(
+        DATABASE_URL=None,
+        DATA_DIR=str(instance),
+        SECRET_KEY=None,
+        SEARCH_BACKEND="whoosh",
+        RATELIMIT_STORAGE_URI="memory://",
+        # "thread": a background thread of the app applies index changes after each commit;
+        # "inline": the committing thread applies them itself (CLI and tests).
+        SEARCH_SYNC="thread",
+        HEROES_PER_PAGE=30,
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="uk",
+        BABEL_DEFAULT_TIMEZONE="Europe/Kyiv",
+        LANGUAGES=("uk", "en"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=24 * 3600,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    for key in ENV_KEYS:
+        value = os.environ.get(f"MEMORIAL_{key}")
+        if value:
+            app.config[key] = value
+    if test_config:
+        app.config.update(test_config)
+
+    data_dir = Path(app.config["DATA_DIR"]).resolve()
+    app.config["DATA_DIR"] = str(data_dir)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = "sqlite:///" + str(instance / "memorial.db")
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    if app.config["SEARCH_BACKEND"] not in ("whoosh", "postgres"):
+        raise ValueError(
+            f"MEMORIAL_SEARCH_BACKEND must be 'whoosh' or 'postgres', not {app.config['SEARCH_BACKEND']!r}"
+        )
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read the secret key kept in the instance folder, creating it (mode 0600) on first run."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / SECRET_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race; use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

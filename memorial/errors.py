@@ -1,0 +1,48 @@
+"""Error pages in the visitor's language, and JSON errors for the API."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    """Register handlers for HTTP errors and for anything unexpected."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if _wants_json():
+            return jsonify({"error": exc.description, "status": exc.code}), exc.code
+        return render_template("error.html", code=exc.code, title=_title(exc.code)), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s", request.path)
+        if _wants_json():
+            return jsonify({"error": "internal error", "status": 500}), 500
+        return render_template("error.html", code=500, title=_title(500)), 500
+
+
+def _title(code: int | None) -> str:
+    titles = {
+        400: _("Запит не вдалося зрозуміти"),
+        403: _("Доступ заборонено"),
+        404: _("Сторінку не знайдено"),
+        405: _("Так звернутися до сторінки не можна"),
+        413: _("Файл завеликий"),
+        429: _("Забагато запитів"),
+        500: _("Сталася помилка на сайті"),
+    }
+    return titles.get(code or 500, _("Помилка"))

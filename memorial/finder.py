@@ -1,0 +1,90 @@
+"""Searching for heroes on behalf of a page or the API: arguments in, heroes and snippets out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .extensions import db
+from .models import Hero
+from .search import SearchPage, SearchRequest, search
+from .search.documents import FACET_FIELDS, hero_text
+from .search.snippets import make_snippet
+
+MAX_PER_PAGE = 100
+SORTS = ("relevance", "name", "death")
+
+
+class BadSearch(ValueError):
+    """Search arguments that cannot be used; the message is for the visitor."""
+
+
+@dataclass
+class Found:
+    """A hero found by a search, with the passage that matched."""
+
+    hero: Hero
+    snippet: Markup
+    score: float
+
+
+def _int_arg(args, name: str, default: int | None, low: int, high: int) -> int | None:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise BadSearch(_("Параметр %(name)s має бути цілим числом.", name=name)) from None
+    if not low <= value <= high:
+        raise BadSearch(_("Параметр %(name)s має бути від %(low)d до %(high)d.",
+                          name=name, low=low, high=high))
+    return value
+
+
+def parse_search_args(args, per_page_default: int = 20) -> SearchRequest:
+    """Turn query-string arguments into a search request, refusing bad values clearly."""
+    sort = args.get("sort") or "relevance"
+    if sort not in SORTS:
+        raise BadSearch(_("Невідомий порядок сортування."))
+    filters = {}
+    for name in FACET_FIELDS:
+        value = (args.get(name) or "").strip()
+        if value:
+            filters[name] = value[:300]
+    letter = (args.get("letter") or "").strip()[:2] or None
+    return SearchRequest(
+        q=(args.get("q") or "")[:2000],
+        page=_int_arg(args, "page", 1, 1, 10_000),
+        per_page=_int_arg(args, "per_page", per_page_default, 1, MAX_PER_PAGE),
+        death_year=_int_arg(args, "death_year", None, 1000, 2999),
+        birth_year=_int_arg(args, "birth_year", None, 1000, 2999),
+        letter=letter,
+        filters=filters,
+        sort=sort,
+    )
+
+
+def find(request: SearchRequest) -> tuple[SearchPage, list[Found]]:
+    """Search, then load the page's heroes from the database (published only) with snippets."""
+    page = search(request)
+    ids = [hit.hero_id for hit in page.hits]
+    heroes = {}
+    if ids:
+        rows = db.session.scalars(
+            select(Hero).where(Hero.id.in_(ids), Hero.status == "published")
+            .options(selectinload(Hero.stories), selectinload(Hero.awards),
+                     selectinload(Hero.photos))
+        ).all()
+        heroes = {h.id: h for h in rows}
+    found = []
+    for hit in page.hits:
+        hero = heroes.get(hit.hero_id)
+        if hero is None:  # unpublished since the index last heard of it
+            continue
+        found.append(Found(hero, make_snippet(hero_text(hero), page.terms), hit.score))
+    return page, found

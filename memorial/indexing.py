@@ -1,0 +1,115 @@
+"""Whole-archive maintenance: rebuilding the index and checking everything agrees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterator
+
+from flask import current_app
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from . import media
+from .extensions import db
+from .models import Hero, Photo, SearchOutbox
+from .search import HeroDocument, backend_for, build_document, index_sync
+
+
+def published_documents(session: Session, batch: int = 500) -> Iterator[HeroDocument]:
+    """Index documents of every published hero, read in batches."""
+    last = 0
+    while True:
+        heroes = session.scalars(
+            select(Hero).where(Hero.status == "published", Hero.id > last).order_by(Hero.id)
+            .limit(batch).options(selectinload(Hero.awards), selectinload(Hero.stories))
+        ).all()
+        if not heroes:
+            return
+        for hero in heroes:
+            yield build_document(hero)
+        last = heroes[-1].id
+        session.expunge_all()
+
+
+def rebuild_index(progress_factory: Callable | None = None) -> int:
+    """Build a new index from the database beside the live one, swap it in, then catch up.
+
+    The writer lock is held throughout, so changes committed meanwhile wait in the outbox
+    and are applied to the new index right after the swap; searches keep using the old one.
+    """
+    app = current_app._get_current_object()
+    backend = backend_for(app)
+    with backend.write_lock(blocking=True, timeout=600):
+        with Session(db.engine) as session:
+            high = session.scalar(select(func.max(SearchOutbox.id))) or 0
+            total = session.scalar(select(func.count(Hero.id)).where(Hero.status == "published"))
+            docs = published_documents(session)
+            if progress_factory:
+                with progress_factory(total or 0, "indexing") as bar:
+                    backend.rebuild(docs, progress=bar.update)
+            else:
+                backend.rebuild(docs)
+            session.execute(delete(SearchOutbox).where(SearchOutbox.id <= high))
+            session.commit()
+        sync = index_sync(app)
+        while sync._drain_batch(backend, 500):
+            pass
+    return total or 0
+
+
+def check_database() -> list[str]:
+    """Problems the database itself reports."""
+    problems = []
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.connect() as conn:
+            rows = [r[0] for r in conn.execute(text("PRAGMA integrity_check"))]
+            if rows != ["ok"]:
+                problems.extend(f"database: {r}" for r in rows)
+            for row in conn.execute(text("PRAGMA foreign_key_check")):
+                problems.append(f"database: table {row[0]} row {row[1]} points at a missing "
+                                f"{row[2]}")
+    return problems
+
+
+def check_index() -> list[str]:
+    """Every way the search index disagrees with the published heroes in the database."""
+    backend = backend_for(current_app)
+    indexed = backend.digests()
+    problems = []
+    with Session(db.engine) as session:
+        expected = {doc.id: doc.digest for doc in published_documents(session)}
+        statuses = dict(session.execute(select(Hero.id, Hero.status)).all())
+    for hero_id in sorted(expected.keys() - indexed.keys()):
+        problems.append(f"index: published hero {hero_id} is missing from the index")
+    for hero_id in sorted(indexed.keys() - expected.keys()):
+        state = statuses.get(hero_id)
+        why = "does not exist" if state is None else f"is {state}"
+        problems.append(f"index: hero {hero_id} is in the index but {why}")
+    for hero_id in sorted(expected.keys() & indexed.keys()):
+        if expected[hero_id] != indexed[hero_id]:
+            problems.append(f"index: hero {hero_id} is out of date in the index")
+    return problems
+
+
+def check_media() -> list[str]:
+    """Photos whose file is missing or whose checksum differs from the database."""
+    data_dir = current_app.config["DATA_DIR"]
+    problems = []
+    with Session(db.engine) as session:
+        for photo in session.scalars(select(Photo).order_by(Photo.id)):
+            try:
+                path: Path = media.safe_path(data_dir, photo.file_path)
+            except media.MediaError:
+                problems.append(f"media: photo {photo.id} has an unsafe path {photo.file_path!r}")
+                continue
+            if not path.is_file():
+                problems.append(f"media: photo {photo.id} file {photo.file_path} is missing")
+            elif media.file_sha256(path) != photo.sha256:
+                problems.append(f"media: photo {photo.id} file {photo.file_path} "
+                                "does not match its checksum")
+    return problems
+
+
+def run_checks() -> list[str]:
+    """All checks; an empty list means database, index and media agree."""
+    return check_database() + check_index() + check_media()

@@ -1,0 +1,135 @@
+"""Photos: judged by content, re-encoded without metadata, stored under the data folder."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 4000
+THUMB_SIDES = (320, 800)
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+class MediaError(ValueError):
+    """An image that cannot be accepted; the message says why."""
+
+
+@dataclass
+class StoredImage:
+    """A photo written to the media folder."""
+
+    file_path: str
+    sha256: str
+    size_bytes: int
+    width: int
+    height: int
+
+
+def media_root(data_dir: str | os.PathLike) -> Path:
+    """Folder of stored photos."""
+    return Path(data_dir) / "media"
+
+
+def safe_path(data_dir: str | os.PathLike, relative: str) -> Path:
+    """Resolve a stored file's relative path, refusing anything outside the media folder."""
+    root = media_root(data_dir).resolve()
+    path = (root / relative).resolve()
+    if root not in path.parents:
+        raise MediaError("path outside the media folder")
+    return path
+
+
+def open_image(data: bytes) -> Image.Image:
+    """Open image bytes, trusting only the content; bombs and unknown types are refused."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+            image.verify()
+            image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+            if image.width * image.height > MAX_PIXELS:
+                raise MediaError("image has too many pixels")
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise MediaError("image has too many pixels") from None
+        except MediaError:
+            raise
+        except Exception:
+            raise MediaError("not a JPEG, PNG or WebP image") from None
+    return image
+
+
+def reencode(data: bytes) -> tuple[bytes, str, int, int]:
+    """Re-encode image bytes with orientation applied and every metadata block dropped."""
+    image = open_image(data)
+    fmt = image.format
+    image = ImageOps.exif_transpose(image)
+    if max(image.size) > MAX_SIDE:
+        image.thumbnail((MAX_SIDE, MAX_SIDE))
+    out = io.BytesIO()
+    if fmt == "PNG":
+        if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+            image = image.convert("RGBA")
+        image.save(out, "PNG", optimize=True)
+        ext = "png"
+    else:
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        image.save(out, "JPEG", quality=88, optimize=True, progressive=True)
+        ext = "jpg"
+    return out.getvalue(), ext, image.width, image.height
+
+
+def store_image(data_dir: str | os.PathLike, data: bytes) -> StoredImage:
+    """Re-encode and write an image under a server-chosen name; return what was stored."""
+    clean, ext, width, height = reencode(data)
+    digest = hashlib.sha256(clean).hexdigest()
+    name = f"{digest[:2]}/{secrets.token_hex(16)}.{ext}"
+    path = safe_path(data_dir, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(clean)
+    os.replace(tmp, path)
+    return StoredImage(name, digest, len(clean), width, height)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def thumbnail_path(data_dir: str | os.PathLike, relative: str, side: int) -> Path:
+    """Where the thumbnail of a stored photo at ``side`` pixels lives (made on demand)."""
+    stem = Path(relative).with_suffix("")
+    return media_root(data_dir) / "thumbs" / str(side) / f"{stem}.jpg"
+
+
+def ensure_thumbnail(data_dir: str | os.PathLike, relative: str, side: int) -> Path:
+    """Make (once) and return a JPEG thumbnail no larger than ``side`` pixels."""
+    if side not in THUMB_SIDES:
+        raise MediaError("unknown thumbnail size")
+    source = safe_path(data_dir, relative)
+    target = thumbnail_path(data_dir, relative, side)
+    if not target.exists():
+        with Image.open(source) as image:
+            image = image.convert("RGB")
+            image.thumbnail((side, side * 4 // 3))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(f".{os.getpid()}.tmp")
+            image.save(tmp, "JPEG", quality=82, optimize=True, progressive=True)
+            os.replace(tmp, target)
+    return target

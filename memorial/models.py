@@ -1,0 +1,267 @@
+"""The archive's data model (typed SQLAlchemy 2): heroes and what belongs to them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    func,
+    text,
+    update,
+)
+from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
+
+from .dates import PartialDate
+from .extensions import db
+from .language import first_letter, full_name, name_sort_key, slug_base
+
+HERO_STATUSES = ("published", "draft")
+
+
+def utcnow() -> dt.datetime:
+    """The current moment in UTC, as stored everywhere in the database."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _date_checks(prefix: str) -> list[CheckConstraint]:
+    """Constraints keeping a partial date's three columns consistent."""
+    y, m, d = f"{prefix}_year", f"{prefix}_month", f"{prefix}_day"
+    return [
+        CheckConstraint(f"{y} IS NULL OR {y} BETWEEN 1000 AND 2999", name=f"{prefix}_year_range"),
+        CheckConstraint(f"{m} IS NULL OR ({m} BETWEEN 1 AND 12 AND {y} IS NOT NULL)",
+                        name=f"{prefix}_month_range"),
+        CheckConstraint(f"{d} IS NULL OR ({d} BETWEEN 1 AND 31 AND {m} IS NOT NULL)",
+                        name=f"{prefix}_day_range"),
+    ]
+
+
+def _partial_date_columns(prefix: str):
+    """Three nullable integer columns for one partial date."""
+    return (
+        mapped_column(f"{prefix}_year", Integer, nullable=True, index=True),
+        mapped_column(f"{prefix}_month", Integer, nullable=True),
+        mapped_column(f"{prefix}_day", Integer, nullable=True),
+    )
+
+
+def _composite(*cols):
+    """A ``PartialDate`` composite over three columns that is ``None`` when the year is."""
+    return composite(lambda y, m, d: PartialDate(y, m, d) if y is not None else None, *cols)
+
+
+class Hero(db.Model):
+    """A fallen defender and every published fact about them."""
+
+    __tablename__ = "hero"
+    __table_args__ = (
+        CheckConstraint("status IN ('published', 'draft')", name="status_known"),
+        CheckConstraint("length(surname) > 0 AND length(given_name) > 0", name="name_present"),
+        *_date_checks("birth"),
+        *_date_checks("death"),
+        CheckConstraint(
+            "birth_year IS NULL OR death_year IS NULL OR birth_year <= death_year",
+            name="born_before_death",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str | None] = mapped_column(String(300), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+
+    surname: Mapped[str] = mapped_column(String(200))
+    given_name: Mapped[str] = mapped_column(String(200))
+    patronymic: Mapped[str | None] = mapped_column(String(200))
+    call_sign: Mapped[str | None] = mapped_column(String(200))
+
+    birth_year, birth_month, birth_day = _partial_date_columns("birth")
+    death_year, death_month, death_day = _partial_date_columns("death")
+    birth_date = _composite(birth_year, birth_month, birth_day)
+    death_date = _composite(death_year, death_month, death_day)
+
+    birth_place: Mapped[str | None] = mapped_column(String(300))
+    home_community: Mapped[str | None] = mapped_column(String(300))
+    rank: Mapped[str | None] = mapped_column(String(200))
+    position: Mapped[str | None] = mapped_column(String(300))
+    military_unit: Mapped[str | None] = mapped_column(String(300))
+    death_place: Mapped[str | None] = mapped_column(String(300))
+    death_circumstances: Mapped[str | None] = mapped_column(Text)
+    burial_place: Mapped[str | None] = mapped_column(String(300))
+    burial_plot: Mapped[str | None] = mapped_column(String(200))
+    biography: Mapped[str | None] = mapped_column(Text)
+
+    # Derived from the name on every write: the А–Я letter and a key that sorts in
+    # Ukrainian alphabetical order (SQLite and PostgreSQL collations disagree on Є, І, Ї, Ґ).
+    index_letter: Mapped[str] = mapped_column(String(4), default="", index=True)
+    sort_name: Mapped[str] = mapped_column(String(700), default="", index=True)
+
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+    awards: Mapped[list[Award]] = relationship(
+        back_populates="hero", cascade="all, delete-orphan", order_by="Award.position"
+    )
+    stories: Mapped[list[Story]] = relationship(
+        back_populates="hero", cascade="all, delete-orphan", order_by="Story.position"
+    )
+    photos: Mapped[list[Photo]] = relationship(
+        back_populates="hero", cascade="all, delete-orphan", order_by="Photo.position"
+    )
+
+    @property
+    def full_name(self) -> str:
+        """Surname, given name and patronymic, as the archive shows them."""
+        return full_name(self.surname, self.given_name, self.patronymic)
+
+    @property
+    def is_published(self) -> bool:
+        """Whether the public may see this hero."""
+        return self.status == "published"
+
+    @property
+    def primary_photo(self) -> Photo | None:
+        """The chosen portrait, else the first photo."""
+        for photo in self.photos:
+            if photo.is_primary:
+                return photo
+        return self.photos[0] if self.photos else None
+
+    def compute_slug(self) -> str:
+        """The readable URL part: transliterated surname and given name, then the id."""
+        return f"{slug_base(self.surname, self.given_name)}-{self.id}"
+
+    def __repr__(self) -> str:
+        return f"<Hero {self.id} {self.external_id}>"
+
+
+@event.listens_for(Hero, "before_insert")
+@event.listens_for(Hero, "before_update")
+def _derive_name_keys(mapper, connection, hero: Hero) -> None:
+    """Keep the index letter and the sort key in step with the name."""
+    hero.index_letter = first_letter(hero.surname)
+    hero.sort_name = name_sort_key(hero.surname, hero.given_name, hero.patronymic)
+
+
+@event.listens_for(Hero, "after_insert")
+@event.listens_for(Hero, "after_update")
+def _keep_slug(mapper, connection, hero: Hero) -> None:
+    """Give every hero a slug made from its name and id, in the same flush that saves it."""
+    slug = hero.compute_slug()
+    if hero.slug != slug:
+        connection.execute(update(Hero.__table__).where(Hero.__table__.c.id == hero.id)
+                           .values(slug=slug))
+        set_committed_value(hero, "slug", slug)
+
+
+class Award(db.Model):
+    """A state or military award of a hero."""
+
+    __tablename__ = "award"
+    __table_args__ = (
+        *_date_checks("award"),
+        CheckConstraint("length(name) > 0", name="name_present"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hero_id: Mapped[int] = mapped_column(ForeignKey("hero.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(500))
+    award_year, award_month, award_day = _partial_date_columns("award")
+    date = _composite(award_year, award_month, award_day)
+    posthumous: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    hero: Mapped[Hero] = relationship(back_populates="awards")
+
+
+class Story(db.Model):
+    """A memory of a hero told by a relative, friend or comrade."""
+
+    __tablename__ = "story"
+    __table_args__ = (
+        *_date_checks("story"),
+        CheckConstraint("length(body) > 0", name="body_present"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hero_id: Mapped[int] = mapped_column(ForeignKey("hero.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text)
+    author_name: Mapped[str] = mapped_column(String(300), default="")
+    author_relation: Mapped[str] = mapped_column(String(200), default="")
+    story_year, story_month, story_day = _partial_date_columns("story")
+    date = _composite(story_year, story_month, story_day)
+
+    hero: Mapped[Hero] = relationship(back_populates="stories")
+
+
+class Photo(db.Model):
+    """A stored image of a hero: the file lives under the data folder, named by the server."""
+
+    __tablename__ = "photo"
+    __table_args__ = (
+        CheckConstraint("length(sha256) = 64", name="sha256_length"),
+        CheckConstraint("size_bytes >= 0 AND width > 0 AND height > 0", name="dimensions"),
+        # At most one portrait per hero.
+        Index("uq_photo_primary_per_hero", "hero_id", unique=True,
+              sqlite_where=text("is_primary"), postgresql_where=text("is_primary")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hero_id: Mapped[int] = mapped_column(ForeignKey("hero.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    file_path: Mapped[str] = mapped_column(String(500), unique=True)
+    caption: Mapped[str | None] = mapped_column(String(1000))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    hero: Mapped[Hero] = relationship(back_populates="photos")
+
+
+class SearchOutbox(db.Model):
+    """A hero whose index entry must be refreshed; written in the same transaction as the change."""
+
+    __tablename__ = "search_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hero_id: Mapped[int] = mapped_column(Integer, index=True)
+    queued_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.current_timestamp()
+    )
+
+
+USER_ROLES = ("moderator", "admin")
+
+
+class User(db.Model):
+    """A staff account: a moderator or an administrator."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint("role IN ('moderator', 'admin')", name="role_known"),
+        CheckConstraint("length(email) > 3", name="email_present"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default="moderator")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,304 @@
+"""The archive format in and out: a folder with ``heroes.json`` and the media it names."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from . import media
+from .archive import HERO_DATE_FIELDS, HERO_TEXT_FIELDS, HeroInput, PhotoInput, upsert_hero
+from .dates import PartialDate
+from .models import Hero
+
+HEROES_FILE = "heroes.json"
+REQUIRED = ("external_id", "surname", "given_name")
+LIST_FIELDS = ("awards", "stories", "photos")
+#: Fields that the JSON API adds; accepted on import and ignored.
+IGNORED = ("id", "slug", "url")
+KNOWN = set(HERO_TEXT_FIELDS) | set(HERO_DATE_FIELDS) | set(LIST_FIELDS) | {
+    "external_id", "status"} | set(IGNORED)
+MAX_TEXT = {"biography": 100_000, "death_circumstances": 20_000}
+DEFAULT_MAX_TEXT = 1_000
+
+
+class ArchiveError(ValueError):
+    """The archive cannot be imported; the message names the file, record and field."""
+
+
+@dataclass
+class ValidatedPhoto:
+    """A photo of a record, checked to be a readable image inside the archive folder."""
+
+    source: Path
+    caption: str | None
+    primary: bool
+
+
+@dataclass
+class ValidatedRecord:
+    """A record that passed every check, still pointing at the archive's files."""
+
+    external_id: str
+    fields: dict
+    awards: list[dict]
+    stories: list[dict]
+    photos: list[ValidatedPhoto]
+    status: str
+
+
+def _where(index: int, external_id: object) -> str:
+    ident = f" (external_id {external_id})" if isinstance(external_id, str) and external_id else ""
+    return f"{HEROES_FILE}, record {index}{ident}"
+
+
+def _text(value: object, name: str, required: bool = False) -> str | None:
+    if value is None or value == "":
+        if required:
+            raise ValueError(f"{name} is required")
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string")
+    if "\x00" in value:
+        raise ValueError(f"{name} contains a NUL character")
+    limit = MAX_TEXT.get(name, DEFAULT_MAX_TEXT)
+    if len(value) > limit:
+        raise ValueError(f"{name} is longer than {limit} characters")
+    value = value.strip()
+    if required and not value:
+        raise ValueError(f"{name} is required")
+    return value or None
+
+
+def _date(value: object, name: str) -> str | None:
+    try:
+        parsed = PartialDate.parse(value)  # type: ignore[arg-type]
+    except ValueError:
+        raise ValueError(f"{name} {json.dumps(value, ensure_ascii=False)} is not a date") from None
+    return parsed.iso() if parsed else None
+
+
+def _list(value: object, name: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{name} must be a list")
+    return value
+
+
+def _object(value: object, name: str) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be an object")
+    return value
+
+
+def _later(first: PartialDate, second: PartialDate) -> bool:
+    """Whether ``first`` is surely after ``second``, comparing only the parts both know."""
+    depth = min(len(first.iso().split("-")), len(second.iso().split("-")))
+    return first.sort_key()[:depth] > second.sort_key()[:depth]
+
+
+def validate_record(raw: object, folder: Path) -> ValidatedRecord:
+    """Check one hero object; raise ``ValueError`` naming the first bad field."""
+    if not isinstance(raw, dict):
+        raise ValueError("is not a JSON object")
+    unknown = sorted(set(raw) - KNOWN)
+    if unknown:
+        raise ValueError(f"unknown field {unknown[0]!r}")
+    external_id = _text(raw.get("external_id"), "external_id", required=True)
+    fields: dict = {}
+    for name in HERO_TEXT_FIELDS:
+        fields[name] = _text(raw.get(name), name, required=name in REQUIRED)
+    for name in HERO_DATE_FIELDS:
+        fields[name] = _date(raw.get(name), name)
+    birth, death = PartialDate.parse(fields["birth_date"]), PartialDate.parse(fields["death_date"])
+    if birth and death and _later(birth, death):
+        raise ValueError(f'birth_date "{birth.iso()}" is after death_date "{death.iso()}"')
+    status = raw.get("status", "published")
+    if status not in ("published", "draft"):
+        raise ValueError(f'status {json.dumps(status, ensure_ascii=False)} is not "published" or "draft"')
+
+    awards = []
+    for i, item in enumerate(_list(raw.get("awards"), "awards"), 1):
+        item = _object(item, f"awards[{i}]")
+        posthumous = item.get("posthumous", False)
+        if not isinstance(posthumous, bool):
+            raise ValueError(f"awards[{i}].posthumous must be true or false")
+        awards.append({"name": _text(item.get("name"), f"awards[{i}].name", required=True),
+                       "date": _date(item.get("date"), f"awards[{i}].date"),
+                       "posthumous": posthumous})
+    stories = []
+    for i, item in enumerate(_list(raw.get("stories"), "stories"), 1):
+        item = _object(item, f"stories[{i}]")
+        body = item.get("body")
+        if not isinstance(body, str) or not body.strip():
+            raise ValueError(f"stories[{i}].body is required")
+        if len(body) > MAX_TEXT["biography"]:
+            raise ValueError(f"stories[{i}].body is too long")
+        stories.append({
+            "title": _text(item.get("title"), f"stories[{i}].title") or "",
+            "body": body.strip(),
+            "author_name": _text(item.get("author_name"), f"stories[{i}].author_name") or "",
+            "author_relation": _text(item.get("author_relation"),
+                                     f"stories[{i}].author_relation") or "",
+            "date": _date(item.get("date"), f"stories[{i}].date"),
+        })
+    photos = []
+    root = folder.resolve()
+    for i, item in enumerate(_list(raw.get("photos"), "photos"), 1):
+        item = _object(item, f"photos[{i}]")
+        rel = _text(item.get("file"), f"photos[{i}].file", required=True)
+        source = (root / rel).resolve()
+        if root not in source.parents:
+            raise ValueError(f'photos[{i}].file "{rel}" is outside the archive folder')
+        if not source.is_file():
+            raise ValueError(f'photos[{i}].file "{rel}" does not exist')
+        try:
+            media.open_image(source.read_bytes())
+        except media.MediaError as exc:
+            raise ValueError(f'photos[{i}].file "{rel}": {exc}') from None
+        primary = item.get("primary", False)
+        if not isinstance(primary, bool):
+            raise ValueError(f"photos[{i}].primary must be true or false")
+        photos.append(ValidatedPhoto(source, _text(item.get("caption"), f"photos[{i}].caption"),
+                                     primary))
+    if sum(p.primary for p in photos) > 1:
+        raise ValueError("more than one photo is marked primary")
+    return ValidatedRecord(external_id, fields, awards, stories, photos, status)
+
+
+def load_archive(folder: str | os.PathLike,
+                 progress: Callable[[int], None] | None = None) -> list[ValidatedRecord]:
+    """Read and check a whole archive folder; raise ``ArchiveError`` at the first bad record."""
+    folder = Path(folder)
+    path = folder / HEROES_FILE
+    if not folder.is_dir():
+        raise ArchiveError(f"{folder}: not a folder")
+    if not path.is_file():
+        raise ArchiveError(f"{folder}: {HEROES_FILE} is missing")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ArchiveError(f"{HEROES_FILE}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ArchiveError(f"{HEROES_FILE}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    if not isinstance(data, list):
+        raise ArchiveError(f"{HEROES_FILE}: must hold a JSON array of hero objects")
+    records: list[ValidatedRecord] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(data, 1):
+        ident = raw.get("external_id") if isinstance(raw, dict) else None
+        try:
+            record = validate_record(raw, folder)
+        except ValueError as exc:
+            raise ArchiveError(f"{_where(index, ident)}: {exc}") from None
+        if record.external_id in seen:
+            raise ArchiveError(f"{_where(index, ident)}: external_id repeats record "
+                               f"{seen[record.external_id]}")
+        seen[record.external_id] = index
+        records.append(record)
+        if progress:
+            progress(1)
+    return records
+
+
+@dataclass
+class ImportResult:
+    """What an import did."""
+
+    created: int = 0
+    updated: int = 0
+    photos_stored: int = 0
+
+
+def import_records(session: Session, records: Iterable[ValidatedRecord], data_dir: str,
+                   written: list[Path], progress: Callable[[int], None] | None = None
+                   ) -> ImportResult:
+    """Write validated records (flush only); new media files are appended to ``written``."""
+    result = ImportResult()
+    for record in records:
+        existing = session.scalar(
+            select(Hero).where(Hero.external_id == record.external_id)
+            .options(selectinload(Hero.photos)))
+        known = {p.sha256: p for p in existing.photos} if existing else {}
+        photo_inputs = []
+        for photo in record.photos:
+            clean, ext, width, height = media.reencode(photo.source.read_bytes())
+            digest = hashlib.sha256(clean).hexdigest()
+            if digest in known:
+                row = known[digest]
+                stored = media.StoredImage(row.file_path, digest, row.size_bytes, row.width,
+                                           row.height)
+            else:
+                stored = media.store_image(data_dir, clean)
+                written.append(media.safe_path(data_dir, stored.file_path))
+                result.photos_stored += 1
+            photo_inputs.append(PhotoInput(stored.file_path, stored.sha256, stored.size_bytes,
+                                           stored.width, stored.height, photo.caption,
+                                           photo.primary))
+        _, created = upsert_hero(session, HeroInput(
+            external_id=record.external_id, fields=record.fields, awards=record.awards,
+            stories=record.stories, photos=photo_inputs, status=record.status))
+        if created:
+            result.created += 1
+        else:
+            result.updated += 1
+        if progress:
+            progress(1)
+    return result
+
+
+def hero_record(hero: Hero) -> dict:
+    """A hero in the archive format (photos named as in an export folder)."""
+    out: dict = {"external_id": hero.external_id}
+    for name in HERO_TEXT_FIELDS[:4]:
+        out[name] = getattr(hero, name)
+    out["birth_date"] = hero.birth_date.iso() if hero.birth_date else None
+    out["death_date"] = hero.death_date.iso() if hero.death_date else None
+    for name in HERO_TEXT_FIELDS[4:]:
+        out[name] = getattr(hero, name)
+    out["awards"] = [{"name": a.name, "date": a.date.iso() if a.date else None,
+                      "posthumous": a.posthumous} for a in hero.awards]
+    out["stories"] = [{"title": s.title, "body": s.body, "author_name": s.author_name,
+                       "author_relation": s.author_relation,
+                       "date": s.date.iso() if s.date else None} for s in hero.stories]
+    out["photos"] = [{"file": export_photo_name(hero, p), "caption": p.caption,
+                      "primary": p.is_primary} for p in hero.photos]
+    out["status"] = hero.status
+    return out
+
+
+def export_photo_name(hero: Hero, photo) -> str:
+    """File name of a photo inside an export folder."""
+    ext = Path(photo.file_path).suffix or ".jpg"
+    return f"photos/{photo.id}{ext}"
+
+
+def export_archive(session: Session, folder: str | os.PathLike, data_dir: str,
+                   progress: Callable[[int], None] | None = None) -> int:
+    """Write every published hero and its photos to ``folder``; return the number of heroes."""
+    folder = Path(folder)
+    (folder / "photos").mkdir(parents=True, exist_ok=True)
+    heroes = session.scalars(
+        select(Hero).where(Hero.status == "published").order_by(Hero.id)
+        .options(selectinload(Hero.awards), selectinload(Hero.stories),
+                 selectinload(Hero.photos))).all()
+    records = []
+    for hero in heroes:
+        record = hero_record(hero)
+        for photo, entry in zip(hero.photos, record["photos"]):
+            shutil.copyfile(media.safe_path(data_dir, photo.file_path), folder / entry["file"])
+        records.append(record)
+        if progress:
+            progress(1)
+    tmp = folder / (HEROES_FILE + ".tmp")
+    tmp.write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, folder / HEROES_FILE)
+    return len(records)

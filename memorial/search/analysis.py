@@ -1,0 +1,83 @@
+"""Whoosh analyzers built on :mod:`memorial.language`.
+
+The index pickles its schema with these classes, so they stay module-level here and this
+module path must never move.
+"""
+
+from __future__ import annotations
+
+from whoosh.analysis import Analyzer, Token
+
+from .. import language
+
+
+class _Base(Analyzer):
+    """Shared tokenisation: words of normalised text with their positions and offsets."""
+
+    def __eq__(self, other):
+        return type(self) is type(other)
+
+    def __hash__(self):
+        return hash(type(self).__name__)
+
+    def _tokens(self, value, positions=False, chars=False, keeporiginal=False,
+                removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+        """Yield one token per word, then let ``_variants`` give its indexed forms."""
+        text = language.normalize(value)
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for match in language.WORD_RE.finditer(text):
+            word = match.group()
+            seen: set[str] = set()
+            for variant in self._variants(word):
+                if not variant or variant in seen:
+                    continue
+                seen.add(variant)
+                token.text = variant
+                token.boost = 1.0
+                token.stopped = False
+                if keeporiginal:
+                    token.original = word
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar = start_char + match.start()
+                    token.endchar = start_char + match.end()
+                yield token
+            pos += 1
+
+    __call__ = _tokens
+
+    def _variants(self, word: str) -> tuple[str, ...]:
+        """Indexed forms of one word; each subclass says which."""
+        return (word,)
+
+
+class UkrainianTextAnalyzer(_Base):
+    """Running text: every lemma of every word (English words stemmed)."""
+
+    def _variants(self, word):
+        return language.lemmas(language.fold(word))
+
+
+class ExactAnalyzer(_Base):
+    """Folded surface forms, for exact-match boosts and fuzzy name lookups."""
+
+    def _variants(self, word):
+        return (language.fold(word),)
+
+
+class NameAnalyzer(_Base):
+    """Names: the folded form and every lemma, so declined names meet their base form."""
+
+    def _variants(self, word):
+        folded = language.fold(word)
+        return (folded, *language.lemmas(folded))
+
+
+class LatinNameAnalyzer(_Base):
+    """Names in Latin letters: the official transliteration of each word, lower case."""
+
+    def _variants(self, word):
+        latin = language.translit_uk(word).lower().replace("'", "")
+        return (latin,)

@@ -1,0 +1,79 @@
+"""What the search index knows about a hero, built from the database (the one truth)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+from ..language import first_letter, full_name, normalize, translit_uk
+
+
+@dataclass
+class HeroDocument:
+    """The searchable view of one published hero."""
+
+    id: int
+    name: str
+    call_sign: str
+    name_latin: str
+    places: str
+    unit: str
+    text: str
+    letter: str
+    sort_name: str
+    birth_year: int | None
+    death_year: int | None
+    death_sort: int
+    facets: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of the content, to tell a stale index entry from a fresh one."""
+        payload = json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+FACET_FIELDS = ("military_unit", "home_community", "birth_place", "burial_place", "rank")
+
+
+def _join(*parts: str | None) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+def hero_text(hero) -> str:
+    """All running text of a hero: biography, stories, awards, circumstances and places."""
+    stories = [_join(s.title, s.body, s.author_name) for s in hero.stories]
+    awards = [a.name for a in hero.awards]
+    return _join(
+        hero.biography,
+        hero.death_circumstances,
+        hero.position,
+        hero.rank,
+        *awards,
+        *stories,
+    )
+
+
+def build_document(hero) -> HeroDocument:
+    """Turn a loaded hero (with awards and stories) into its index document."""
+    name = full_name(hero.surname, hero.given_name, hero.patronymic)
+    places = _join(hero.birth_place, hero.home_community, hero.death_place, hero.burial_place)
+    latin = _join(translit_uk(name), translit_uk(hero.call_sign or ""))
+    death = hero.death_date
+    death_sort = death.year * 10000 + (death.month or 0) * 100 + (death.day or 0) if death else 0
+    return HeroDocument(
+        id=hero.id,
+        name=normalize(name),
+        call_sign=normalize(hero.call_sign or ""),
+        name_latin=latin,
+        places=normalize(places),
+        unit=normalize(hero.military_unit or ""),
+        text=normalize(hero_text(hero)),
+        letter=first_letter(hero.surname),
+        sort_name=normalize(name).casefold(),
+        birth_year=hero.birth_year,
+        death_year=hero.death_year,
+        death_sort=death_sort,
+        facets={f: normalize(getattr(hero, f) or "").strip() for f in FACET_FIELDS},
+    )

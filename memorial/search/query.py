@@ -1,0 +1,75 @@
+"""Search requests and results, shared by every backend."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .. import language
+
+MAX_QUERY_CHARS = 500
+MAX_WORDS = 16
+SORTS = ("relevance", "name", "death")
+_PHRASE_RE = re.compile(r'"([^"]+)"')
+
+
+@dataclass
+class SearchRequest:
+    """What a visitor asked for: words, filters, order and page."""
+
+    q: str = ""
+    page: int = 1
+    per_page: int = 20
+    death_year: int | None = None
+    birth_year: int | None = None
+    letter: str | None = None
+    filters: dict[str, str] = field(default_factory=dict)
+    sort: str = "relevance"
+    facets: bool = False
+
+
+@dataclass
+class ParsedQuery:
+    """A query taken apart: loose words and quoted phrases, each a list of words."""
+
+    words: list[str]
+    phrases: list[list[str]]
+
+    @property
+    def empty(self) -> bool:
+        """True when there is nothing to match."""
+        return not self.words and not self.phrases
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Split user input into words and ``"quoted phrases"``; no input is ever an error."""
+    text = language.normalize(text or "")[:MAX_QUERY_CHARS]
+    phrases = []
+    for match in _PHRASE_RE.finditer(text):
+        phrase = language.words(match.group(1))
+        if len(phrase) > 1:
+            phrases.append(phrase[:MAX_WORDS])
+        elif phrase:
+            text = text.replace(match.group(0), " " + phrase[0] + " ")
+    rest = _PHRASE_RE.sub(" ", text) if phrases else text
+    loose = language.words(rest)
+    return ParsedQuery(words=loose[:MAX_WORDS], phrases=phrases[:4])
+
+
+@dataclass
+class Hit:
+    """One found hero: its id and relevance score."""
+
+    hero_id: int
+    score: float = 0.0
+
+
+@dataclass
+class SearchPage:
+    """One page of results, the total and, when asked, counts per filter value."""
+
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    partial: bool = False
+    terms: list[str] = field(default_factory=list)

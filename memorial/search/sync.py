@@ -1,0 +1,184 @@
+"""Keeping the index in step with the database through an outbox table.
+
+At flush, every changed hero is written to ``search_outbox`` in the same transaction as the
+change, so a rollback leaves nothing behind and a crash loses nothing. After a commit, the
+outbox is drained in one batch by whoever can take the index's writer lock without waiting:
+the app's background thread, or (in the CLI and tests) the committing thread itself. A row
+is deleted only after the index commit that carried it succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+
+from flask import Flask
+from sqlalchemy import delete, event, insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..extensions import db
+from ..models import Award, Hero, Photo, SearchOutbox, Story
+
+log = logging.getLogger(__name__)
+
+_KEY = "memorial.search.changed"
+
+
+def _hero_ids_of(session: Session) -> set[int]:
+    """Ids of heroes touched by the objects this flush writes."""
+    ids: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Hero):
+            if obj.id is not None:
+                ids.add(obj.id)
+        elif isinstance(obj, (Award, Story, Photo)):
+            hero_id = obj.hero_id if obj.hero_id is not None else getattr(obj.hero, "id", None)
+            if hero_id is not None:
+                ids.add(hero_id)
+    return ids
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    """Queue every hero this flush changed, in the flush's own transaction.
+
+    At this point the session's collections still list what was flushed, and inserted
+    objects already carry their ids.
+    """
+    ids = _hero_ids_of(session)
+    if not ids:
+        return
+    session.connection().execute(insert(SearchOutbox.__table__), [{"hero_id": i} for i in ids])
+    session.info[_KEY] = True
+
+
+class IndexSync:
+    """Drains the outbox into the index of one app."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.mode = app.config["SEARCH_SYNC"]
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def committed(self) -> None:
+        """Called after a commit that queued heroes.
+
+        Web requests hand the work to the background thread so no visitor waits on the
+        index; commands and scripts (no request) apply it themselves before they exit.
+        """
+        from flask import has_request_context
+
+        if self.mode == "inline" or not has_request_context():
+            try:
+                self.drain(blocking=True)
+            except Exception:  # the change is saved and still queued; never fail the caller
+                log.exception("search index update failed; the outbox keeps the change")
+        elif self.mode == "thread":
+            self._idle.clear()
+            self._ensure_thread()
+            self._wake.set()
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._loop, name="memorial-index", daemon=True)
+            self._thread.start()
+
+    def _loop(self) -> None:
+        """Drain on every wake-up; while rows are left (lock taken elsewhere) retry soon."""
+        while True:
+            self._wake.wait(timeout=2.0)
+            self._wake.clear()
+            try:
+                with self.app.app_context():
+                    left = self.drain(blocking=False)
+            except Exception:  # the outbox keeps the work; try again on the next round
+                log.exception("search index update failed; will retry")
+                left = 1
+            if left:
+                self._wake.wait(timeout=0.2)
+            else:
+                self._idle.set()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until the background thread has nothing left (used by tests and benchmarks)."""
+        return self._idle.wait(timeout)
+
+    def drain(self, blocking: bool = False, batch: int = 500) -> int:
+        """Apply queued changes to the index; return how many rows remain queued."""
+        from . import backend_for, IndexBusy
+
+        backend = backend_for(self.app)
+        with self.app.app_context():
+            try:
+                lock = backend.write_lock(blocking=blocking)
+                lock.__enter__()
+            except IndexBusy:
+                return self._pending()
+            try:
+                while True:
+                    done = self._drain_batch(backend, batch)
+                    if not done:
+                        break
+            finally:
+                lock.__exit__(None, None, None)
+            return self._pending()
+
+    def _pending(self) -> int:
+        with Session(db.engine) as session:
+            return session.scalar(select(db.func.count(SearchOutbox.id))) or 0
+
+    def _drain_batch(self, backend, batch: int) -> int:
+        """Apply one batch of outbox rows; return how many rows it consumed."""
+        from .documents import build_document
+
+        with Session(db.engine) as session:
+            rows = session.execute(
+                select(SearchOutbox.id, SearchOutbox.hero_id).order_by(SearchOutbox.id).limit(batch)
+            ).all()
+            if not rows:
+                return 0
+            hero_ids = {r.hero_id for r in rows}
+            heroes = session.scalars(
+                select(Hero).where(Hero.id.in_(hero_ids))
+                .options(selectinload(Hero.awards), selectinload(Hero.stories))
+            ).all()
+            published = {h.id: h for h in heroes if h.is_published}
+            docs = [build_document(h) for h in published.values()]
+            removed = sorted(hero_ids - published.keys())
+            backend.apply(docs, removed)
+            session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
+            session.commit()
+            return len(rows)
+
+
+_apps: "weakref.WeakSet[Flask]" = weakref.WeakSet()
+
+
+def install(app: Flask) -> None:
+    """Hook the outbox into every session of the app and start draining after commits."""
+    app.extensions["memorial.index_sync"] = IndexSync(app)
+    if not getattr(install, "_listening", False):
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", _after_rollback)
+        install._listening = True
+
+
+def _after_commit(session: Session) -> None:
+    """After a commit that queued heroes, let the app's index sync run (no SQL here)."""
+    if not session.info.pop(_KEY, False):
+        return
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        sync = current_app.extensions.get("memorial.index_sync")
+        if sync is not None:
+            sync.committed()
+
+
+def _after_rollback(session: Session, previous_transaction) -> None:
+    """A rollback drops the queued rows with everything else; forget the flag."""
+    session.info.pop(_KEY, None)

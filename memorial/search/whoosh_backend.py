@@ -1,0 +1,324 @@
+"""The embedded search backend: a Whoosh index in the data folder."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from whoosh import index as whoosh_index
+from whoosh import query as Q
+from whoosh import sorting
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+from .. import language
+from .analysis import ExactAnalyzer, LatinNameAnalyzer, NameAnalyzer, UkrainianTextAnalyzer
+from .documents import FACET_FIELDS, HeroDocument
+from .query import SearchPage, SearchRequest, Hit, parse_query
+
+
+class IndexBusy(Exception):
+    """Another process holds the index for writing."""
+
+
+def make_schema() -> Schema:
+    """Fields of the hero index."""
+    fields = dict(
+        id=ID(stored=True, unique=True),
+        digest=STORED(),
+        name=TEXT(analyzer=NameAnalyzer(), field_boost=3.0),
+        name_exact=TEXT(analyzer=ExactAnalyzer(), field_boost=4.0),
+        name_latin=TEXT(analyzer=LatinNameAnalyzer(), field_boost=2.5),
+        places=TEXT(analyzer=UkrainianTextAnalyzer(), field_boost=1.5),
+        unit=TEXT(analyzer=UkrainianTextAnalyzer(), field_boost=1.5),
+        text=TEXT(analyzer=UkrainianTextAnalyzer()),
+        letter=ID(),
+        sort_name=ID(sortable=True),
+        birth_year=NUMERIC(int, bits=32, sortable=True),
+        death_year=NUMERIC(int, bits=32, sortable=True),
+        death_sort=NUMERIC(int, bits=32, sortable=True),
+    )
+    for facet in FACET_FIELDS:
+        fields[f"f_{facet}"] = ID(sortable=True)
+    return Schema(**fields)
+
+
+def _fields(doc: HeroDocument) -> dict:
+    """Whoosh field values of a document; empty values are left out, never indexed as 'None'."""
+    values = dict(
+        id=str(doc.id),
+        digest=doc.digest,
+        name=" ".join((doc.name, doc.call_sign)),
+        name_exact=" ".join((doc.name, doc.call_sign)),
+        name_latin=doc.name_latin,
+        places=doc.places,
+        unit=doc.unit,
+        text=doc.text,
+        letter=language.fold(doc.letter) if doc.letter else None,
+        sort_name=doc.sort_name,
+        birth_year=doc.birth_year,
+        death_year=doc.death_year,
+        death_sort=doc.death_sort,
+    )
+    for key, value in doc.facets.items():
+        values[f"f_{key}"] = value or None
+    return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def _damerau(a: str, b: str) -> int:
+    """Optimal string alignment distance (a swap of neighbours counts as one edit)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def typo_budget(word: str) -> int:
+    """How many wrong letters a word may carry and still match: more for longer words."""
+    n = len(word)
+    if n <= 3:
+        return 0
+    return 1 if n <= 6 else 2
+
+
+class WhooshBackend:
+    """Search in a Whoosh index under ``root``; ``root/current`` points at the live index."""
+
+    name = "whoosh"
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+        self._ix = None
+        self._ix_target: str | None = None
+
+    # -- storage ------------------------------------------------------------------------
+    @property
+    def current_link(self) -> Path:
+        return self.root / "current"
+
+    def _ensure(self) -> Path:
+        """Create an empty live index on first use; return its folder."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not self.current_link.exists():
+            with self.write_lock(blocking=True):
+                if not self.current_link.exists():
+                    target = self._new_dir()
+                    whoosh_index.create_in(target, make_schema())
+                    self._point_to(target)
+        return self.current_link.resolve()
+
+    def _new_dir(self) -> Path:
+        target = self.root / f"index-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}"
+        target.mkdir()
+        return target
+
+    def _point_to(self, target: Path) -> None:
+        """Atomically switch the live index to ``target``."""
+        tmp = self.root / f".current-{os.getpid()}"
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(target.name, tmp)
+        os.replace(tmp, self.current_link)
+
+    def open(self):
+        """The live index, reopened when a rebuild has swapped it."""
+        target = str(self._ensure())
+        if self._ix is None or self._ix_target != target:
+            self._ix = whoosh_index.open_dir(target)
+            self._ix_target = target
+        return self._ix
+
+    @contextmanager
+    def write_lock(self, blocking: bool = True, timeout: float = 60.0) -> Iterator[None]:
+        """Hold the one writer lock of this index (across processes)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "writer.lock", "a+") as handle:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if not blocking or time.monotonic() > deadline:
+                        raise IndexBusy("the search index is being written by another process")
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # -- writing ------------------------------------------------------------------------
+    def apply(self, docs: list[HeroDocument], removed: list[int]) -> None:
+        """Add or replace ``docs`` and drop ``removed`` ids in one index commit (lock held)."""
+        if not docs and not removed:
+            return
+        ix = self.open()
+        writer = ix.writer(timeout=30)
+        try:
+            for hero_id in removed:
+                writer.delete_by_term("id", str(hero_id))
+            for doc in docs:
+                writer.update_document(**_fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def rebuild(self, docs: Iterable[HeroDocument], progress: Callable[[int], None] | None = None
+                ) -> None:
+        """Build a fresh index beside the live one and swap it in (lock held by the caller)."""
+        self._ensure()
+        old = self.current_link.resolve()
+        target = self._new_dir()
+        ix = whoosh_index.create_in(target, make_schema())
+        writer = ix.writer(procs=1, limitmb=256)
+        try:
+            for doc in docs:
+                writer.add_document(**_fields(doc))
+                if progress:
+                    progress(1)
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        writer.commit()
+        self._point_to(target)
+        self._ix = None
+        if old != target:
+            shutil.rmtree(old, ignore_errors=True)
+        for stale in self.root.glob("index-*"):
+            if stale != target and stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+
+    # -- reading ------------------------------------------------------------------------
+    def digests(self) -> dict[int, str]:
+        """Every indexed hero id with its content fingerprint."""
+        out: dict[int, str] = {}
+        with self.open().searcher() as searcher:
+            for fields in searcher.all_stored_fields():
+                out[int(fields["id"])] = fields.get("digest", "")
+        return out
+
+    def doc_count(self) -> int:
+        """How many heroes the index holds."""
+        return self.open().doc_count()
+
+    def _word_query(self, reader, word: str) -> Q.Query:
+        """Everything one typed word may match, weighted: name over place over text."""
+        folded = language.fold(word)
+        lemmas = language.lemmas(folded)
+        parts: list[Q.Query] = [
+            Q.Term("name_exact", folded, boost=3.0),
+            Q.Or([Q.Term("name", lemma) for lemma in (folded, *lemmas)], boost=2.0),
+            Q.Or([Q.Term("places", lemma) for lemma in lemmas]),
+            Q.Or([Q.Term("unit", lemma) for lemma in lemmas]),
+            Q.Or([Q.Term("text", lemma) for lemma in lemmas]),
+        ]
+        latin = language.translit_uk(folded).lower().replace("'", "")
+        parts.append(Q.Term("name_latin", latin, boost=2.0))
+        parts.extend(self._fuzzy(reader, "name_exact", folded))
+        parts.extend(self._fuzzy(reader, "name_latin", latin))
+        return Q.Or(parts)
+
+    def _fuzzy(self, reader, fieldname: str, word: str) -> list[Q.Query]:
+        """Near spellings of a name present in the index, scored by Damerau distance."""
+        budget = typo_budget(word)
+        if not budget or word.isdigit():
+            return []
+        out = []
+        for term in reader.terms_within(fieldname, word, budget, prefix=1):
+            if term == word:
+                continue
+            distance = _damerau(word, term)
+            if distance <= budget:
+                weight = 1.2 if distance == 1 else 0.6
+                out.append(Q.ConstantScoreQuery(Q.Term(fieldname, term), score=weight))
+        return out
+
+    def _phrase_query(self, phrase: list[str]) -> Q.Query:
+        """Words in this order in the running text (any inflection of each)."""
+        spans = []
+        for word in phrase:
+            lemmas = language.lemmas(language.fold(word))
+            spans.append(Q.Or([Q.Term("text", lemma) for lemma in lemmas]))
+        return Q.Sequence(spans)
+
+    def _filter(self, req: SearchRequest) -> Q.Query | None:
+        parts: list[Q.Query] = []
+        if req.death_year:
+            parts.append(Q.NumericRange("death_year", req.death_year, req.death_year))
+        if req.birth_year:
+            parts.append(Q.NumericRange("birth_year", req.birth_year, req.birth_year))
+        if req.letter:
+            parts.append(Q.Term("letter", language.fold(req.letter)))
+        for key, value in req.filters.items():
+            if key in FACET_FIELDS and value:
+                parts.append(Q.Term(f"f_{key}", language.normalize(value).strip()))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else Q.And(parts)
+
+    def search(self, req: SearchRequest) -> SearchPage:
+        """Run a request: all words must match; if none do, the best partial matches."""
+        parsed = parse_query(req.q)
+        ix = self.open()
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            word_queries = [self._word_query(reader, w) for w in parsed.words]
+            phrase_queries = [self._phrase_query(p) for p in parsed.phrases]
+            parts = word_queries + phrase_queries
+            if not parts and self._filter(req) is None:
+                return SearchPage(total=0, hits=[])
+            if not parts:
+                query: Q.Query = Q.Every()
+            else:
+                query = parts[0] if len(parts) == 1 else Q.And(parts)
+            page, partial = self._run(searcher, query, req)
+            if page.total == 0 and len(parts) > 1:
+                page, _ = self._run(searcher, Q.Or(parts), req)
+                partial = page.total > 0
+            page.partial = partial
+            page.terms = [*parsed.words, *(w for p in parsed.phrases for w in p)]
+            return page
+
+    def _run(self, searcher, query: Q.Query, req: SearchRequest) -> tuple[SearchPage, bool]:
+        kwargs: dict = {}
+        flt = self._filter(req)
+        if flt is not None:
+            kwargs["filter"] = flt
+        if req.sort == "name":
+            kwargs["sortedby"] = "sort_name"
+        elif req.sort == "death":
+            kwargs["sortedby"] = sorting.FieldFacet("death_sort", reverse=True)
+        elif isinstance(query, Q.Every):
+            kwargs["sortedby"] = "sort_name"
+        if req.facets:
+            facets = sorting.Facets()
+            for facet in FACET_FIELDS:
+                facets.add_field(f"f_{facet}", maptype=sorting.Count)
+            facets.add_field("death_year", maptype=sorting.Count)
+            facets.add_field("birth_year", maptype=sorting.Count)
+            kwargs["groupedby"] = facets
+        page_no = max(1, req.page)
+        limit = page_no * req.per_page
+        results = searcher.search(query, limit=limit, **kwargs)
+        hits = [Hit(int(hit["id"]), hit.score if isinstance(hit.score, float) else 0.0)
+                for hit in results[(page_no - 1) * req.per_page: limit]]
+        facet_counts: dict[str, dict[str, int]] = {}
+        if req.facets:
+            for name in results.facet_names():
+                key = name[2:] if name.startswith("f_") else name
+                groups = results.groups(name)
+                facet_counts[key] = {str(k): v for k, v in groups.items() if k not in (None, "")}
+        return SearchPage(total=len(results), hits=hits, facets=facet_counts), False
