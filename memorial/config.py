@@ -57,6 +57,9 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = "sqlite:///" + str(instance / "memorial.db")
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     if app.config["SEARCH_BACKEND"] not in ("whoosh", "postgres"):
         raise ValueError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 import shutil
 import time
 from contextlib import contextmanager
@@ -111,7 +112,7 @@ class WhooshBackend:
         """Create an empty live index on first use; return its folder."""
         self.root.mkdir(parents=True, exist_ok=True)
         if not self.current_link.exists():
-            with self.write_lock(blocking=True):
+            with self._lock_file("create.lock", blocking=True, timeout=60.0):
                 if not self.current_link.exists():
                     target = self._new_dir()
                     whoosh_index.create_in(target, make_schema())
@@ -119,7 +120,7 @@ class WhooshBackend:
         return self.current_link.resolve()
 
     def _new_dir(self) -> Path:
-        target = self.root / f"index-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}"
+        target = self.root / f"index-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(4)}"
         target.mkdir()
         return target
 
@@ -139,11 +140,15 @@ class WhooshBackend:
             self._ix_target = target
         return self._ix
 
-    @contextmanager
-    def write_lock(self, blocking: bool = True, timeout: float = 60.0) -> Iterator[None]:
+    def write_lock(self, blocking: bool = True, timeout: float = 60.0):
         """Hold the one writer lock of this index (across processes)."""
+        return self._lock_file("writer.lock", blocking, timeout)
+
+    @contextmanager
+    def _lock_file(self, name: str, blocking: bool, timeout: float) -> Iterator[None]:
+        """An exclusive ``flock`` on ``root/name``; ``IndexBusy`` when it cannot be had."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / "writer.lock", "a+") as handle:
+        with open(self.root / name, "a+") as handle:
             deadline = time.monotonic() + timeout
             while True:
                 try:
