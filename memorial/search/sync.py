@@ -73,7 +73,7 @@ class IndexSync:
 
         if self.mode == "inline" or not has_request_context():
             try:
-                self.drain(blocking=True)
+                self.drain(blocking=True, timeout=5.0)
             except Exception:  # the change is saved and still queued; never fail the caller
                 log.exception("search index update failed; the outbox keeps the change")
         elif self.mode == "thread":
@@ -106,14 +106,14 @@ class IndexSync:
         """Block until the background thread has nothing left (used by tests and benchmarks)."""
         return self._idle.wait(timeout)
 
-    def drain(self, blocking: bool = False, batch: int = 500) -> int:
+    def drain(self, blocking: bool = False, batch: int = 500, timeout: float = 60.0) -> int:
         """Apply queued changes to the index; return how many rows remain queued."""
         from . import backend_for, IndexBusy
 
         backend = backend_for(self.app)
         with self.app.app_context():
             try:
-                lock = backend.write_lock(blocking=blocking)
+                lock = backend.write_lock(blocking=blocking, timeout=timeout)
                 lock.__enter__()
             except IndexBusy:
                 return self._pending()
