@@ -7,12 +7,14 @@ import datetime as dt
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    UniqueConstraint,
     event,
     func,
     text,
@@ -264,4 +266,21 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20), default="moderator")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CandleLight(db.Model):
+    """A candle a visitor lit for a hero; the unique key allows one per visitor a day."""
+
+    __tablename__ = "candle_light"
+    __table_args__ = (
+        UniqueConstraint("hero_id", "visitor_key", "day", name="uq_candle_light_once_a_day"),
+        CheckConstraint("length(visitor_key) = 64", name="visitor_key_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hero_id: Mapped[int] = mapped_column(ForeignKey("hero.id", ondelete="CASCADE"), index=True)
+    # A keyed hash of the visitor's address and cookie: the raw address is never stored.
+    visitor_key: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

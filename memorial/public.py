@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import mimetypes
 import re
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from . import media
-from .extensions import db
+from . import browse, candles, media
+from .extensions import db, limiter
 from .finder import BadSearch, find, parse_search_args
 from .language import UKRAINIAN_ALPHABET
 from .models import Hero, Photo
@@ -43,13 +55,42 @@ def site_context():
 
 @bp.get("/")
 def index():
-    """Home: what the archive is, the search box, recently published heroes, the count."""
-    total = db.session.scalar(select(func.count(Hero.id)).where(Hero.status == "published"))
+    """Home: the search box, who is remembered today, recently published heroes, counters."""
+    day = candles.today_in_kyiv()
+    asked = request.args.get("today")
+    if asked and current_app.testing:
+        try:
+            day = dt.date.fromisoformat(asked)
+        except ValueError:
+            abort(400)
+    died_today, born_today = browse.remembered_on(day)
     recent = db.session.scalars(
         published().order_by(Hero.published_at.desc(), Hero.id.desc()).limit(8)
         .options(selectinload(Hero.photos))
     ).all()
-    return render_template("index.html", total=total, recent=recent)
+    return render_template("index.html", counts=browse.counters(), recent=recent, today=day,
+                           died_today=died_today, born_today=born_today)
+
+
+def _page_number() -> int:
+    """The ``?page=`` argument; anything but a positive number is a 404, not a 500."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(404)
+    return int(raw)
+
+
+def _paged(query, order):
+    """One page of heroes from ``query`` and its pager; 404 past the last page."""
+    page = _page_number()
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pager = Pager(page, current_app.config["HEROES_PER_PAGE"], total)
+    if page > pager.pages:
+        abort(404)
+    rows = db.session.scalars(
+        query.order_by(*order).offset(pager.offset).limit(pager.per_page)
+        .options(selectinload(Hero.photos))).all()
+    return rows, pager
 
 
 @bp.get("/heroes/")
@@ -58,25 +99,49 @@ def heroes():
     letter = (request.args.get("letter") or "").strip().upper()[:1]
     if letter and letter not in UKRAINIAN_ALPHABET:
         letter = ""
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
     query = published()
     if letter:
         query = query.where(Hero.index_letter == letter)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    pager = Pager(page, current_app.config["HEROES_PER_PAGE"], total or 0)
-    if page > pager.pages:
-        abort(404)
-    rows = db.session.scalars(
-        query.order_by(Hero.sort_name, Hero.id).offset(pager.offset).limit(pager.per_page)
-        .options(selectinload(Hero.photos))
-    ).all()
+    rows, pager = _paged(query, (Hero.sort_name, Hero.id))
     letters = set(db.session.scalars(
         select(Hero.index_letter).where(Hero.status == "published").distinct()))
     return render_template("heroes.html", heroes=rows, pager=pager, letter=letter,
                            letters_present=letters)
+
+
+@bp.get("/heroes/year/")
+def years():
+    """The years of death, each with its number of heroes."""
+    return render_template("browse_years.html", years=browse.death_years())
+
+
+@bp.get("/heroes/year/<int:year>")
+def by_year(year: int):
+    """Heroes who died in one year, in order of the date of death."""
+    query = published().where(Hero.death_year == year)
+    rows, pager = _paged(query, (Hero.death_month.is_(None), Hero.death_month,
+                                 Hero.death_day.is_(None), Hero.death_day, Hero.sort_name))
+    if not pager.total:
+        abort(404)
+    return render_template("browse_list.html", heroes=rows, pager=pager, field="year",
+                           label=str(year), index_url=url_for("public.years"))
+
+
+@bp.get("/heroes/<any(unit, community, burial):field>/")
+def group_index(field: str):
+    """Every unit, community or burial place, each with its number of heroes."""
+    return render_template("browse_groups.html", field=field, groups=browse.groups(field))
+
+
+@bp.get("/heroes/<any(unit, community, burial):field>/<key>")
+def by_group(field: str, key: str):
+    """Heroes of one unit, community or burial place."""
+    values = browse.group_values(field, key)
+    if not values:
+        abort(404)
+    rows, pager = _paged(browse.group_query(field, values), (Hero.sort_name, Hero.id))
+    return render_template("browse_list.html", heroes=rows, pager=pager, field=field,
+                           label=values[0], index_url=url_for("public.group_index", field=field))
 
 
 def load_published_hero(slug: str) -> Hero:
@@ -93,13 +158,44 @@ def load_published_hero(slug: str) -> Hero:
     return hero
 
 
+def _visitor() -> tuple[str, str | None]:
+    """This visitor's candle key and, when they have no cookie yet, the token to give them."""
+    token = request.cookies.get(candles.VISITOR_COOKIE)
+    fresh = None
+    if not token or len(token) > 64:
+        token = fresh = candles.new_visitor_token()
+    return candles.visitor_key(current_app.config["SECRET_KEY"], request.remote_addr, token), fresh
+
+
 @bp.get("/heroes/<slug>")
 def hero(slug: str):
     """A hero's profile; an old or partial slug redirects to the current one."""
     found = load_published_hero(slug)
     if slug != found.slug:
         return redirect(url_for("public.hero", slug=found.slug), code=301)
-    return render_template("hero.html", hero=found)
+    key, fresh = _visitor()
+    lit = not fresh and candles.lit_today(db.session, found.id, key, candles.today_in_kyiv())
+    return render_template("hero.html", hero=found, lit=lit,
+                           candle_count=candles.candle_count(db.session, found.id))
+
+
+@bp.post("/heroes/<slug>/candle")
+@limiter.limit("30 per hour")
+def light_candle(slug: str):
+    """Light a candle for a hero (one per visitor a day), then go back to the profile."""
+    found = load_published_hero(slug)
+    key, fresh = _visitor()
+    if candles.light_candle(db.session, found, key, candles.today_in_kyiv()):
+        db.session.commit()
+        flash(_("Дякуємо. Ви запалили свічку пам'яті."), "success")
+    else:
+        db.session.rollback()
+        flash(_("Сьогодні ви вже запалили свічку для цієї людини. Завтра можна знову."), "info")
+    response = redirect(url_for("public.hero", slug=found.slug, _anchor="candle"), code=303)
+    if fresh:
+        response.set_cookie(candles.VISITOR_COOKIE, fresh, max_age=365 * 24 * 3600,
+                            httponly=True, samesite="Lax", secure=request.is_secure)
+    return response
 
 
 @bp.get("/search")

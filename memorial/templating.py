@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, url_for
-from flask_babel import ngettext
+import datetime as dt
+import hashlib
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_number, ngettext
 from markupsafe import Markup, escape
+from werkzeug.routing import BuildError
 
 from .dates import PartialDate, age_at_death
 from .i18n import current_language
+from .language import slugify
 
 
 def partial_date(value: PartialDate | None) -> str:
@@ -42,8 +50,83 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **args)
 
 
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def text_language(text: str | None) -> str | None:
+    """The language hero data is written in, guessed from its letters: ``uk``, ``en`` or ``None``.
+
+    Hero data stays as entered, so an English page quoting it must say it is Ukrainian (and a
+    volunteer's English story on a Ukrainian page must say it is English) for screen readers.
+    """
+    if not text:
+        return None
+    if _CYRILLIC.search(text):
+        return "uk"
+    return "en" if _LATIN.search(text) else None
+
+
+def lang_attr(*texts: str | None) -> Markup:
+    """`` lang="uk"`` when the texts are in another language than the page, else nothing."""
+    found = {text_language(t) for t in texts} - {None}
+    if len(found) != 1:
+        return Markup("")
+    language = found.pop()
+    if language == current_language():
+        return Markup("")
+    return Markup(' lang="%s"') % language
+
+
+def number(value: int) -> str:
+    """A number formatted for the interface language (``12 345`` or ``12,345``)."""
+    return format_number(value)
+
+
+def static_url(filename: str) -> str:
+    """The URL of a static file with a content hash, so it can be cached for a year."""
+    cache = current_app.extensions.setdefault("memorial.static_hashes", {})
+    digest = cache.get(filename)
+    if digest is None:
+        path = Path(current_app.static_folder or "") / filename
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        except OSError:
+            digest = ""
+        if not current_app.debug:
+            cache[filename] = digest
+    return url_for("static", filename=filename, v=digest or None)
+
+
+def full_date(value: dt.date) -> str:
+    """A calendar date in the interface language (``28 листопада 2026``)."""
+    return PartialDate(value.year, value.month, value.day).display(current_language())
+
+
+def endpoint_url(endpoint: str, **values) -> str | None:
+    """The URL of an endpoint, or ``None`` when the app has no such page."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and helpers."""
+    from .seo import person_jsonld
+
+    app.add_template_global(person_jsonld, "person_jsonld")
+    app.add_template_global(endpoint_url, "endpoint_url")
+    app.add_template_global(slugify, "slug")
+    app.add_template_filter(full_date, "fdate")
+    if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
+        # Static URLs carry a content hash (``static_url``), so a year of caching is safe.
+        app.config["SEND_FILE_MAX_AGE_DEFAULT"] = timedelta(days=365)
+    app.add_template_global(static_url, "static_url")
+    app.add_template_global(lang_attr, "lang_attr")
+    app.add_template_filter(number, "number")
     app.add_template_global(url_with, "url_with")
     app.add_template_filter(partial_date, "pdate")
     app.add_template_filter(age, "age")
