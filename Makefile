@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
 
-.PHONY: run test lint bench translations clean-index
+.PHONY: run test lint bench translations clean-index bench-lighthouse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,29 @@ $(TEST_INSTALLED): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
 	touch $@
 
+# Browser-test tools: Debian's chromium (never `playwright install`), java for the Nu HTML
+# checker, and axe-core + vnu-jar from npm into the git-ignored .tools/ (no install scripts).
+TOOLS := .tools
+AXE_VERSION := 4.14.1
+VNU_VERSION := 26.9.27
+LIGHTHOUSE_VERSION := 12.2.3
+BROWSER_TOOLS := $(TOOLS)/.installed-browser-$(AXE_VERSION)-$(VNU_VERSION)
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
+
+$(TOOLS)/.apt-updated:
+	mkdir -p $(TOOLS)
+	@if [ ! -x /usr/bin/chromium ] || ! command -v java >/dev/null || ! command -v npm >/dev/null; then \
+		apt-get update; fi
+	touch $@
+
+$(BROWSER_TOOLS): | $(TOOLS)/.apt-updated
+	@[ -x /usr/bin/chromium ] || $(APT_INSTALL) chromium fonts-dejavu-core
+	@command -v java >/dev/null || $(APT_INSTALL) default-jre-headless
+	@command -v npm >/dev/null || $(APT_INSTALL) nodejs npm
+	npm install --prefix $(TOOLS) --no-audit --no-fund --ignore-scripts --save-exact \
+		axe-core@$(AXE_VERSION) vnu-jar@$(VNU_VERSION)
+	touch $@
+
 ## run: create the database and index under instance/, import the demo archive once, serve
 run: $(INSTALLED)
 	$(BIN)/memorial init-db
@@ -26,7 +49,7 @@ run: $(INSTALLED)
 	$(BIN)/memorial run --host 127.0.0.1 --port 5000
 
 ## test: install what the tests need and run the whole suite
-test: $(TEST_INSTALLED)
+test: $(TEST_INSTALLED) $(BROWSER_TOOLS)
 	$(BIN)/python -m pytest
 
 lint: $(TEST_INSTALLED)
@@ -38,3 +61,12 @@ translations: $(INSTALLED)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o memorial/translations/messages.pot .
 	$(BIN)/pybabel update -i memorial/translations/messages.pot -d memorial/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d memorial/translations
+
+## bench-lighthouse: Lighthouse scores of home, a profile and search, written to bench/RESULTS.md
+$(TOOLS)/.installed-lighthouse-$(LIGHTHOUSE_VERSION): | $(BROWSER_TOOLS)
+	npm install --prefix $(TOOLS) --no-audit --no-fund --ignore-scripts --save-exact \
+		lighthouse@$(LIGHTHOUSE_VERSION)
+	touch $@
+
+bench-lighthouse: $(INSTALLED) $(TOOLS)/.installed-lighthouse-$(LIGHTHOUSE_VERSION)
+	$(BIN)/python bench/lighthouse.py --lighthouse $(TOOLS)/node_modules/.bin/lighthouse

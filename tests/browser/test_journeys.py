@@ -1,0 +1,78 @@
+"""What visitors do, done as a person with only a keyboard would do it, in a real Chromium."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+MAX_TABS = 80
+
+
+def tab_to(page: Page, selector: str) -> None:
+    """Press Tab until the focused element matches ``selector`` (fails if it never does)."""
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_skip_link_is_first_and_moves_to_the_content(page, live_site):
+    page.goto(live_site.url("/"))
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.classList.contains('skip-link')")
+    expect(page.locator(".skip-link")).to_be_visible()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    # The next stop after the skip target is inside the main content, not the header.
+    assert page.evaluate("document.querySelector('main').contains(document.activeElement)")
+
+
+def test_search_and_open_a_profile(page, live_site):
+    page.goto(live_site.url("/"))
+    tab_to(page, "input[name=q]")
+    page.keyboard.type("Журавського")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/search\?q="))
+    expect(page.locator(".result-count")).to_contain_text("1")
+    tab_to(page, ".results a.hero-card-link")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/heroes/zhuravskyi-yevhen-\d+$"))
+    expect(page.locator("h1")).to_have_text("Журавський Євген Олександрович")
+
+
+def test_light_a_candle_once_a_day(page, live_site):
+    page.goto(live_site.url("/heroes/{profile}"))
+    count = page.locator(".candle-count")
+    before = int(re.search(r"\d+", count.inner_text()).group())
+    tab_to(page, ".candle-button")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/heroes/zhuravskyi-yevhen-\d+#candle$"))
+    expect(page.locator(".flash")).to_contain_text("запалили свічку")
+    assert int(re.search(r"\d+", count.inner_text()).group()) == before + 1
+    # The same visitor sees that the candle is lit and gets no second button today.
+    expect(page.locator(".candle-lit")).to_be_visible()
+    expect(page.locator(".candle-button")).to_have_count(0)
+    page.reload()
+    assert int(re.search(r"\d+", count.inner_text()).group()) == before + 1
+
+
+def test_switch_language_keeps_the_page_and_marks_hero_data(page, live_site):
+    page.goto(live_site.url("/heroes/{profile}"))
+    assert page.locator("html").get_attribute("lang") == "uk"
+    tab_to(page, "a[hreflang=en]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/heroes/zhuravskyi-yevhen-\d+\?lang=en$"))
+    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("h2#timeline-title")).to_have_text("Life")
+    # The name stays as entered, and says it is Ukrainian.
+    expect(page.locator("h1")).to_have_text("Журавський Євген Олександрович")
+    assert page.locator("h1").get_attribute("lang") == "uk"
+    # The choice is remembered on the next page without ?lang=.
+    page.goto(live_site.url("/heroes/"))
+    assert page.locator("html").get_attribute("lang") == "en"
+    tab_to(page, "a[hreflang=uk]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/heroes/\?lang=uk$"))
+    assert page.locator("html").get_attribute("lang") == "uk"

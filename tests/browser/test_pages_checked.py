@@ -1,0 +1,76 @@
+"""Every page, in both languages, in a real Chromium: no WCAG 2.2 A/AA violation found by
+axe-core, no error from the Nu HTML checker, no console error (a CSP refusal shows there), and
+nothing wider than a 320 px phone screen."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from .conftest import AXE_JS, LANGUAGES, PAGES, VNU_JAR
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_RUN = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+}"""
+
+
+def test_every_public_html_route_is_checked(live_site):
+    """A new public page must join PAGES, so that it is checked too."""
+    adapter = live_site.app.url_map.bind("127.0.0.1")
+    checked = {adapter.match(live_site.path(path).split("?")[0], method="GET")[0]
+               for _name, path, _login in PAGES if _name != "not-found"}
+    html_routes = {rule.endpoint for rule in live_site.app.url_map.iter_rules()
+                   if "GET" in rule.methods and rule.endpoint.startswith("public.")
+                   and rule.endpoint not in ("public.photo", "public.thumbnail")}
+    assert html_routes - checked == set()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("name, path, needs_login", PAGES, ids=[p[0] for p in PAGES])
+def test_axe_finds_no_wcag_violation(page, live_site, name, path, needs_login, lang):
+    assert AXE_JS.is_file(), "axe-core is missing: `make test` installs it into .tools/"
+    response = page.goto(live_site.url(path, lang))
+    assert response.status == (404 if name == "not-found" else 200)
+    assert page.locator("html").get_attribute("lang") == lang
+    page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;true")  # not a page script: CSP holds
+    violations = page.evaluate(AXE_RUN, WCAG_TAGS)
+    assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"{name} is {width}px wide on a 320px screen"
+    errors = page.console_errors
+    if name == "not-found":  # the page's own 404 status is reported once, and is right
+        errors = [e for e in errors if "404" not in e]
+    assert errors == []
+
+
+def _fetch(url: str) -> bytes:
+    try:
+        with urllib.request.urlopen(urllib.parse.quote(url, safe=":/?&=%")) as response:
+            return response.read()
+    except urllib.error.HTTPError as error:  # the 404 page is checked too
+        return error.read()
+
+
+def test_nu_html_checker_finds_no_error(live_site, tmp_path):
+    assert VNU_JAR.is_file(), "vnu-jar is missing: `make test` installs it into .tools/"
+    files = []
+    for name, path, _needs_login in PAGES:
+        for lang in LANGUAGES:
+            target = tmp_path / f"{name}.{lang}.html"
+            target.write_bytes(_fetch(live_site.url(path, lang)))
+            files.append(str(target))
+    run = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--errors-only",
+                          *files], capture_output=True, text=True, timeout=300)
+    messages = json.loads(run.stderr or run.stdout)["messages"]
+    errors = [f"{m.get('url', '').rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
+              for m in messages if m.get("type") == "error"]
+    assert errors == [], "\n".join(errors)
+    assert run.returncode == 0

@@ -1,0 +1,221 @@
+"""Ways into the archive: remembered today, browsing lists, the candle, sitemaps, page metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from helpers import record, write_archive
+from memorial.browse import remembered_on
+from memorial.extensions import db
+from memorial.models import CandleLight, Hero
+
+
+def import_records(runner, tmp_path, records):
+    result = runner.invoke(args=["import-archive", str(write_archive(tmp_path / "a", records))])
+    assert result.exit_code == 0, result.output
+
+
+def hero(app, external_id) -> Hero:
+    with app.app_context():
+        return db.session.scalar(select(Hero).where(Hero.external_id == external_id))
+
+
+@pytest.fixture
+def dated(app, runner, tmp_path):
+    """Heroes whose dates are known to the day, the month or the year only."""
+    import_records(runner, tmp_path, [
+        record("day", surname="Денисенко", birth_date="1990-03-14", death_date="2022-05-24"),
+        record("month", surname="Місяченко", birth_date="1991-03", death_date="2022-05"),
+        record("year", surname="Роковенко", birth_date="1992", death_date="2022"),
+        record("leap", surname="Лютенко", birth_date="1988-02-29", death_date="2023-07-01"),
+        record("draft", surname="Чернетко", death_date="2021-05-24", status="draft"),
+    ])
+    return app
+
+
+def names(heroes):
+    return sorted(h.surname for h in heroes)
+
+
+def test_remembered_on_uses_only_dates_known_to_the_day(dated):
+    with dated.app_context():
+        died, born = remembered_on(dt.date(2026, 5, 24))
+        assert names(died) == ["Денисенко"] and born == []
+        died, born = remembered_on(dt.date(2026, 3, 14))
+        assert died == [] and names(born) == ["Денисенко"]
+        assert remembered_on(dt.date(2026, 5, 1)) == ([], [])
+        # 29 February is remembered on 28 February in a common year, and on itself in a leap one.
+        assert names(remembered_on(dt.date(2027, 2, 28))[1]) == ["Лютенко"]
+        assert remembered_on(dt.date(2028, 2, 28))[1] == []
+        assert names(remembered_on(dt.date(2028, 2, 29))[1]) == ["Лютенко"]
+
+
+def test_home_shows_who_is_remembered_today(dated, client):
+    page = client.get("/?today=2026-05-24").get_data(as_text=True)
+    today = page.split('id="today-title"')[1].split("</section>")[0]
+    assert "Денисенко" in today and "24 травня 2026" in today
+    assert "Місяченко" not in today and "Чернетко" not in today
+    english = client.get("/?today=2026-03-14&lang=en").get_data(as_text=True)
+    assert "Today we remember" in english and "14 March 2026" in english
+    assert "Birthday" in english
+    assert client.get("/?today=not-a-date").status_code == 400
+
+
+def test_home_counters_formatted_per_language(dated, client):
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r'<span class="count">4</span> імені', page)
+    assert re.search(r'<span class="count">4</span> names', client.get("/?lang=en").get_data(
+        as_text=True))
+
+
+def test_browse_by_year_unit_community_burial(app, runner, tmp_path, client):
+    import_records(runner, tmp_path, [
+        record("a", surname="Андрієнко", death_date="2022-03-01", military_unit="Бригада А",
+               home_community="Громада Один", burial_place="Краматорськ, Алея Героїв"),
+        record("b", surname="Борисенко", death_date="2023-04", military_unit="Бригада  Б",
+               home_community="Громада Один", burial_place="Слов'янськ"),
+        record("c", surname="Вовк", death_date="2022", military_unit="Бригада А",
+               home_community="Громада Два", burial_place="Краматорськ, Алея Героїв"),
+        record("d", surname="Гуменюк", death_date="2022-01-02", military_unit="Бригада А",
+               status="draft"),
+    ])
+    years = client.get("/heroes/year/").get_data(as_text=True)
+    assert years.index('href="/heroes/year/2023"') < years.index('href="/heroes/year/2022"')
+    year = client.get("/heroes/year/2022").get_data(as_text=True)
+    assert "Андрієнко" in year and "Вовк" in year and "Борисенко" not in year
+    assert "Гуменюк" not in year
+    assert client.get("/heroes/year/1999").status_code == 404
+    assert client.get("/heroes/year").status_code == 308
+
+    units = client.get("/heroes/unit/").get_data(as_text=True)
+    assert 'href="/heroes/unit/bryhada-a"' in units and "2 імені" in units
+    unit = client.get("/heroes/unit/bryhada-a").get_data(as_text=True)
+    assert "Андрієнко" in unit and "Вовк" in unit and "Борисенко" not in unit
+    community = client.get("/heroes/community/hromada-odyn").get_data(as_text=True)
+    assert "Андрієнко" in community and "Борисенко" in community and "Вовк" not in community
+    burial = client.get("/heroes/burial/kramatorsk-aleia-heroiv").get_data(as_text=True)
+    assert "Андрієнко" in burial and "Вовк" in burial
+    for bad in ("/heroes/unit/no-such-unit", "/heroes/unit/bryhada-a?page=2",
+                "/heroes/unit/bryhada-a?page=abc", "/heroes/?page=0", "/heroes/rank/x"):
+        assert client.get(bad).status_code == 404, bad
+
+
+def test_lists_are_paginated_with_readable_urls(app, runner, tmp_path, client):
+    app.config["HEROES_PER_PAGE"] = 2
+    import_records(runner, tmp_path, [
+        record(f"h{n}", surname=f"Прізвище{chr(0x430 + n)}", death_date="2022-06-0" + str(n + 1))
+        for n in range(5)])
+    first = client.get("/heroes/year/2022").get_data(as_text=True)
+    assert 'href="/heroes/year/2022?page=2"' in first and 'rel="next"' in first
+    third = client.get("/heroes/year/2022?page=3").get_data(as_text=True)
+    assert third.count('class="hero-card"') == 1 and 'rel="next"' not in third
+    assert client.get("/heroes/year/2022?page=4").status_code == 404
+
+
+def csrf_token(client, url) -> str:
+    page = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_candle_once_a_day_without_an_account(app, runner, tmp_path, client):
+    import_records(runner, tmp_path, [record("p-1"), record("p-2", status="draft")])
+    found = hero(app, "p-1")
+    url = f"/heroes/{found.slug}"
+    assert client.post(url + "/candle").status_code == 400  # no CSRF token: nothing changes
+    token = csrf_token(client, url)
+    response = client.post(url + "/candle", data={"csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"].endswith("#candle")
+    page = client.get(url).get_data(as_text=True)
+    assert "Запалено 1 свічку" in page and "Ви вже запалили свічку сьогодні" in page
+    assert "candle-button" not in page
+    again = client.post(url + "/candle", data={"csrf_token": token}, follow_redirects=True)
+    assert "Сьогодні ви вже запалили" in again.get_data(as_text=True)
+    with app.app_context():
+        rows = db.session.scalars(select(CandleLight)).all()
+    assert len(rows) == 1
+    assert re.fullmatch(r"[0-9a-f]{64}", rows[0].visitor_key)  # a keyed hash, not the address
+    # Another visitor (another cookie) adds their own candle.
+    other = app.test_client()
+    other.post(url + "/candle", data={"csrf_token": csrf_token(other, url)})
+    assert "Запалено 2 свічки" in client.get(url).get_data(as_text=True)
+    draft = hero(app, "p-2")
+    assert client.post(f"/heroes/{draft.slug}/candle",
+                       data={"csrf_token": token}).status_code == 404
+
+
+def test_candle_unique_constraint_holds_in_the_database(app, runner, tmp_path):
+    import_records(runner, tmp_path, [record("p-1")])
+    found = hero(app, "p-1")
+    with app.app_context():
+        day = dt.date(2026, 11, 28)
+        db.session.add(CandleLight(hero_id=found.id, visitor_key="a" * 64, day=day))
+        db.session.commit()
+        db.session.add(CandleLight(hero_id=found.id, visitor_key="a" * 64, day=day))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        db.session.add(CandleLight(hero_id=found.id, visitor_key="a" * 64,
+                                   day=day + dt.timedelta(days=1)))
+        db.session.commit()
+        assert db.session.scalar(select(func.count(CandleLight.id))) == 2
+
+
+def test_candle_is_rate_limited(app, runner, tmp_path, client):
+    import_records(runner, tmp_path, [record("p-1")])
+    url = f"/heroes/{hero(app, 'p-1').slug}"
+    token = csrf_token(client, url)
+    codes = [client.post(url + "/candle", data={"csrf_token": token}).status_code
+             for _ in range(31)]
+    assert codes[:30] == [303] * 30 and codes[30] == 429
+    assert "Забагато запитів" in client.post(url + "/candle", data={"csrf_token": token}
+                                             ).get_data(as_text=True)
+
+
+def test_sitemap_and_robots(app, runner, tmp_path, client):
+    import_records(runner, tmp_path, [record("p-1", military_unit="Бригада А"),
+                                      record("p-2", surname="Чернетко", status="draft")])
+    robots = client.get("/robots.txt").get_data(as_text=True)
+    assert "Disallow: /staff" in robots and "Sitemap: http://localhost/sitemap.xml" in robots
+    index = client.get("/sitemap.xml")
+    assert index.mimetype == "application/xml"
+    assert "http://localhost/sitemap-heroes-1.xml" in index.get_data(as_text=True)
+    heroes = client.get("/sitemap-heroes-1.xml").get_data(as_text=True)
+    assert f"http://localhost/heroes/{hero(app, 'p-1').slug}</loc>" in heroes
+    assert hero(app, "p-2").slug not in heroes
+    pages = client.get("/sitemap-pages.xml").get_data(as_text=True)
+    assert "http://localhost/heroes/unit/bryhada-a" in pages
+    assert "http://localhost/heroes/year/2022" in pages
+    assert client.get("/sitemap-heroes-2.xml").status_code == 404
+
+
+def test_profile_metadata_for_sharing_and_search_engines(app, runner, tmp_path, client):
+    import_records(runner, tmp_path, [record("p-1", surname="Журавський", given_name="Євген",
+                                             birth_date="1987-03", death_date="2022-05-24")])
+    found = hero(app, "p-1")
+    page = client.get(f"/heroes/{found.slug}").get_data(as_text=True)
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page,
+                                re.S).group(1))
+    assert data["@type"] == "Person" and data["name"] == "Журавський Євген Петрович"
+    assert data["birthDate"] == "1987-03" and data["deathDate"] == "2022-05-24"
+    assert data["memberOf"]["name"].startswith("93-тя")
+    assert '<meta property="og:title" content="Журавський Євген Петрович">' in page
+    assert "t.me/share/url?url=http%3A//localhost/heroes/" in page
+    # Every script is JSON data or a file of the site: nothing inline that CSP would refuse.
+    scripts = re.findall(r"<script\b[^>]*>", page)
+    assert scripts == ['<script type="application/ld+json">']
+    assert " style=" not in page
+
+
+def test_static_files_are_versioned_and_cached_long(demo_app, client):
+    page = client.get("/").get_data(as_text=True)
+    css = re.search(r'href="(/static/css/site\.css\?v=[0-9a-f]{12})"', page).group(1)
+    with client.get(css) as response:
+        assert response.status_code == 200
+        assert "max-age=31536000" in response.headers["Cache-Control"]
+    assert 'loading="lazy"' in page and 'fetchpriority="high"' not in page.split("Нещодавно")[1]
