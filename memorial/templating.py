@@ -32,12 +32,15 @@ def age(hero) -> str:
 
 
 def paragraphs(text: str | None) -> Markup:
-    """Plain text with blank-line paragraphs as escaped ``<p>`` elements."""
+    """Plain text with blank-line paragraphs as escaped ``<p>`` elements.
+
+    A paragraph in another language than the page's says so (a biography may mix both).
+    """
     if not text:
         return Markup("")
     parts = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
     return Markup("\n").join(
-        Markup("<p>") + Markup("<br>").join(escape(line) for line in p.split("\n"))
+        Markup("<p%s>") % lang_attr(p) + Markup("<br>").join(escape(line) for line in p.split("\n"))
         + Markup("</p>") for p in parts)
 
 
