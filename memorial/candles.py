@@ -20,7 +20,7 @@ KYIV = ZoneInfo("Europe/Kyiv")
 
 def today_in_kyiv(now: dt.datetime | None = None) -> dt.date:
     """The calendar day in Kyiv, which is the day a candle counts for."""
-    return (now or dt.datetime.now(dt.timezone.utc)).astimezone(KYIV).date()
+    return (now or dt.datetime.now(dt.UTC)).astimezone(KYIV).date()
 
 
 def new_visitor_token() -> str:

@@ -7,10 +7,10 @@ import json
 import re
 
 import pytest
+from helpers import record, write_archive
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from helpers import record, write_archive
 from memorial.browse import remembered_on
 from memorial.extensions import db
 from memorial.models import CandleLight, Hero
@@ -200,7 +200,7 @@ def test_profile_metadata_for_sharing_and_search_engines(app, runner, tmp_path, 
     found = hero(app, "p-1")
     page = client.get(f"/heroes/{found.slug}").get_data(as_text=True)
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page,
-                                re.S).group(1))
+                                re.DOTALL).group(1))
     assert data["@type"] == "Person" and data["name"] == "Журавський Євген Петрович"
     assert data["birthDate"] == "1987-03" and data["deathDate"] == "2022-05-24"
     assert data["memberOf"]["name"].startswith("93-тя")

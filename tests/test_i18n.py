@@ -8,7 +8,6 @@ from html.parser import HTMLParser
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-
 from conftest import ROOT
 
 TRANSLATIONS = ROOT / "memorial" / "translations"
@@ -54,7 +53,7 @@ def test_catalog_holds_every_string_of_the_code_and_templates():
 class _UntaggedText(HTMLParser):
     """Collects visible text that is not inside an element marked with another language."""
 
-    VOID = {"meta", "link", "img", "input", "br", "hr", "source"}
+    VOID = frozenset({"meta", "link", "img", "input", "br", "hr", "source"})
 
     def __init__(self):
         super().__init__()

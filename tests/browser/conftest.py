@@ -7,11 +7,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import DEMO_ARCHIVE, ROOT, app_config
 from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from conftest import DEMO_ARCHIVE, ROOT, app_config
 from memorial import create_app
 from memorial.extensions import db
 from memorial.language import slugify
