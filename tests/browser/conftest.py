@@ -27,7 +27,9 @@ AXE_JS = TOOLS / "axe-core" / "axe.min.js"
 VNU_JAR = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 #: Every page checked in both languages: (name, path, needs_login). ``{...}`` parts are filled
-#: from the demo archive. Staff pages join this list with ``needs_login=True``.
+#: from the demo archive. Staff pages join this list with ``needs_login=True``: the checks then
+#: open them as a moderator (``LiveSite.open``). Every HTML route of the app must be listed
+#: (``test_every_html_route_is_checked``).
 PAGES: list[tuple[str, str, bool]] = [
     ("home", "/", False),
     ("heroes", "/heroes/", False),
@@ -49,6 +51,8 @@ PAGES: list[tuple[str, str, bool]] = [
     ("not-found", "/heroes/no-such-hero", False),
 ]
 LANGUAGES = ("uk", "en")
+STAFF_EMAIL = "moderator@example.org"
+STAFF_PASSWORD = "a long test password for the browser"
 
 
 class LiveSite:
@@ -69,6 +73,24 @@ class LiveSite:
         if lang:
             path += ("&" if "?" in path else "?") + f"lang={lang}"
         return self.base_url + path
+
+    def open(self, page, template: str, lang: str | None = None, needs_login: bool = False):
+        """Go to a page; for a staff page, first sign in as a moderator on the form it sends
+        a visitor to. Returns the response of the page itself."""
+        url = self.url(template, lang)
+        if needs_login:
+            result = self.app.test_cli_runner().invoke(
+                args=["create-user", STAFF_EMAIL, "--password-stdin"],
+                input=STAFF_PASSWORD + "\n")
+            assert result.exit_code == 0, result.output
+            page.goto(url)
+            password = page.locator("input[type=password]")
+            if password.count():
+                page.locator("input[type=email], input[name=email]").first.fill(STAFF_EMAIL)
+                password.fill(STAFF_PASSWORD)
+                password.press("Enter")
+                page.wait_for_load_state()
+        return page.goto(url)
 
 
 def _sample_paths(app) -> dict[str, str]:

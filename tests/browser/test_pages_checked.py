@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
 
@@ -22,14 +19,19 @@ AXE_RUN = """async (tags) => {
 }"""
 
 
-def test_every_public_html_route_is_checked(live_site):
-    """A new public page must join PAGES, so that it is checked too."""
+#: GET endpoints that answer with something else than an HTML page.
+NOT_HTML = {"static", "public.photo", "public.thumbnail"}
+NOT_HTML_BLUEPRINTS = ("api.", "seo.")
+
+
+def test_every_html_route_is_checked(live_site):
+    """A new page (public or staff) must join PAGES, so that it is checked too."""
     adapter = live_site.app.url_map.bind("127.0.0.1")
     checked = {adapter.match(live_site.path(path).split("?")[0], method="GET")[0]
-               for _name, path, _login in PAGES if _name != "not-found"}
+               for name, path, _login in PAGES if name != "not-found"}
     html_routes = {rule.endpoint for rule in live_site.app.url_map.iter_rules()
-                   if "GET" in rule.methods and rule.endpoint.startswith("public.")
-                   and rule.endpoint not in ("public.photo", "public.thumbnail")}
+                   if "GET" in rule.methods and rule.endpoint not in NOT_HTML
+                   and not rule.endpoint.startswith(NOT_HTML_BLUEPRINTS)}
     assert html_routes - checked == set()
 
 
@@ -37,7 +39,7 @@ def test_every_public_html_route_is_checked(live_site):
 @pytest.mark.parametrize("name, path, needs_login", PAGES, ids=[p[0] for p in PAGES])
 def test_axe_finds_no_wcag_violation(page, live_site, name, path, needs_login, lang):
     assert AXE_JS.is_file(), "axe-core is missing: `make test` installs it into .tools/"
-    response = page.goto(live_site.url(path, lang))
+    response = live_site.open(page, path, lang, needs_login)
     assert response.status == (404 if name == "not-found" else 200)
     assert page.locator("html").get_attribute("lang") == lang
     page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;true")  # not a page script: CSP holds
@@ -51,21 +53,15 @@ def test_axe_finds_no_wcag_violation(page, live_site, name, path, needs_login, l
     assert errors == []
 
 
-def _fetch(url: str) -> bytes:
-    try:
-        with urllib.request.urlopen(urllib.parse.quote(url, safe=":/?&=%")) as response:
-            return response.read()
-    except urllib.error.HTTPError as error:  # the 404 page is checked too
-        return error.read()
-
-
-def test_nu_html_checker_finds_no_error(live_site, tmp_path):
+def test_nu_html_checker_finds_no_error(page, live_site, tmp_path):
     assert VNU_JAR.is_file(), "vnu-jar is missing: `make test` installs it into .tools/"
     files = []
-    for name, path, _needs_login in PAGES:
+    for name, path, needs_login in PAGES:
         for lang in LANGUAGES:
             target = tmp_path / f"{name}.{lang}.html"
-            target.write_bytes(_fetch(live_site.url(path, lang)))
+            if needs_login:  # signs the browser's context in; its requests share the cookies
+                live_site.open(page, path, lang, needs_login)
+            target.write_bytes(page.request.get(live_site.url(path, lang)).body())  # as served
             files.append(str(target))
     run = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--errors-only",
                           *files], capture_output=True, text=True, timeout=300, check=False)
