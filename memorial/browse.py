@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
@@ -20,6 +21,9 @@ GROUP_FIELDS = {
     "community": Hero.home_community,
     "burial": Hero.burial_place,
 }
+
+
+_LEADING_NUMBER = re.compile(r"^\s*(\d+)")
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,15 @@ def groups(field: str) -> list[Group]:
         # Spellings that share a key are shown under the most common one.
         merged[key] = (label if total >= count else value, total + count)
     return sorted((Group(key, label, count) for key, (label, count) in merged.items()),
-                  key=lambda g: name_sort_key(g.label))
+                  key=lambda g: _natural_key(g.label))
+
+
+def _natural_key(label: str) -> tuple[int, int, str]:
+    """Numbered names (``24-та бригада``) first in numeric order, then the rest А–Я."""
+    number = _LEADING_NUMBER.match(label)
+    if number:
+        return (0, int(number.group(1)), name_sort_key(label))
+    return (1, 0, name_sort_key(label))
 
 
 def group_values(field: str, key: str) -> list[str]:

@@ -219,3 +219,14 @@ def test_static_files_are_versioned_and_cached_long(demo_app, client):
         assert response.status_code == 200
         assert "max-age=31536000" in response.headers["Cache-Control"]
     assert 'loading="lazy"' in page and 'fetchpriority="high"' not in page.split("Нещодавно")[1]
+
+
+def test_groups_sort_numbered_units_by_number_then_names(app, runner, tmp_path, client):
+    import_records(runner, tmp_path, [
+        record(f"u{n}", surname=f"Прізвище{chr(0x430 + n)}", military_unit=unit)
+        for n, unit in enumerate(["110-та бригада", "24-та бригада", "Добровольчий батальйон",
+                                  "3-тя бригада", "Батальйон «Айдар»"])])
+    page = client.get("/heroes/unit/").get_data(as_text=True)
+    order = [page.index(name) for name in ("3-тя бригада", "24-та бригада", "110-та бригада",
+                                           "Батальйон «Айдар»", "Добровольчий батальйон")]
+    assert order == sorted(order)

@@ -93,3 +93,16 @@ def test_english_pages_show_ukrainian_only_where_marked(demo_app, client):
         parser.feed(page)
         unmarked = [t for t in parser.texts if CYRILLIC.search(t)]
         assert unmarked == [], path
+
+
+def test_numbers_and_dates_follow_the_interface_language(app):
+    import datetime as dt
+
+    from memorial.templating import full_date, number
+
+    with app.test_request_context("/?lang=en"):
+        assert number(12345) == "12,345"
+        assert full_date(dt.date(2026, 5, 24)) == "24 May 2026"
+    with app.test_request_context("/?lang=uk"):
+        assert number(12345) == "12\xa0345"
+        assert full_date(dt.date(2026, 5, 24)) == "24 травня 2026"
