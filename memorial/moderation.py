@@ -88,13 +88,19 @@ def _submission(submission_id: int) -> Submission:
     return submission
 
 
+#: First letters that people confuse when typing a name (so a duplicate may sit under either).
+_LOOKALIKE_LETTERS = ("ГҐ", "ИІЇЙ", "ЕЄЭ")
+
+
 def possible_duplicates(payload: dict, limit: int = 10) -> list[tuple[Hero, int]]:
     """Heroes whose name is the same or close and whose dates do not contradict the payload."""
     surname, given = payload.get("surname") or "", payload.get("given_name") or ""
     if not surname:
         return []
     wanted = fold(f"{surname} {given}")
-    query = select(Hero).where(Hero.index_letter == first_letter(surname))
+    letter = first_letter(surname)
+    letters = next((group for group in _LOOKALIKE_LETTERS if letter in group), letter)
+    query = select(Hero).where(Hero.index_letter.in_(list(letters)))
     for name in ("birth_date", "death_date"):
         year = (payload.get(name) or "")[:4]
         if year.isdigit():

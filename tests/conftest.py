@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -83,14 +84,22 @@ def csrf_token(client, url: str) -> str:
     return match.group(1)
 
 
+@functools.cache
+def _staff_hash() -> str:
+    """One real argon2 hash of the staff password, computed once (hashing is slow on purpose)."""
+    from memorial.accounts import hash_password
+
+    return hash_password(STAFF_PASSWORD)
+
+
 @pytest.fixture
 def staff(app):
     """A moderator and an administrator account: ``{"moderator": email, "admin": email}``."""
-    from memorial.accounts import create_or_update_user
+    from memorial.models import User
 
     with app.app_context():
-        create_or_update_user(db.session, "moder@example.org", STAFF_PASSWORD, "moderator")
-        create_or_update_user(db.session, "admin@example.org", STAFF_PASSWORD, "admin")
+        for email, role in (("moder@example.org", "moderator"), ("admin@example.org", "admin")):
+            db.session.add(User(email=email, role=role, password_hash=_staff_hash()))
         db.session.commit()
     return {"moderator": "moder@example.org", "admin": "admin@example.org"}
 
