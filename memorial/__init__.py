@@ -25,8 +25,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from . import api, auth, cli, errors, i18n, moderation, public, search, security, submit
-    from . import templating
+    from . import (
+        api,
+        auth,
+        cli,
+        errors,
+        i18n,
+        moderation,
+        public,
+        search,
+        security,
+        submit,
+        templating,
+    )
     from .extensions import csrf, db, limiter
 
     db.init_app(app)

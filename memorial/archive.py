@@ -162,9 +162,7 @@ def new_reference() -> str:
 def normalize_reference(text: str) -> str:
     """The canonical form of a reference code as a person may type it (case, spaces, dashes)."""
     chars = "".join(ch for ch in (text or "").upper() if ch.isalnum())
-    if chars.startswith("MEM"):
-        chars = chars[3:]
-    chars = chars.replace("O", "0").replace("I", "1").replace("L", "1")
+    chars = chars.removeprefix("MEM")
     if len(chars) != 8 or any(ch not in REFERENCE_ALPHABET for ch in chars):
         return ""
     return f"MEM-{chars[:4]}-{chars[4:]}"

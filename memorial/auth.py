@@ -151,7 +151,7 @@ def login():
         now = utcnow()
         locked_until = user.locked_until if user is not None else None
         if locked_until is not None and locked_until.tzinfo is None:
-            locked_until = locked_until.replace(tzinfo=dt.timezone.utc)
+            locked_until = locked_until.replace(tzinfo=dt.UTC)
         if user is not None and locked_until is not None and locked_until > now:
             audit.record(db.session, "login.locked", user)
             error = _("Забагато невдалих спроб. Спробуйте через %(n)d хв.",

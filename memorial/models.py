@@ -6,9 +6,9 @@ import datetime as dt
 import secrets
 
 from sqlalchemy import (
-    Boolean,
     DDL,
     JSON,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -33,7 +33,7 @@ HERO_STATUSES = ("published", "draft")
 
 def utcnow() -> dt.datetime:
     """The current moment in UTC, as stored everywhere in the database."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _date_checks(prefix: str) -> list[CheckConstraint]:
@@ -436,10 +436,10 @@ for _table in _APPEND_ONLY:
                 f"BEGIN SELECT RAISE(ABORT, '{_table} is append-only'); END")
             .execute_if(dialect="sqlite"))
     for _ddl in (
-        f"CREATE OR REPLACE FUNCTION {_table}_append_only() RETURNS trigger "
-        f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{_table} is append-only'; END $$",
-        f"CREATE TRIGGER {_table}_append_only BEFORE UPDATE OR DELETE ON {_table} "
-        f"FOR EACH ROW EXECUTE FUNCTION {_table}_append_only()",
+        (f"CREATE OR REPLACE FUNCTION {_table}_append_only() RETURNS trigger "
+         f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{_table} is append-only'; END $$"),
+        (f"CREATE TRIGGER {_table}_append_only BEFORE UPDATE OR DELETE ON {_table} "
+         f"FOR EACH ROW EXECUTE FUNCTION {_table}_append_only()"),
     ):
         event.listen(db.metadata.tables[_table], "after_create",
                      DDL(_ddl).execute_if(dialect="postgresql"))

@@ -11,7 +11,6 @@ import logging
 
 from flask import (
     Blueprint,
-    Flask,
     abort,
     current_app,
     redirect,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from conftest import csrf_token, login
+from helpers import record, write_archive
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
+from test_submit import SUBMITTER, post_form, reference_of, search_api, submission
 
-from helpers import record, write_archive
 from memorial.extensions import db
 from memorial.models import AuditEvent, Hero, Revision
-from test_submit import SUBMITTER, post_form, reference_of, search_api, submission
 
 
 def import_records(app, tmp_path, records, name="a"):

@@ -8,9 +8,9 @@ import re
 
 import pytest
 from conftest import app_config, csrf_token, login
+from helpers import gps_jpeg, image_bytes, record, write_archive
 from sqlalchemy import select
 
-from helpers import gps_jpeg, image_bytes, record, write_archive
 from memorial import create_app
 from memorial.extensions import db
 from memorial.models import Hero, Revision, Submission, SubmissionPhoto

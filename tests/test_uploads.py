@@ -7,15 +7,15 @@ import struct
 import zlib
 
 from conftest import app_config
+from helpers import gps_jpeg, image_bytes
 from PIL import Image
 from sqlalchemy import select
+from test_submit import SUBMITTER, post_form, reference_of
 
-from helpers import gps_jpeg, image_bytes
 from memorial import create_app, media
 from memorial.extensions import db
 from memorial.models import Submission, SubmissionPhoto
 from memorial.schema import create_schema
-from test_submit import SUBMITTER, post_form, reference_of
 
 
 def send(client, files):
