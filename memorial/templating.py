@@ -11,7 +11,6 @@ from pathlib import Path
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_number, ngettext
 from markupsafe import Markup, escape
-from werkzeug.routing import BuildError
 
 from .dates import PartialDate, age_at_death
 from .i18n import current_language
@@ -106,22 +105,11 @@ def full_date(value: dt.date) -> str:
     return PartialDate(value.year, value.month, value.day).display(current_language())
 
 
-def endpoint_url(endpoint: str, **values) -> str | None:
-    """The URL of an endpoint, or ``None`` when the app has no such page."""
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 def init_app(app: Flask) -> None:
     """Register the filters and helpers."""
     from .seo import person_jsonld
 
     app.add_template_global(person_jsonld, "person_jsonld")
-    app.add_template_global(endpoint_url, "endpoint_url")
     app.add_template_global(slugify, "slug")
     app.add_template_filter(full_date, "fdate")
     if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:

@@ -19,8 +19,8 @@ def catalog(lang: str):
         return read_po(handle)
 
 
-def _key(message_id):
-    return message_id if isinstance(message_id, str) else tuple(message_id)
+def _key(message_id, context=None):
+    return context, (message_id if isinstance(message_id, str) else tuple(message_id))
 
 
 def test_every_message_has_an_english_translation():
@@ -43,10 +43,11 @@ def test_ukrainian_plurals_have_all_three_forms():
 def test_catalog_holds_every_string_of_the_code_and_templates():
     """A string added without ``make translations`` would show in Ukrainian on English pages."""
     method_map = [("memorial/**.py", "python"), ("templates/**.html", "jinja2")]
-    found = {_key(message_id) for _f, _l, message_id, *_rest in extract_from_dir(
-        str(ROOT), method_map=method_map, keywords={"_": None, "gettext": None, "_l": None,
-                                                    "ngettext": (1, 2)})}
-    known = {_key(m.id) for m in catalog("en") if m.id}
+    keywords = {"_": None, "gettext": None, "_l": None, "ngettext": (1, 2),
+                "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
+    found = {_key(message_id, context) for _f, _l, message_id, _c, context, *_rest
+             in extract_from_dir(str(ROOT), method_map=method_map, keywords=keywords)}
+    known = {_key(m.id, m.context) for m in catalog("en") if m.id}
     assert found - known == set()
 
 
