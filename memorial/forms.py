@@ -260,7 +260,8 @@ class PhotosForm(PhotosMixin, SubmitterForm):
 class CorrectionForm(SubmitterForm):
     """A correction of one published field ("повідомити про неточність")."""
 
-    field = SelectField(_l("Що неточно"), choices=[
+    # The empty first choice makes a visitor pick a field (HTML requires it of a required select).
+    field = SelectField(_l("Що неточно"), choices=[SelectChoice("", _l("— оберіть поле —"))] + [
         SelectChoice(name, FIELD_LABELS[name]) for name in (*HERO_TEXT_FIELDS[:4], *HERO_DATE_FIELDS,
                                                 *HERO_TEXT_FIELDS[4:])],
         validators=[DataRequired(_l("Оберіть поле."))])

@@ -40,7 +40,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def remember_language(response):
-        chosen = g.get("lang_chosen")
+        # Also when the page never rendered text (a redirect), so the next page keeps the choice.
+        asked = request.args.get("lang")
+        chosen = g.get("lang_chosen") or (asked if asked in ("uk", "en") else None)
         if chosen and request.cookies.get(LANG_COOKIE) != chosen:
             response.set_cookie(LANG_COOKIE, chosen, max_age=ONE_YEAR, samesite="Lax",
                                 secure=request.is_secure, httponly=True)

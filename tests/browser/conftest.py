@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from conftest import DEMO_ARCHIVE, ROOT, app_config
 from playwright.sync_api import sync_playwright
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from memorial import create_app
+from memorial import archive, create_app
 from memorial.extensions import db
 from memorial.language import slugify
-from memorial.models import Hero
+from memorial.models import Hero, Revision
+from memorial.revisions import recorded
 from memorial.schema import create_schema
 
 CHROMIUM = "/usr/bin/chromium"
@@ -49,6 +50,21 @@ PAGES: list[tuple[str, str, bool]] = [
     ("search-results", "/search?q=Сокіл", False),
     ("search-nothing", "/search?q=щщщщщщ", False),
     ("not-found", "/heroes/no-such-hero", False),
+    ("submit-hero", "/submit", False),
+    ("submit-story", "/submit/story/{hero_id}", False),
+    ("submit-photos", "/submit/photos/{hero_id}", False),
+    ("submit-correction", "/submit/correction/{hero_id}", False),
+    ("submit-done", "/submit/done", False),
+    ("submit-status", "/submit/status", False),
+    ("staff-login", "/staff/login", False),
+    ("staff-queue", "/staff/", True),
+    ("staff-submission", "/staff/submissions/{submission_id}", True),
+    ("staff-heroes", "/staff/heroes", True),
+    ("staff-hero", "/staff/heroes/{hero_id}", True),
+    ("staff-hero-edit", "/staff/heroes/{hero_id}/edit", True),
+    ("staff-revision", "/staff/revisions/{revision_id}", True),
+    ("staff-audit", "/staff/audit", True),
+    ("staff-accounts", "/staff/accounts", True),
 ]
 LANGUAGES = ("uk", "en")
 STAFF_EMAIL = "moderator@example.org"
@@ -62,6 +78,7 @@ class LiveSite:
         self.app = app
         self.base_url = base_url
         self.sample = sample
+        self._staff_cookies: list | None = None
 
     def path(self, template: str) -> str:
         """A page path with its ``{...}`` parts filled from the demo archive."""
@@ -75,31 +92,46 @@ class LiveSite:
         return self.base_url + path
 
     def open(self, page, template: str, lang: str | None = None, needs_login: bool = False):
-        """Go to a page; for a staff page, first sign in as a moderator on the form it sends
-        a visitor to. Returns the response of the page itself."""
+        """Go to a page; for a staff page, sign in as an administrator first (once: later tabs
+        get the same session cookie). Returns the response of the page itself."""
         url = self.url(template, lang)
         if needs_login:
-            result = self.app.test_cli_runner().invoke(
-                args=["create-user", STAFF_EMAIL, "--password-stdin"],
-                input=STAFF_PASSWORD + "\n")
-            assert result.exit_code == 0, result.output
-            page.goto(url)
-            password = page.locator("input[type=password]")
-            if password.count():
+            if self._staff_cookies is None:
+                result = self.app.test_cli_runner().invoke(
+                    args=["create-user", STAFF_EMAIL, "--role", "admin", "--password-stdin"],
+                    input=STAFF_PASSWORD + "\n")
+                assert result.exit_code == 0, result.output
+                page.goto(url)  # a visitor who is not signed in is sent to the sign-in form
                 page.locator("input[type=email], input[name=email]").first.fill(STAFF_EMAIL)
+                password = page.locator("input[type=password]")
                 password.fill(STAFF_PASSWORD)
                 password.press("Enter")
                 page.wait_for_load_state()
+                self._staff_cookies = page.context.cookies()
+            else:
+                page.context.add_cookies(self._staff_cookies)
         return page.goto(url)
 
 
 def _sample_paths(app) -> dict[str, str]:
+    """Paths of the demo's pages, and a submission and a revision for the staff pages."""
     with app.app_context():
         demo = db.session.scalar(select(Hero).where(Hero.external_id == "demo-001"))
         volunteer = db.session.scalar(select(Hero).where(Hero.external_id == "demo-011"))
-        return {"profile": demo.slug, "volunteer": volunteer.slug,
+        other = db.session.scalar(select(Hero).where(Hero.external_id == "demo-002"))
+        submission = archive.submit(
+            db.session, "story",
+            {"title": "Вечір на терасі", "body": "Він грав на гітарі для всіх сусідів.",
+             "author_name": "Ірина", "author_relation": "сусідка", "date": "2024"},
+            {"submitter_name": "Ірина Петренко", "submitter_relation": "сусідка",
+             "submitter_email": "iryna@example.org", "consent": True}, [], volunteer)
+        with recorded(db.session, other, "edit", reason="Уточнено ділянку"):
+            other.burial_plot = "ряд 3, місце 7"
+        db.session.commit()
+        return {"profile": demo.slug, "volunteer": volunteer.slug, "hero_id": str(demo.id),
                 "unit": slugify(demo.military_unit), "community": slugify(demo.home_community),
-                "burial": slugify(demo.burial_place)}
+                "burial": slugify(demo.burial_place), "submission_id": str(submission.id),
+                "revision_id": str(db.session.scalar(select(func.max(Revision.id))))}
 
 
 @pytest.fixture(scope="session")

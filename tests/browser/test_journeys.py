@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from memorial.extensions import db
+from memorial.models import Submission
 
 MAX_TABS = 80
 
@@ -76,3 +80,33 @@ def test_switch_language_keeps_the_page_and_marks_hero_data(page, live_site):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/heroes/\?lang=uk$"))
     assert page.locator("html").get_attribute("lang") == "uk"
+
+
+def test_submit_a_story_with_the_keyboard(page, live_site):
+    page.goto(live_site.url("/heroes/{profile}"))
+    tab_to(page, "a[href*='/submit/story/']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/submit/story/\d+$"))
+    for selector, text in (("#title", "Останній дзвінок"),
+                           ("#body", "Він подзвонив увечері й сказав, що все добре."),
+                           ("#author_name", "Марія"), ("#author_relation", "сестра"),
+                           ("#submitter_name", "Марія Журавська"),
+                           ("#submitter_relation", "сестра"),
+                           ("#submitter_email", "maria@example.org")):
+        tab_to(page, selector)
+        page.keyboard.type(text)
+    tab_to(page, "#consent")
+    page.keyboard.press("Space")
+    assert page.locator("#consent").is_checked()
+    tab_to(page, "form.submit-form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/submit/done$"))
+    reference = page.locator("#reference").inner_text().strip()
+    assert re.fullmatch(r"MEM-[0-9A-Z]{4}-[0-9A-Z]{4}", reference)
+    with live_site.app.app_context():
+        stored = db.session.scalar(select(Submission).where(Submission.reference == reference))
+        assert stored.kind == "story" and stored.status == "received"
+        assert stored.payload["body"] == "Він подзвонив увечері й сказав, що все добре."
+    # Nothing is public before a moderator approves it.
+    page.goto(live_site.url("/heroes/{profile}"))
+    expect(page.locator("body")).not_to_contain_text("Він подзвонив увечері")
