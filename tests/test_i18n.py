@@ -107,3 +107,10 @@ def test_numbers_and_dates_follow_the_interface_language(app):
     with app.test_request_context("/?lang=uk"):
         assert number(12345) == "12\xa0345"
         assert full_date(dt.date(2026, 5, 24)) == "24 травня 2026"
+
+
+def test_language_chosen_on_a_redirect_is_remembered(app, client):
+    response = client.get("/heroes/year?lang=en")  # answers with a redirect, renders nothing
+    assert response.status_code == 308
+    assert "lang=en" in response.headers.get("Set-Cookie", "")
+    assert '<html lang="en">' in client.get("/heroes/year/").get_data(as_text=True)
