@@ -134,6 +134,24 @@ def _sample_paths(app) -> dict[str, str]:
                 "revision_id": str(db.session.scalar(select(func.max(Revision.id))))}
 
 
+def buffered(app):
+    """Wrap a WSGI app so every response body is read and closed before it is sent.
+
+    Werkzeug's development server skips ``close()`` when a browser drops a connection
+    while the server drains the request, which leaves files of ``send_file`` open.
+    """
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_site(tmp_path_factory):
     """The demo archive served by a real HTTP server in a thread."""
@@ -144,7 +162,7 @@ def live_site(tmp_path_factory):
     result = app.test_cli_runner().invoke(args=["import-archive", str(DEMO_ARCHIVE)])
     assert result.exit_code == 0, result.output
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
