@@ -54,30 +54,28 @@ class _Base(Analyzer):
 
 
 class UkrainianTextAnalyzer(_Base):
-    """Running text: every lemma of every word (English words stemmed)."""
+    """Running text: every lemma of every word (English words stemmed), no apostrophes."""
 
     def _variants(self, word):
-        return language.lemmas(language.fold(word))
+        return language.text_terms(word)
 
 
 class ExactAnalyzer(_Base):
     """Folded surface forms, for exact-match boosts and fuzzy name lookups."""
 
     def _variants(self, word):
-        return (language.fold(word),)
+        return (language.exact_term(word),)
 
 
 class NameAnalyzer(_Base):
-    """Names: the folded form and every lemma, so declined names meet their base form."""
+    """Names: the folded form, every lemma and a crude stem, so declined names meet."""
 
     def _variants(self, word):
-        folded = language.fold(word)
-        return (folded, *language.lemmas(folded))
+        return language.name_terms(word)
 
 
 class LatinNameAnalyzer(_Base):
-    """Names in Latin letters: the official transliteration of each word, lower case."""
+    """Names in Latin letters: the official transliteration of each word and a loose key."""
 
     def _variants(self, word):
-        latin = language.translit_uk(word).lower().replace("'", "")
-        return (latin,)
+        return language.latin_terms(word)

@@ -73,3 +73,4 @@ class SearchPage:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     partial: bool = False
     terms: list[str] = field(default_factory=list)
+    suggestion: str | None = None
