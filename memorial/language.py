@@ -198,6 +198,18 @@ def latin_terms(word: str) -> tuple[str, ...]:
     return _unique([latin, latin_key(latin)])
 
 
+#: Function words: so frequent that a phrase containing them is matched through word pairs.
+COMMON_WORDS = frozenset("""
+і й та а але або чи що як щоб бо то ж же б би не ні ще вже лише тільки навіть теж також
+у в на до з із зі зо від для по про при під над за без через між після перед біля серед
+крізь понад замість коло він вона воно вони його її їх йому їй їм ним нею ними нього неї
+них я ти ми ви мене тебе нас вас мені тобі нам вам мною тобою нами вами це цей ця ці той
+ті того тому цього цьому цієї цих свій своє своя свої свого своєї своїх своїм був була
+було були є буде який яка яке які якого якої якому яких де коли там тут так все всі усе
+усі весь вся всього его and the of to in a an he she was his her for with on at is it
+""".split())
+
+
 def translit_uk(text: str) -> str:
     """Official Ukrainian transliteration (KMU resolution No. 55 of 2010)."""
     return translit(normalize(text or ""), UkrainianKMU)

@@ -79,3 +79,35 @@ class LatinNameAnalyzer(_Base):
 
     def _variants(self, word):
         return language.latin_terms(word)
+
+
+class WordPairAnalyzer(_Base):
+    """Two neighbouring words as one term when either is a function word (exact forms).
+
+    Position lists of function words make positional phrase matching slow; a pair that
+    holds one is a rare term instead (the "common grams" technique). Pairs of two content
+    words are left to positions, which are cheap for them.
+    """
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+        """Yield ``"first second"`` for every two neighbouring words of the text."""
+        text = language.normalize(value)
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        previous = None
+        pos = start_pos
+        for match in language.WORD_RE.finditer(text):
+            word = language.exact_term(match.group())
+            if previous is not None and (previous in language.COMMON_WORDS
+                                         or word in language.COMMON_WORDS):
+                token.text = f"{previous} {word}"
+                token.boost = 1.0
+                token.stopped = False
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar = start_char + match.start()
+                    token.endchar = start_char + match.end()
+                yield token
+                pos += 1
+            previous = word

@@ -18,7 +18,13 @@ from whoosh import sorting
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from .. import language
-from .analysis import ExactAnalyzer, LatinNameAnalyzer, NameAnalyzer, UkrainianTextAnalyzer
+from .analysis import (
+    ExactAnalyzer,
+    LatinNameAnalyzer,
+    NameAnalyzer,
+    UkrainianTextAnalyzer,
+    WordPairAnalyzer,
+)
 from .documents import FACET_FIELDS, HeroDocument
 from .documents import facet_value
 from .query import Hit, SearchPage, SearchRequest, parse_query
@@ -39,6 +45,7 @@ def make_schema() -> Schema:
         places=TEXT(analyzer=UkrainianTextAnalyzer(), field_boost=1.5),
         unit=TEXT(analyzer=UkrainianTextAnalyzer(), field_boost=1.5),
         text=TEXT(analyzer=UkrainianTextAnalyzer()),
+        text_pairs=TEXT(analyzer=WordPairAnalyzer(), phrase=False),
         letter=ID(),
         sort_name=ID(sortable=True),
         birth_year=NUMERIC(int, bits=32, sortable=True),
@@ -61,6 +68,7 @@ def _fields(doc: HeroDocument) -> dict:
         places=doc.places,
         unit=doc.unit,
         text=doc.text,
+        text_pairs=doc.text,
         letter=language.fold(doc.letter) if doc.letter else None,
         sort_name=doc.sort_name,
         birth_year=doc.birth_year,
@@ -204,12 +212,13 @@ class WhooshBackend:
         if not docs and not removed:
             return
         ix = self.open()
+        known = set(ix.schema.names())  # an index built by an older schema lacks new fields
         writer = ix.writer(timeout=30)
         try:
             for hero_id in removed:
                 writer.delete_by_term("id", str(hero_id))
             for doc in docs:
-                writer.update_document(**_fields(doc))
+                writer.update_document(**{k: v for k, v in _fields(doc).items() if k in known})
         except BaseException:
             writer.cancel()
             raise
@@ -309,10 +318,17 @@ class WhooshBackend:
                 out.append(Q.ConstantScoreQuery(Q.Term(fieldname, term), score=weight))
         return out
 
-    def _phrase_query(self, phrase: list[str]) -> Q.Query:
-        """Words in this order in a name or in the running text (any inflection of each)."""
-        in_text = Q.Sequence([_any("text", language.text_terms(w)) for w in phrase])
+    def _phrase_query(self, phrase: list[str], inflected: bool = False) -> Q.Query:
+        """Words in this order in a name or in the running text.
+
+        First as typed (every two neighbours one pair term: fast); ``inflected`` asks for
+        any inflection of each word by positions instead (slow on frequent words).
+        """
         in_name = Q.Sequence([_any("name", language.name_terms(w)) for w in phrase], boost=3.0)
+        if inflected:
+            in_text: Q.Query = Q.Sequence([_any("text", language.text_terms(w)) for w in phrase])
+        else:
+            in_text = _phrase_by_pairs(phrase)
         return Q.Or([in_name, in_text])
 
     def _filter(self, req: SearchRequest) -> Q.Query | None:
@@ -351,6 +367,11 @@ class WhooshBackend:
             else:
                 query = parts[0] if len(parts) == 1 else Q.And(parts)
             page = self._run(searcher, query, req, flt)
+            if page.total == 0 and parsed.phrases:  # the phrase in another inflection
+                parts = parts[: len(parts) - len(parsed.phrases)] + [
+                    self._phrase_query(p, inflected=True) for p in parsed.phrases]
+                query = parts[0] if len(parts) == 1 else Q.And(parts)
+                page = self._run(searcher, query, req, flt)
             if page.total == 0 and len(parts) > 1:
                 page = self._run(searcher, Q.Or(parts), req, flt, rank_parts=parts)
                 page.partial = page.total > 0
@@ -420,6 +441,25 @@ class WhooshBackend:
                 groups = results.groups(name)
                 facet_counts[key] = {str(k): v for k, v in groups.items() if k not in (None, "")}
         return SearchPage(total=len(results), hits=hits, facets=facet_counts)
+
+
+def _phrase_by_pairs(phrase: list[str]) -> Q.Query:
+    """A phrase as typed: pair terms where a function word is involved, positions elsewhere."""
+    exact = [language.exact_term(w) for w in phrase]
+    parts: list[Q.Query] = []
+    run: list[str] = [phrase[0]]
+    for i in range(1, len(phrase)):
+        a, b = exact[i - 1], exact[i]
+        if a in language.COMMON_WORDS or b in language.COMMON_WORDS:
+            parts.append(Q.Term("text_pairs", f"{a} {b}"))
+            if len(run) > 1:
+                parts.append(Q.Sequence([_any("text", language.text_terms(w)) for w in run]))
+            run = [phrase[i]]
+        else:
+            run.append(phrase[i])
+    if len(run) > 1:
+        parts.append(Q.Sequence([_any("text", language.text_terms(w)) for w in run]))
+    return parts[0] if len(parts) == 1 else Q.And(parts)
 
 
 def _any(fieldname: str, terms, boost: float = 1.0) -> Q.Query:
