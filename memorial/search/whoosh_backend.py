@@ -97,8 +97,11 @@ def _damerau(a: str, b: str) -> int:
 
 #: From this many heroes on, a full rebuild uses every core.
 PARALLEL_FROM = 2000
-#: Score of a near spelling by its distance: below any exact or inflected name match.
-FUZZY_SCORE = {1: 6.0, 2: 3.0}
+#: Fixed scores of name matches, above what running text scores (BM25 stays below ~30 here):
+#: the exact form, then any inflection (or the Latin spelling), then a near spelling by its
+#: distance. A word matching a name also adds its places/unit/text score on top.
+NAME_SCORE = {"exact": 100.0, "inflected": 60.0}
+FUZZY_SCORE = {1: 30.0, 2: 15.0}
 #: Below this many results a "did you mean" suggestion is offered.
 SUGGEST_BELOW = 3
 
@@ -280,8 +283,9 @@ class WhooshBackend:
         exact = language.exact_term(word)
         text_terms = language.text_terms(word)
         parts: list[Q.Query] = [
-            Q.Term("name_exact", exact, boost=3.0),
-            _any("name", language.name_terms(word), boost=1.5),
+            Q.ConstantScoreQuery(Q.Term("name_exact", exact), score=NAME_SCORE["exact"]),
+            Q.ConstantScoreQuery(_any("name", language.name_terms(word)),
+                                 score=NAME_SCORE["inflected"]),
             _any("places", text_terms),
             _any("unit", text_terms),
             _any("text", text_terms),
@@ -293,7 +297,8 @@ class WhooshBackend:
             fuzzy = self._fuzzy(reader, "name_exact", exact)
         else:
             latin = language.latin_terms(word)
-            parts.append(_any("name_latin", latin, boost=2.0))
+            parts.append(Q.ConstantScoreQuery(_any("name_latin", latin),
+                                              score=NAME_SCORE["inflected"]))
             fuzzy = [q for t in latin for q in self._fuzzy(reader, "name_latin", t)]
         parts.extend(fuzzy)
         expansions.extend(q.child.text for q in fuzzy)
