@@ -82,24 +82,33 @@ class LatinNameAnalyzer(_Base):
 
 
 class WordPairAnalyzer(_Base):
-    """Two neighbouring words as one term when either is a function word (exact forms).
+    """Two neighbouring words as one term when either is a common word (exact forms).
 
-    Position lists of function words make positional phrase matching slow; a pair that
-    holds one is a rare term instead (the "common grams" technique). Pairs of two content
-    words are left to positions, which are cheap for them.
+    Position lists of common words make positional phrase matching slow; a pair that holds
+    one is a rare term instead (the "common grams" technique). Common are the function
+    words plus ``common``: the archive's own frequent words, found when the index is built
+    and pickled with it, so updates and queries use the same list. Pairs of two rarer words
+    are left to positions, which are cheap for them.
     """
+
+    def __init__(self, common: frozenset[str] = frozenset()) -> None:
+        self.common = frozenset(common)
+
+    def is_common(self, word: str) -> bool:
+        """Whether pairs with this (exact-form) word are indexed."""
+        return word in language.COMMON_WORDS or word in getattr(self, "common", ())
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
-        """Yield ``"first second"`` for every two neighbouring words of the text."""
+        """Yield ``"first second"`` for neighbouring words of the text when either is common."""
         text = language.normalize(value)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        previous = None
+        previous, previous_common = None, False
         pos = start_pos
         for match in language.WORD_RE.finditer(text):
             word = language.exact_term(match.group())
-            if previous is not None and (previous in language.COMMON_WORDS
-                                         or word in language.COMMON_WORDS):
+            common = self.is_common(word)
+            if previous is not None and (previous_common or common):
                 token.text = f"{previous} {word}"
                 token.boost = 1.0
                 token.stopped = False
@@ -110,4 +119,16 @@ class WordPairAnalyzer(_Base):
                     token.endchar = start_char + match.end()
                 yield token
                 pos += 1
-            previous = word
+            previous, previous_common = word, common
+
+
+def frequent_words(texts, share: float = 0.05, limit: int = 3000) -> frozenset[str]:
+    """Exact forms found in at least ``share`` of ``texts`` (at most ``limit`` of them)."""
+    texts = list(texts)
+    counts: dict[str, int] = {}
+    for text in texts:
+        for word in {language.exact_term(w) for w in language.words(text)}:
+            counts[word] = counts.get(word, 0) + 1
+    floor = max(3, int(share * len(texts)))
+    ranked = sorted((c, w) for w, c in counts.items() if c >= floor)
+    return frozenset(w for _, w in ranked[-limit:])

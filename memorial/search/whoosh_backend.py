@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import itertools
 import os
 import secrets
 import shutil
@@ -24,6 +25,7 @@ from .analysis import (
     NameAnalyzer,
     UkrainianTextAnalyzer,
     WordPairAnalyzer,
+    frequent_words,
 )
 from .documents import FACET_FIELDS, HeroDocument
 from .documents import facet_value
@@ -34,8 +36,8 @@ class IndexBusy(Exception):
     """Another process holds the index for writing."""
 
 
-def make_schema() -> Schema:
-    """Fields of the hero index."""
+def make_schema(common: frozenset[str] = frozenset()) -> Schema:
+    """Fields of the hero index; ``common`` are the archive's frequent words (see analysis)."""
     fields = dict(
         id=ID(stored=True, unique=True),
         digest=STORED(),
@@ -45,7 +47,7 @@ def make_schema() -> Schema:
         places=TEXT(analyzer=UkrainianTextAnalyzer(), field_boost=1.5),
         unit=TEXT(analyzer=UkrainianTextAnalyzer(), field_boost=1.5),
         text=TEXT(analyzer=UkrainianTextAnalyzer()),
-        text_pairs=TEXT(analyzer=WordPairAnalyzer(), phrase=False),
+        text_pairs=TEXT(analyzer=WordPairAnalyzer(common), phrase=False),
         letter=ID(),
         sort_name=ID(sortable=True),
         birth_year=NUMERIC(int, bits=32, sortable=True),
@@ -95,6 +97,8 @@ def _damerau(a: str, b: str) -> int:
     return prev[-1]
 
 
+#: How many heroes a rebuild reads to learn the archive's frequent words.
+COMMON_SAMPLE = 2000
 #: From this many heroes on, a full rebuild uses every core.
 PARALLEL_FROM = 2000
 #: Fixed scores of name matches, above what running text scores (BM25 stays below ~30 here):
@@ -237,7 +241,10 @@ class WhooshBackend:
         self._ensure()
         old = self.current_link.resolve()
         target = self._new_dir()
-        ix = whoosh_index.create_in(target, make_schema())
+        docs = iter(docs)
+        sample = list(itertools.islice(docs, COMMON_SAMPLE))
+        ix = whoosh_index.create_in(target, make_schema(frequent_words(d.text for d in sample)))
+        docs = itertools.chain(sample, docs)
         procs = min(os.cpu_count() or 1, 4) if size_hint >= PARALLEL_FROM else 1
         if procs > 1:
             writer = ix.writer(procs=procs, multisegment=True, limitmb=128)
@@ -330,11 +337,19 @@ class WhooshBackend:
         any inflection of each word by positions instead (slow on frequent words).
         """
         in_name = Q.Sequence([_any("name", language.name_terms(w)) for w in phrase], boost=3.0)
-        if inflected:
+        pairs = self._pairs_analyzer()
+        if inflected or pairs is None:
             in_text: Q.Query = Q.Sequence([_any("text", language.text_terms(w)) for w in phrase])
         else:
-            in_text = _phrase_by_pairs(phrase)
+            in_text = _phrase_by_pairs(phrase, pairs.is_common)
         return Q.Or([in_name, in_text])
+
+    def _pairs_analyzer(self) -> WordPairAnalyzer | None:
+        """The pair analyzer the live index was built with (an older index may have none)."""
+        schema = self.open().schema
+        if "text_pairs" not in schema.names():
+            return None
+        return schema["text_pairs"].analyzer
 
     def _filter(self, req: SearchRequest) -> Q.Query | None:
         parts: list[Q.Query] = []
@@ -448,14 +463,14 @@ class WhooshBackend:
         return SearchPage(total=len(results), hits=hits, facets=facet_counts)
 
 
-def _phrase_by_pairs(phrase: list[str]) -> Q.Query:
-    """A phrase as typed: pair terms where a function word is involved, positions elsewhere."""
+def _phrase_by_pairs(phrase: list[str], is_common: Callable[[str], bool]) -> Q.Query:
+    """A phrase as typed: pair terms where a common word is involved, positions elsewhere."""
     exact = [language.exact_term(w) for w in phrase]
     parts: list[Q.Query] = []
     run: list[str] = [phrase[0]]
     for i in range(1, len(phrase)):
         a, b = exact[i - 1], exact[i]
-        if a in language.COMMON_WORDS or b in language.COMMON_WORDS:
+        if is_common(a) or is_common(b):
             parts.append(Q.Term("text_pairs", f"{a} {b}"))
             if len(run) > 1:
                 parts.append(Q.Sequence([_any("text", language.text_terms(w)) for w in run]))
