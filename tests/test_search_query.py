@@ -4,7 +4,6 @@ snippets, suggestions, filters with counts and sort orders. Backend-neutral: onl
 from __future__ import annotations
 
 import pytest
-
 from helpers import record, write_archive
 
 

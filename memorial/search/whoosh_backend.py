@@ -9,9 +9,9 @@ import secrets
 import shutil
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from whoosh import index as whoosh_index
 from whoosh import query as Q
@@ -27,9 +27,18 @@ from .analysis import (
     WordPairAnalyzer,
     frequent_words,
 )
-from .documents import FACET_FIELDS, HeroDocument
-from .documents import facet_value
-from .query import Hit, SearchPage, SearchRequest, parse_query
+from .documents import FACET_FIELDS, HeroDocument, facet_value
+from .query import (
+    FUZZY_SCORE,
+    NAME_SCORE,
+    SUGGEST_BELOW,
+    Hit,
+    SearchPage,
+    SearchRequest,
+    damerau,
+    parse_query,
+    typo_budget,
+)
 
 
 class IndexBusy(Exception):
@@ -38,22 +47,22 @@ class IndexBusy(Exception):
 
 def make_schema(common: frozenset[str] = frozenset()) -> Schema:
     """Fields of the hero index; ``common`` are the archive's frequent words (see analysis)."""
-    fields = dict(
-        id=ID(stored=True, unique=True),
-        digest=STORED(),
-        name=TEXT(analyzer=NameAnalyzer(), field_boost=3.0),
-        name_exact=TEXT(analyzer=ExactAnalyzer(), field_boost=4.0),
-        name_latin=TEXT(analyzer=LatinNameAnalyzer(), field_boost=2.5),
-        places=TEXT(analyzer=UkrainianTextAnalyzer(), field_boost=1.5),
-        unit=TEXT(analyzer=UkrainianTextAnalyzer(), field_boost=1.5),
-        text=TEXT(analyzer=UkrainianTextAnalyzer()),
-        text_pairs=TEXT(analyzer=WordPairAnalyzer(common), phrase=False),
-        letter=ID(),
-        sort_name=ID(sortable=True),
-        birth_year=NUMERIC(int, bits=32, sortable=True),
-        death_year=NUMERIC(int, bits=32, sortable=True),
-        death_sort=NUMERIC(int, bits=32, sortable=True),
-    )
+    fields = {
+        "id": ID(stored=True, unique=True),
+        "digest": STORED(),
+        "name": TEXT(analyzer=NameAnalyzer(), field_boost=3.0),
+        "name_exact": TEXT(analyzer=ExactAnalyzer(), field_boost=4.0),
+        "name_latin": TEXT(analyzer=LatinNameAnalyzer(), field_boost=2.5),
+        "places": TEXT(analyzer=UkrainianTextAnalyzer(), field_boost=1.5),
+        "unit": TEXT(analyzer=UkrainianTextAnalyzer(), field_boost=1.5),
+        "text": TEXT(analyzer=UkrainianTextAnalyzer()),
+        "text_pairs": TEXT(analyzer=WordPairAnalyzer(common), phrase=False),
+        "letter": ID(),
+        "sort_name": ID(sortable=True),
+        "birth_year": NUMERIC(int, bits=32, sortable=True),
+        "death_year": NUMERIC(int, bits=32, sortable=True),
+        "death_sort": NUMERIC(int, bits=32, sortable=True),
+    }
     for facet in FACET_FIELDS:
         fields[f"f_{facet}"] = ID(sortable=True)
     return Schema(**fields)
@@ -61,61 +70,31 @@ def make_schema(common: frozenset[str] = frozenset()) -> Schema:
 
 def _fields(doc: HeroDocument) -> dict:
     """Whoosh field values of a document; empty values are left out, never indexed as 'None'."""
-    values = dict(
-        id=str(doc.id),
-        digest=doc.digest,
-        name=" ".join((doc.name, doc.call_sign)),
-        name_exact=" ".join((doc.name, doc.call_sign)),
-        name_latin=doc.name_latin,
-        places=doc.places,
-        unit=doc.unit,
-        text=doc.text,
-        text_pairs=doc.text,
-        letter=language.fold(doc.letter) if doc.letter else None,
-        sort_name=doc.sort_name,
-        birth_year=doc.birth_year,
-        death_year=doc.death_year,
-        death_sort=doc.death_sort,
-    )
+    values = {
+        "id": str(doc.id),
+        "digest": doc.digest,
+        "name": f"{doc.name} {doc.call_sign}",
+        "name_exact": f"{doc.name} {doc.call_sign}",
+        "name_latin": doc.name_latin,
+        "places": doc.places,
+        "unit": doc.unit,
+        "text": doc.text,
+        "text_pairs": doc.text,
+        "letter": language.fold(doc.letter) if doc.letter else None,
+        "sort_name": doc.sort_name,
+        "birth_year": doc.birth_year,
+        "death_year": doc.death_year,
+        "death_sort": doc.death_sort,
+    }
     for key, value in doc.facets.items():
         values[f"f_{key}"] = value or None
     return {k: v for k, v in values.items() if v not in (None, "")}
-
-
-def _damerau(a: str, b: str) -> int:
-    """Optimal string alignment distance (a swap of neighbours counts as one edit)."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[-1]
 
 
 #: How many heroes a rebuild reads to learn the archive's frequent words.
 COMMON_SAMPLE = 2000
 #: From this many heroes on, a full rebuild uses every core.
 PARALLEL_FROM = 2000
-#: Fixed scores of name matches, above what running text scores (BM25 stays below ~30 here):
-#: the exact form, then any inflection (or the Latin spelling), then a near spelling by its
-#: distance. A word matching a name also adds its places/unit/text score on top.
-NAME_SCORE = {"exact": 100.0, "inflected": 60.0}
-FUZZY_SCORE = {1: 30.0, 2: 15.0}
-#: Below this many results a "did you mean" suggestion is offered.
-SUGGEST_BELOW = 3
-
-
-def typo_budget(word: str) -> int:
-    """How many wrong letters a word may carry and still match: more for longer words."""
-    n = len(word)
-    if n <= 3:
-        return 0
-    return 1 if n <= 6 else 2
 
 
 class WhooshBackend:
@@ -324,7 +303,7 @@ class WhooshBackend:
         for term in reader.terms_within(fieldname, word, min(budget + 1, 2), prefix=1):
             if term == word:
                 continue
-            distance = _damerau(word, term)
+            distance = damerau(word, term)
             if distance <= budget:
                 weight = FUZZY_SCORE[distance]
                 out.append(Q.ConstantScoreQuery(Q.Term(fieldname, term), score=weight))
@@ -413,7 +392,7 @@ class WhooshBackend:
             budget = max(1, typo_budget(exact))
             best = None
             for term in reader.terms_within(field, exact, min(budget + 1, 2), prefix=1):
-                key = (_damerau(exact, term), -reader.doc_frequency(field, term), term)
+                key = (damerau(exact, term), -reader.doc_frequency(field, term), term)
                 if key[0] <= budget and (best is None or key < best):
                     best = key
             if best is None:
@@ -457,7 +436,7 @@ class WhooshBackend:
         facet_counts: dict[str, dict[str, int]] = {}
         if req.facets:
             for name in results.facet_names():
-                key = name[2:] if name.startswith("f_") else name
+                key = name.removeprefix("f_")
                 groups = results.groups(name)
                 facet_counts[key] = {str(k): v for k, v in groups.items() if k not in (None, "")}
         return SearchPage(total=len(results), hits=hits, facets=facet_counts)
