@@ -158,3 +158,23 @@ def test_check_lists_every_disagreement_and_reindex_removes_them(app, runner):
     assert f"hero {ids[2]} is in the index but is draft" in result.output
     assert runner.invoke(args=["reindex"]).exit_code == 0
     assert runner.invoke(args=["check"]).exit_code == 0
+
+
+def test_parallel_rebuild_gives_the_same_answers(app):
+    """A rebuild told to expect a large archive (so it uses every core) indexes everyone."""
+    from memorial.search import build_document
+
+    with app.app_context():
+        heroes = [Hero(external_id=f"p-{i}", surname=f"Паралель{LETTERS[i % 20]}{LETTERS[i // 20]}",
+                       given_name="Іван", status="published",
+                       biography=f"Спільний маяк і номер {i}.") for i in range(45)]
+        db.session.add_all(heroes)
+        db.session.commit()
+        docs = [build_document(h) for h in heroes]
+        backend = backend_for(app)
+        with backend.write_lock():
+            backend.rebuild(iter(docs), size_hint=10**6)
+        assert backend.doc_count() == 45
+        assert search(SearchRequest(q="маяк", per_page=100)).total == 45
+        assert search(SearchRequest(q='"номер 17"')).total == 1
+        assert backend.digests() == {d.id: d.digest for d in docs}

@@ -169,3 +169,14 @@ def test_search_page_shows_filters_sort_and_letters(archive_app, client):
 def test_bad_filter_values_are_clear_400s(archive_app, client):
     response = client.get("/api/v1/search", query_string={"q": "x", "birth_year": "рік"})
     assert response.status_code == 400 and "birth_year" in response.get_json()["error"]
+
+
+def test_letter_g_with_upturn_is_its_own_letter(app, runner, tmp_path):
+    records = [record("g-1", surname="Ґава", given_name="Іван"),
+               record("g-2", surname="Гава", given_name="Іван")]
+    assert runner.invoke(args=["import-archive",
+                               str(write_archive(tmp_path / "g", records))]).exit_code == 0
+    client = app.test_client()
+    assert ids(client, q="Іван", letter="Ґ") == ["g-1"]
+    assert ids(client, q="Іван", letter="г") == ["g-2"]
+    assert sorted(ids(client, q="Гава")) == ["g-1", "g-2"]  # in words, ґ and г still meet

@@ -48,7 +48,7 @@ provides:
       places and unit add their own (BM25-like) score below those; stories are text of their
       hero.
     * Filters (all must hold): ``death_year``/``birth_year`` equal; ``letter`` equal to the
-      surname's first letter (folded: Ґ and Г are one); each ``req.filters[key]`` for a key
+      surname's first letter (any case; Ґ is its own letter); each ``req.filters[key]`` for a key
       of ``FACET_FIELDS`` equal to ``facet_value`` of that field.
     * Order: ``relevance`` (best first; with no words, by name), ``name`` (``sort_name``
       ascending), ``death`` (``death_sort`` descending, latest death first).

@@ -80,7 +80,7 @@ def _fields(doc: HeroDocument) -> dict:
         "unit": doc.unit,
         "text": doc.text,
         "text_pairs": doc.text,
-        "letter": language.fold(doc.letter) if doc.letter else None,
+        "letter": doc.letter.casefold() if doc.letter else None,
         "sort_name": doc.sort_name,
         "birth_year": doc.birth_year,
         "death_year": doc.death_year,
@@ -337,7 +337,7 @@ class WhooshBackend:
         if req.birth_year:
             parts.append(Q.NumericRange("birth_year", req.birth_year, req.birth_year))
         if req.letter:
-            parts.append(Q.Term("letter", language.fold(req.letter)))
+            parts.append(Q.Term("letter", req.letter.casefold()))
         for key, value in req.filters.items():
             if key in FACET_FIELDS and value:
                 parts.append(Q.Term(f"f_{key}", facet_value(value)))
