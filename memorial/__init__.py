@@ -25,17 +25,34 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from . import api, cli, errors, i18n, public, search, security, templating
-    from .extensions import csrf, db
+    from . import (
+        api,
+        auth,
+        cli,
+        errors,
+        i18n,
+        moderation,
+        public,
+        search,
+        security,
+        submit,
+        templating,
+    )
+    from .extensions import csrf, db, limiter
 
     db.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
+    auth.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     search.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(submit.bp)
+    app.register_blueprint(moderation.bp)
+    app.register_blueprint(auth.bp)
     errors.init_app(app)
     cli.init_app(app)
     return app
