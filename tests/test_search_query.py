@@ -180,3 +180,12 @@ def test_letter_g_with_upturn_is_its_own_letter(app, runner, tmp_path):
     assert ids(client, q="Іван", letter="Ґ") == ["g-1"]
     assert ids(client, q="Іван", letter="г") == ["g-2"]
     assert sorted(ids(client, q="Гава")) == ["g-1", "g-2"]  # in words, ґ and г still meet
+
+
+def test_new_query_keeps_letter_and_filters(archive_app, client):
+    html = client.get("/search", query_string={"q": "Іван", "letter": "А", "rank": "солдат",
+                                               "page": "1"}).get_data(as_text=True)
+    box = html.split('role="search"', 1)[1].split("</form>", 1)[0]
+    assert '<input type="hidden" name="letter" value="А">' in box
+    assert '<input type="hidden" name="rank" value="солдат">' in box
+    assert 'name="page"' not in box and 'type="hidden" name="q"' not in box
