@@ -93,6 +93,9 @@ def _fields(doc: HeroDocument) -> dict:
 
 #: How many heroes a rebuild reads to learn the archive's frequent words.
 COMMON_SAMPLE = 2000
+#: Memory (MiB) each indexing process fills before spilling sorted runs to disk; fewer runs
+#: make the final merge of a full rebuild shorter.
+BUILD_LIMIT_MB = 512
 #: From this many heroes on, a full rebuild uses every core.
 PARALLEL_FROM = 2000
 
@@ -226,9 +229,9 @@ class WhooshBackend:
         docs = itertools.chain(sample, docs)
         procs = min(os.cpu_count() or 1, 4) if size_hint >= PARALLEL_FROM else 1
         if procs > 1:
-            writer = ix.writer(procs=procs, multisegment=True, limitmb=128)
+            writer = ix.writer(procs=procs, multisegment=True, limitmb=BUILD_LIMIT_MB)
         else:
-            writer = ix.writer(limitmb=256)
+            writer = ix.writer(limitmb=BUILD_LIMIT_MB)
         try:
             for doc in docs:
                 writer.add_document(**_fields(doc))
