@@ -52,6 +52,11 @@ run: $(INSTALLED)
 test: $(TEST_INSTALLED) $(BROWSER_TOOLS)
 	$(BIN)/python -m pytest
 
+## bench: search benchmark (Whoosh against SQLite FTS5) at 10,000 and 100,000 profiles;
+## writes the search section of bench/RESULTS.md. Long: about an hour on two cores.
+bench: $(INSTALLED)
+	$(BIN)/python bench/search_bench.py --sizes $(or $(BENCH_SIZES),10000 100000)
+
 lint: $(TEST_INSTALLED)
 	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/ruff check memorial tests bench

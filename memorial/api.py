@@ -58,6 +58,9 @@ def api_search():
             "death_date": f.hero.death_date.iso() if f.hero.death_date else None,
             "snippet": str(f.snippet),
         } for f in found],
+        "partial": page.partial,
+        "suggestion": page.suggestion,
+        "facets": page.facets,
     })
 
 

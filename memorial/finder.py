@@ -56,7 +56,8 @@ def parse_search_args(args, per_page_default: int = 20) -> SearchRequest:
         value = (args.get(name) or "").strip()
         if value:
             filters[name] = value[:300]
-    letter = (args.get("letter") or "").strip()[:2] or None
+    letter = (args.get("letter") or "").strip()[:1].upper() or None
+    facets = (args.get("facets") or "1").strip().lower() not in ("0", "false", "no", "off")
     return SearchRequest(
         q=(args.get("q") or "")[:2000],
         page=_int_arg(args, "page", 1, 1, 10_000),
@@ -66,7 +67,49 @@ def parse_search_args(args, per_page_default: int = 20) -> SearchRequest:
         letter=letter,
         filters=filters,
         sort=sort,
+        facets=facets,
     )
+
+
+def facet_labels() -> dict[str, str]:
+    """Names of the filters in the interface language, in the order they are shown."""
+    return {
+        "death_year": _("Рік загибелі"),
+        "birth_year": _("Рік народження"),
+        "military_unit": _("Військова частина"),
+        "home_community": _("Громада"),
+        "birth_place": _("Місце народження"),
+        "burial_place": _("Місце поховання"),
+        "rank": _("Звання"),
+    }
+
+
+def facet_choices(page: SearchPage, limit: int = 12) -> list[tuple[str, str, list[tuple[str, int]]]]:
+    """Facets to show: (argument, label, [(value, count)]) with the most frequent values first."""
+    out = []
+    for key, label in facet_labels().items():
+        counts = page.facets.get(key) or {}
+        if key.endswith("_year"):
+            values = sorted(counts.items(), key=lambda kv: kv[0], reverse=True)[:limit]
+        else:
+            values = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        if values:
+            out.append((key, label, values))
+    return out
+
+
+def active_filters(req: SearchRequest) -> list[tuple[str, str, str]]:
+    """Filters in force: (argument, label, value), to show and to remove one by one."""
+    labels = facet_labels()
+    out = []
+    for key in ("death_year", "birth_year"):
+        if getattr(req, key):
+            out.append((key, labels[key], str(getattr(req, key))))
+    for key, value in req.filters.items():
+        out.append((key, labels.get(key, key), value))
+    if req.letter:
+        out.append(("letter", _("Літера"), req.letter))
+    return out
 
 
 def find(request: SearchRequest) -> tuple[SearchPage, list[Found]]:

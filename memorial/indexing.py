@@ -46,9 +46,9 @@ def rebuild_index(progress_factory: Callable | None = None) -> int:
             docs = published_documents(session)
             if progress_factory:
                 with progress_factory(total or 0, "indexing") as bar:
-                    backend.rebuild(docs, progress=bar.update)
+                    backend.rebuild(docs, progress=bar.update, size_hint=total or 0)
             else:
-                backend.rebuild(docs)
+                backend.rebuild(docs, size_hint=total or 0)
             session.execute(delete(SearchOutbox).where(SearchOutbox.id <= high))
             session.commit()
         sync = index_sync(app)

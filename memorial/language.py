@@ -29,6 +29,8 @@ def normalize(text: str) -> str:
     """NFC, one apostrophe (U+0027), and no stray control characters."""
     text = unicodedata.normalize("NFC", text or "")
     text = text.translate(_APOSTROPHE_TABLE)
+    if text.replace("\n", "").replace("\t", "").replace(" ", "").isprintable():
+        return text  # the usual case, checked in C: no control or format characters
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 
 
@@ -76,21 +78,22 @@ def _english():
     return _english_stemmer
 
 
-# Surname and noun endings that the dictionary may not know: reduce a declined form
-# (Гнатюка, Щербині, Коваленком) to a shared stem when the word is not in the dictionary.
-_UNKNOWN_ENDINGS = sorted(
-    ["ами", "ями", "ові", "еві", "єві", "ою", "ею", "єю", "ом", "ем", "єм", "ах", "ях",
-     "ів", "їв", "ої", "ій", "ий", "ий", "ого", "ому", "им", "их", "ім", "ка", "ку",
-     "ці", "ки", "і", "у", "ю", "а", "я", "о", "е", "є", "и", "ї", "й", "ь"],
+# Case endings of Ukrainian nouns, adjectives and surnames, longest first. Used only where
+# the dictionary cannot help (surnames, rare places, words without their apostrophe), so
+# that a declined form (Гнатюка, Щербині, Коваленком) meets its base form at a shared stem.
+_CASE_ENDINGS = sorted(
+    ["ами", "ями", "ові", "еві", "єві", "ого", "ому", "ою", "ею", "єю", "ом", "ем", "єм",
+     "ах", "ях", "ів", "їв", "ої", "ій", "ий", "им", "их", "ім", "а", "я", "у", "ю", "і",
+     "ї", "е", "є", "и", "о", "й", "ь"],
     key=len, reverse=True,
 )
 
 
 def crude_stem(word: str) -> str:
-    """Strip one common case ending from a long word; used where the dictionary is silent."""
-    if len(word) <= 4:
+    """Strip one case ending from a (folded) word of five letters or more; else keep it."""
+    if len(word) <= 4 or not is_cyrillic(word):
         return word
-    for ending in _UNKNOWN_ENDINGS:
+    for ending in _CASE_ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             return word[: -len(ending)]
     return word
@@ -123,9 +126,80 @@ def lemmas(word: str) -> tuple[str, ...]:
             if lemma not in out:
                 out.append(lemma)
     if not known:
-        stem = crude_stem(word)
-        out.append(stem)
+        out.append(crude_stem(word))
     return tuple(out) or (word,)
+
+
+def term(form: str) -> str:
+    """An index term: a folded form without apostrophes, so ``Вячеслав`` meets ``В'ячеслав``."""
+    return form.replace("'", "")
+
+
+def _unique(forms) -> tuple[str, ...]:
+    out: list[str] = []
+    for form in forms:
+        t = term(form)
+        if t and t not in out:
+            out.append(t)
+    return tuple(out)
+
+
+@lru_cache(maxsize=200_000)
+def text_terms(word: str) -> tuple[str, ...]:
+    """Index terms of a word of running text: every lemma (English stem for Latin words)."""
+    folded = fold(word)
+    forms = list(lemmas(folded))
+    if "'" in folded:  # the same word typed without its apostrophe is another dictionary miss
+        forms.append(crude_stem(term(folded)))
+    return _unique(forms)
+
+
+@lru_cache(maxsize=200_000)
+def name_terms(word: str) -> tuple[str, ...]:
+    """Index terms of a word of a name or call sign: the exact form, lemmas and a crude stem.
+
+    Surnames are often unknown to the dictionary or known as another word, so the crude
+    stem is always added: ``Гнатюка``, ``Гнатюком`` and ``Гнатюк`` all give ``гнатюк``.
+    """
+    folded = fold(word)
+    return _unique([folded, *lemmas(folded), crude_stem(term(folded))])
+
+
+def exact_term(word: str) -> str:
+    """The exact-match term of a word: folded, no apostrophe."""
+    return term(fold(word))
+
+
+_LATIN_KEY_RULES = [
+    ("shch", "sch"), ("kh", "h"), ("g", "h"), ("w", "v"), ("ck", "k"), ("x", "ks"),
+    ("ts", "c"), ("tz", "c"), ("ph", "f"), ("q", "k"), ("y", "i"), ("j", "i"),
+]
+
+
+def latin_key(latin: str) -> str:
+    """A loose key of a Latin spelling, shared by the usual ways of writing a Ukrainian name.
+
+    ``Halahan``/``Galagan``, ``Zhuravskyi``/``Zhuravskiy``, ``Yurii``/``Yuriy`` give one key:
+    h and g, y/i/j and doubled letters are not told apart.
+    """
+    key = latin.lower().replace("'", "")
+    for old, new in _LATIN_KEY_RULES:
+        key = key.replace(old, new)
+    return re.sub(r"(.)\1+", r"\1", key)
+
+
+@lru_cache(maxsize=200_000)
+def latin_terms(word: str) -> tuple[str, ...]:
+    """Latin index terms of a name word: its official transliteration and its loose key."""
+    latin = term(translit_uk(word).lower())
+    latin = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode()
+    if not latin:
+        return ()
+    return _unique([latin, latin_key(latin)])
+
+
+#: Function words: so frequent that a phrase containing them is matched through word pairs.
+COMMON_WORDS = frozenset(["і", "й", "та", "а", "але", "або", "чи", "що", "як", "щоб", "бо", "то", "ж", "же", "б", "би", "не", "ні", "ще", "вже", "лише", "тільки", "навіть", "теж", "також", "у", "в", "на", "до", "з", "із", "зі", "зо", "від", "для", "по", "про", "при", "під", "над", "за", "без", "через", "між", "після", "перед", "біля", "серед", "крізь", "понад", "замість", "коло", "він", "вона", "воно", "вони", "його", "її", "їх", "йому", "їй", "їм", "ним", "нею", "ними", "нього", "неї", "них", "я", "ти", "ми", "ви", "мене", "тебе", "нас", "вас", "мені", "тобі", "нам", "вам", "мною", "тобою", "нами", "вами", "це", "цей", "ця", "ці", "той", "ті", "того", "тому", "цього", "цьому", "цієї", "цих", "свій", "своє", "своя", "свої", "свого", "своєї", "своїх", "своїм", "був", "була", "було", "були", "є", "буде", "який", "яка", "яке", "які", "якого", "якої", "якому", "яких", "де", "коли", "там", "тут", "так", "все", "всі", "усе", "усі", "весь", "вся", "всього", "его", "and", "the", "of", "to", "in", "a", "an", "he", "she", "was", "his", "her", "for", "with", "on", "at", "is", "it"])
 
 
 def translit_uk(text: str) -> str:

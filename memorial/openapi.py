@@ -75,6 +75,9 @@ def spec(max_per_page: int) -> dict:
                     str_param("letter", "first letter of the surname"),
                     {"name": "sort", "in": "query", "required": False,
                      "schema": {"type": "string", "enum": ["relevance", "name", "death"]}},
+                    {"name": "facets", "in": "query", "required": False,
+                     "description": "0 leaves out the counts per filter value",
+                     "schema": {"type": "string", "enum": ["0", "1"]}},
                 ],
                 "responses": {
                     "200": {"description": "results", "content": {"application/json": {
@@ -84,7 +87,21 @@ def spec(max_per_page: int) -> dict:
                                        "query": {"type": "string"}, "total": {"type": "integer"},
                                        "page": {"type": "integer"},
                                        "per_page": {"type": "integer"},
-                                       "results": {"type": "array", "items": result}}}}}},
+                                       "results": {"type": "array", "items": result},
+                                       "partial": {
+                                           "type": "boolean",
+                                           "description": "no hero matched every word; the "
+                                                          "heroes matching most words are shown"},
+                                       "suggestion": {
+                                           "type": ["string", "null"],
+                                           "description": "a nearby spelling worth trying"},
+                                       "facets": {
+                                           "type": "object",
+                                           "description": "per filter, matches per value",
+                                           "additionalProperties": {
+                                               "type": "object",
+                                               "additionalProperties": {"type": "integer"}}},
+                                   }}}}},
                     "400": {"description": "bad argument",
                             "content": {"application/json": {"schema": error}}},
                 },

@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from . import browse, candles, media
 from .extensions import db, limiter
-from .finder import BadSearch, find, parse_search_args
+from .finder import BadSearch, active_filters, facet_choices, find, parse_search_args
 from .language import UKRAINIAN_ALPHABET
 from .models import Hero, Photo
 from .pagination import Pager
@@ -213,7 +213,8 @@ def search_page():
     pager = Pager(req.page, req.per_page, page.total) if page and req else None
     status = 400 if error else 200
     return render_template("search.html", req=req, page=page, found=found, pager=pager,
-                           error=error), status
+                           error=error, facet_choices=facet_choices,
+                           active_filters=active_filters), status
 
 
 def _published_photo(file_path: str) -> Photo:

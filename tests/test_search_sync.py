@@ -82,16 +82,15 @@ def test_locked_index_never_fails_a_commit(app):
     backend = backend_for(app)
     backend.open()
     app.extensions["memorial.index_sync"].mode = "thread"
-    handle = open(backend.root / "writer.lock", "a+")
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    try:
-        hero_id = add_hero(app, surname="Заблоковий")  # no request: drains inline, must not raise
-        with app.app_context():
-            assert db.session.scalar(select(SearchOutbox.hero_id)) == hero_id
-        assert ids_for(app, "Заблоковий") == []
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
+    with open(backend.root / "writer.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            hero_id = add_hero(app, surname="Заблоковий")  # drains inline, must not raise
+            with app.app_context():
+                assert db.session.scalar(select(SearchOutbox.hero_id)) == hero_id
+            assert ids_for(app, "Заблоковий") == []
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
     with app.app_context():
         left = app.extensions["memorial.index_sync"].drain(blocking=True)
     assert left == 0

@@ -1,7 +1,66 @@
 """Search: the only package that knows an index exists.
 
-A small interface over interchangeable backends (``apply``, ``rebuild``, ``search``,
-``digests``) and the outbox that keeps the index in step with commits.
+The database is the truth; an index holds one :class:`HeroDocument` per *published* hero
+(built by :func:`build_document`) and can always be rebuilt. The outbox in :mod:`.sync`
+keeps it in step with commits. Everything a backend must agree on lives in backend-neutral
+code: :mod:`memorial.language` (the one analysis pipeline), :mod:`.documents` (what is
+indexed, ``facet_value``) and :mod:`.query` (``SearchRequest``/``SearchPage``,
+``parse_query``, ``typo_budget``, ``damerau``, the score tiers).
+
+A backend (``WhooshBackend``; a PostgreSQL one is chosen by ``SEARCH_BACKEND=postgres``)
+provides:
+
+``name``
+    A short name (``"whoosh"``).
+``write_lock(blocking=True, timeout=60.0)``
+    A context manager holding the backend's single writer lock across processes; raises
+    :class:`IndexBusy` when it cannot be had (at once when ``blocking`` is false).
+``apply(docs, removed)``
+    With the lock held: add or replace ``docs`` (by ``id``) and drop the ``removed`` ids, all
+    in one atomic commit; visible to searches started after it returns.
+``rebuild(docs, progress=None, size_hint=0)``
+    With the lock held: replace the whole content by ``docs`` (an iterable, possibly long;
+    call ``progress(1)`` per document). Searches keep answering from the old content until the
+    new one is swapped in whole. ``size_hint`` is the expected count (to choose parallelism).
+``digests() -> dict[int, str]``
+    Every indexed id with the ``HeroDocument.digest`` it was indexed from (for ``check``).
+``doc_count() -> int``
+    How many heroes are indexed.
+``search(req: SearchRequest) -> SearchPage``
+    With these semantics (tests in ``tests/test_search_*.py`` hold every backend to them):
+
+    * ``parse_query(req.q)`` gives words and ``"quoted phrases"``; no input is an error. With
+      no words, no phrases and no filter the page is empty (``total`` 0).
+    * A word matches a hero when any of these match: the name/call-sign exact form
+      (``language.exact_term``), any name term (``language.name_terms``: inflections,
+      lemmas, surname stems; apostrophes and ґ/г never matter), for a Latin word its
+      ``language.latin_terms`` against the transliterated name, call sign included, the
+      running text, places or unit (``language.text_terms``), or, for a word of four letters
+      or more, a name form within ``typo_budget`` Damerau edits (first letter kept;
+      Cyrillic words against Cyrillic names, Latin words against Latin names).
+    * A phrase matches its words in order, consecutive, in the name or the running text;
+      as typed first, in any inflection of each word when that finds nothing.
+    * Every word and phrase must match. When no hero matches all and there are several, the
+      heroes matching any are returned with ``partial=True``, those matching more of them
+      first, then by relevance.
+    * Relevance: a name matched exactly scores ``NAME_SCORE["exact"]``, by inflection or in
+      Latin ``NAME_SCORE["inflected"]``, by a near spelling ``FUZZY_SCORE[distance]``; text,
+      places and unit add their own (BM25-like) score below those; stories are text of their
+      hero.
+    * Filters (all must hold): ``death_year``/``birth_year`` equal; ``letter`` equal to the
+      surname's first letter (any case; Ґ is its own letter); each ``req.filters[key]`` for a key
+      of ``FACET_FIELDS`` equal to ``facet_value`` of that field.
+    * Order: ``relevance`` (best first; with no words, by name), ``name`` (``sort_name``
+      ascending), ``death`` (``death_sort`` descending, latest death first).
+    * ``total`` counts all matches; ``hits`` are page ``req.page`` of ``req.per_page``.
+    * ``facets`` (only when ``req.facets``): for ``death_year``, ``birth_year`` and every
+      ``FACET_FIELDS`` key, ``{value as str: number of matching heroes}`` over all matches
+      with the filters applied; empty values left out.
+    * ``terms``: the query's words (phrases' too) plus the near spellings that matched, for
+      snippets. ``suggestion``: when there are words and fewer than ``SUGGEST_BELOW``
+      matches, the query with each word that is in no name and no text replaced by the
+      nearest name form in the index (smallest distance, then most heroes), capitalised as
+      typed; ``None`` when nothing would change.
 """
 
 from __future__ import annotations

@@ -54,30 +54,81 @@ class _Base(Analyzer):
 
 
 class UkrainianTextAnalyzer(_Base):
-    """Running text: every lemma of every word (English words stemmed)."""
+    """Running text: every lemma of every word (English words stemmed), no apostrophes."""
 
     def _variants(self, word):
-        return language.lemmas(language.fold(word))
+        return language.text_terms(word)
 
 
 class ExactAnalyzer(_Base):
     """Folded surface forms, for exact-match boosts and fuzzy name lookups."""
 
     def _variants(self, word):
-        return (language.fold(word),)
+        return (language.exact_term(word),)
 
 
 class NameAnalyzer(_Base):
-    """Names: the folded form and every lemma, so declined names meet their base form."""
+    """Names: the folded form, every lemma and a crude stem, so declined names meet."""
 
     def _variants(self, word):
-        folded = language.fold(word)
-        return (folded, *language.lemmas(folded))
+        return language.name_terms(word)
 
 
 class LatinNameAnalyzer(_Base):
-    """Names in Latin letters: the official transliteration of each word, lower case."""
+    """Names in Latin letters: the official transliteration of each word and a loose key."""
 
     def _variants(self, word):
-        latin = language.translit_uk(word).lower().replace("'", "")
-        return (latin,)
+        return language.latin_terms(word)
+
+
+class WordPairAnalyzer(_Base):
+    """Two neighbouring words as one term when either is a common word (exact forms).
+
+    Position lists of common words make positional phrase matching slow; a pair that holds
+    one is a rare term instead (the "common grams" technique). Common are the function
+    words plus ``common``: the archive's own frequent words, found when the index is built
+    and pickled with it, so updates and queries use the same list. Pairs of two rarer words
+    are left to positions, which are cheap for them.
+    """
+
+    def __init__(self, common: frozenset[str] = frozenset()) -> None:
+        self.common = frozenset(common)
+
+    def is_common(self, word: str) -> bool:
+        """Whether pairs with this (exact-form) word are indexed."""
+        return word in language.COMMON_WORDS or word in getattr(self, "common", ())
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+        """Yield ``"first second"`` for neighbouring words of the text when either is common."""
+        text = language.normalize(value)
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        previous, previous_common = None, False
+        pos = start_pos
+        for match in language.WORD_RE.finditer(text):
+            word = language.exact_term(match.group())
+            common = self.is_common(word)
+            if previous is not None and (previous_common or common):
+                token.text = f"{previous} {word}"
+                token.boost = 1.0
+                token.stopped = False
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar = start_char + match.start()
+                    token.endchar = start_char + match.end()
+                yield token
+                pos += 1
+            previous, previous_common = word, common
+
+
+def frequent_words(texts, share: float = 0.05, limit: int = 3000) -> frozenset[str]:
+    """Exact forms found in at least ``share`` of ``texts`` (at most ``limit`` of them)."""
+    texts = list(texts)
+    counts: dict[str, int] = {}
+    for text in texts:
+        for word in {language.exact_term(w) for w in language.words(text)}:
+            counts[word] = counts.get(word, 0) + 1
+    floor = max(3, int(share * len(texts)))
+    ranked = sorted((c, w) for w, c in counts.items() if c >= floor)
+    return frozenset(w for _, w in ranked[-limit:])

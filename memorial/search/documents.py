@@ -37,6 +37,11 @@ class HeroDocument:
 FACET_FIELDS = ("military_unit", "home_community", "birth_place", "burial_place", "rank")
 
 
+def facet_value(value: str | None) -> str:
+    """The form a filter value is stored and compared in: normalised, trimmed, one space."""
+    return " ".join(normalize(value or "").split())
+
+
 def _join(*parts: str | None) -> str:
     return "\n".join(p for p in parts if p)
 
@@ -75,5 +80,5 @@ def build_document(hero) -> HeroDocument:
         birth_year=hero.birth_year,
         death_year=hero.death_year,
         death_sort=death_sort,
-        facets={f: normalize(getattr(hero, f) or "").strip() for f in FACET_FIELDS},
+        facets={f: facet_value(getattr(hero, f)) for f in FACET_FIELDS},
     )

@@ -13,6 +13,38 @@ SORTS = ("relevance", "name", "death")
 _PHRASE_RE = re.compile(r'"([^"]+)"')
 
 
+def damerau(a: str, b: str) -> int:
+    """Optimal string alignment distance (a swap of neighbours counts as one edit)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+#: Fixed scores of name matches, above what running text scores (BM25 stays below ~30 here):
+#: the exact form, then any inflection (or the Latin spelling), then a near spelling by its
+#: distance. A word matching a name also adds its places/unit/text score on top.
+NAME_SCORE = {"exact": 100.0, "inflected": 60.0}
+FUZZY_SCORE = {1: 30.0, 2: 15.0}
+#: Below this many results a "did you mean" suggestion is offered.
+SUGGEST_BELOW = 3
+
+
+def typo_budget(word: str) -> int:
+    """How many wrong letters a word may carry and still match: more for longer words."""
+    n = len(word)
+    if n <= 3:
+        return 0
+    return 1 if n <= 6 else 2
+
+
 @dataclass
 class SearchRequest:
     """What a visitor asked for: words, filters, order and page."""
@@ -73,3 +105,4 @@ class SearchPage:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     partial: bool = False
     terms: list[str] = field(default_factory=list)
+    suggestion: str | None = None

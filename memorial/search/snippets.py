@@ -8,18 +8,33 @@ from .. import language
 
 
 def query_forms(terms: list[str]) -> set[str]:
-    """Folded forms and lemmas of the query words, to recognise them in any inflection."""
+    """Index terms of the query words (exact, lemmas, stems), to recognise any inflection."""
     forms: set[str] = set()
     for term in terms:
-        folded = language.fold(term)
-        forms.add(folded)
-        forms.update(language.lemmas(folded))
+        forms.add(language.exact_term(term))
+        forms.update(language.name_terms(term))
+        forms.update(language.text_terms(term))
     return forms
 
 
-def _matches(word: str, forms: set[str]) -> bool:
-    folded = language.fold(word)
-    return folded in forms or any(lemma in forms for lemma in language.lemmas(folded))
+class _Matcher:
+    """Tells whether a word of the text is one of the query's words in any form."""
+
+    def __init__(self, forms: set[str]) -> None:
+        self.forms = forms
+        # A form and the word it came from share their first letters (almost always), so
+        # the dictionary is consulted only for words that start like some query form.
+        self.prefixes = {f[:2] for f in forms}
+
+    def __call__(self, word: str) -> bool:
+        # The text is normalised already: lower case and the two foldings are enough here.
+        key = word.lower().replace("ґ", "г").replace("'", "")
+        if key in self.forms:
+            return True
+        if key[:2] not in self.prefixes:
+            return False
+        return any(t in self.forms for t in language.text_terms(word)) or \
+            language.crude_stem(key) in self.forms
 
 
 def make_snippet(text: str, terms: list[str], width: int = 32) -> Markup:
@@ -34,13 +49,16 @@ def make_snippet(text: str, terms: list[str], width: int = 32) -> Markup:
     if not spans:
         return Markup("")
     forms = query_forms(terms)
-    hits = [i for i, (a, b) in enumerate(spans) if forms and _matches(text[a:b], forms)]
+    matches = _Matcher(forms)
+    hits = [i for i, (a, b) in enumerate(spans) if forms and matches(text[a:b])]
     if hits:
-        best, best_count = hits[0], 0
-        for h in hits:
-            count = sum(1 for x in hits if h <= x < h + width)
+        best, best_count, j = hits[0], 0, 0
+        for k, h in enumerate(hits):  # sliding window over sorted hit positions
+            while hits[j] < h - width:
+                j += 1
+            count = k - j + 1
             if count > best_count:
-                best, best_count = h, count
+                best, best_count = hits[j], count
         first = max(0, best - width // 4)
     else:
         first = 0

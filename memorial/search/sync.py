@@ -108,7 +108,7 @@ class IndexSync:
 
     def drain(self, blocking: bool = False, batch: int = 500, timeout: float = 60.0) -> int:
         """Apply queued changes to the index; return how many rows remain queued."""
-        from . import backend_for, IndexBusy
+        from . import IndexBusy, backend_for
 
         backend = backend_for(self.app)
         with self.app.app_context():
@@ -154,7 +154,7 @@ class IndexSync:
             return len(rows)
 
 
-_apps: "weakref.WeakSet[Flask]" = weakref.WeakSet()
+_apps: weakref.WeakSet[Flask] = weakref.WeakSet()
 
 
 def install(app: Flask) -> None:
