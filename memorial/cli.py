@@ -36,11 +36,10 @@ def progressbar(length: int, label: str):
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create the database schema (safe to run again)."""
-    from .schema import create_schema
+    """Create or upgrade the database schema through the migrations (safe to run again)."""
+    from .schema import upgrade_schema
 
-    create_schema()
-    click.echo("database ready")
+    click.echo(upgrade_schema())
 
 
 @click.command("import-archive")
@@ -154,6 +153,30 @@ def backup_command(path: Path) -> None:
     click.echo(json.dumps(summary, ensure_ascii=False))
 
 
+@click.command("restore")
+@click.argument("path", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@with_appcontext
+def restore_command(path: Path) -> None:
+    """Restore a backup folder into an empty database and data folder, then rebuild the index."""
+    from .backup import BackupError, restore_backup
+    from .indexing import rebuild_index, run_checks
+    from .schema import upgrade_schema
+
+    try:
+        summary = restore_backup(path, progress_factory=progressbar)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(upgrade_schema())
+    total = rebuild_index(progress_factory=progressbar)
+    problems = run_checks()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        fail(f"restored, but {len(problems)} checks failed; see above")
+    click.echo(f"restored {summary['database']} and {summary['media_files']} media files; "
+               f"search index rebuilt: {total} heroes")
+
+
 @click.command("create-user")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["moderator", "admin"]), default="moderator",
@@ -182,7 +205,7 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
 
 
 COMMANDS = (init_db_command, import_archive_command, reindex_command, check_command,
-            export_command, backup_command, create_user_command)
+            export_command, backup_command, restore_command, create_user_command)
 
 
 def init_app(app) -> None:
