@@ -121,12 +121,19 @@ def _pg_build_template() -> str:
     return name
 
 
-def database_url_for(tmp_path: Path) -> str:
-    """The database of the test owning ``tmp_path``: an SQLite file, or a fresh PostgreSQL one."""
+def database_url_for(tmp_path: Path, empty: bool = False) -> str:
+    """The database of the test owning ``tmp_path``: an SQLite file, or a fresh PostgreSQL one.
+
+    ``empty``: a database without any table (for migration tests) instead of a copy of the
+    run's template that already holds the schema.
+    """
     if not PG_SERVER_URL:
         return f"sqlite:///{tmp_path / 'memorial.db'}"
     if tmp_path not in _pg_databases:
-        template = _pg_template[0] if _pg_template else _pg_build_template()
+        if empty:
+            template = "template0"
+        else:
+            template = _pg_template[0] if _pg_template else _pg_build_template()
         name = f"memorial_t_{_RUN_TOKEN}_{len(_pg_databases)}"
         with _pg_admin() as conn:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
