@@ -15,9 +15,9 @@ import re
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from flask import current_app
 from sqlalchemy import inspect, text
@@ -65,7 +65,7 @@ def _tool(name: str) -> str:
 
 def _check_tool_version(tool: str, server_major: int) -> None:
     """pg_dump refuses servers newer than itself; say so before starting."""
-    out = subprocess.run([_tool(tool), "--version"], capture_output=True, text=True).stdout
+    out = subprocess.run([_tool(tool), "--version"], capture_output=True, text=True, check=False).stdout
     match = re.search(r"(\d+)(?:\.\d+)?", out)
     if not match or int(match.group(1)) < server_major:
         raise BackupError(f"{tool} ({out.strip()}) is older than the PostgreSQL server "
@@ -73,7 +73,7 @@ def _check_tool_version(tool: str, server_major: int) -> None:
 
 
 def _run(args: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(args, env=env, capture_output=True, text=True)
+    result = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["no message"])[-1]
         raise BackupError(f"{Path(args[0]).name} failed: {reason}")
@@ -131,7 +131,7 @@ def make_backup(path: Path, progress_factory: Callable | None = None) -> dict:
     dialect = db.engine.dialect.name
     from .schema import current_revision
 
-    manifest: dict = {"created_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+    manifest: dict = {"created_at": dt.datetime.now(dt.UTC).isoformat(),
                       "dialect": dialect, "schema_revision": current_revision(), "media": {}}
     if dialect == "sqlite":
         backup_sqlite(path / SQLITE_FILE)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator
 
 from flask import Flask
 from sqlalchemy import text
@@ -361,7 +361,7 @@ class PostgresBackend:
                          f"AND {name} IS NOT NULL AND CAST({name} AS text) <> '' "
                          f"GROUP BY {name}"), params
                 ).all()
-                key = name[2:] if name.startswith("f_") else name
+                key = name.removeprefix("f_")
                 facets[key] = {str(value): count for value, count in counts}
         hits = [Hit(int(r.hero_id), float(r.score)) for r in rows]
         return SearchPage(total=total, hits=hits, facets=facets)

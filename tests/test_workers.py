@@ -1,0 +1,127 @@
+"""Several gunicorn workers and concurrent imports: nothing is lost, index and database agree."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, app_config, database_url_for
+from helpers import record, write_archive
+
+BIN = Path(sys.executable).parent
+IMPORTERS = 3
+HEROES_EACH = 15
+SURNAMES = ("Олійник", "Бондаренко", "Ткачук")  # far apart: no typo match joins them
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def server_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a deployment whose database and data folder belong to this test."""
+    config = app_config(tmp_path)
+    env = dict(os.environ)
+    env.update(MEMORIAL_DATABASE_URL=config["DATABASE_URL"], MEMORIAL_DATA_DIR=config["DATA_DIR"],
+               MEMORIAL_SECRET_KEY="workers-test-secret", MEMORIAL_SEARCH_BACKEND=config["SEARCH_BACKEND"])
+    return env
+
+
+def memorial(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "memorial"), *args], env=env, capture_output=True,
+                          text=True, timeout=120, cwd=ROOT, check=False)
+
+
+@pytest.mark.slow
+def test_four_workers_with_concurrent_imports_lose_nothing(tmp_path):
+    database_url_for(tmp_path)  # the test's own database (PostgreSQL run) or SQLite file
+    env = server_env(tmp_path)
+    assert memorial(env, "init-db").returncode == 0
+    archives = []
+    for n in range(IMPORTERS):
+        records = [record(f"w{n}-{i}", surname=SURNAMES[n], given_name=f"Ім'я{i}",
+                          biography=f"Служив у загоні {n}. Номер {i}.")
+                   for i in range(HEROES_EACH)]
+        # Every importer also writes the same shared hero: the last write wins, no duplicate.
+        records.append(record("shared-1", surname="Спільний", given_name=f"Варіант{n}"))
+        archives.append(write_archive(tmp_path / f"archive{n}", records))
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115 (closed after the server stops)
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-w", "4", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5",
+         "memorial:create_app()"],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def visitor() -> None:
+        """Reads pages and the API while the imports write, recording every status."""
+        paths = ["/", "/healthz", "/api/v1/search?q=" + urllib.parse.quote("Олійник"),
+                 "/search?q=" + urllib.parse.quote("загін")]
+        while not stop.is_set():
+            for path in paths:
+                statuses.append(get(base + path)[0])
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if get(base + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
+            time.sleep(0.2)
+        readers = [threading.Thread(target=visitor) for _ in range(2)]
+        for thread in readers:
+            thread.start()
+        importers = [subprocess.Popen([str(BIN / "memorial"), "import-archive", str(folder)],
+                                      env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True)
+                     for folder in archives]
+        outputs = [proc.communicate(timeout=120) for proc in importers]
+        stop.set()
+        for thread in readers:
+            thread.join()
+        for proc, (out, err) in zip(importers, outputs):
+            assert proc.returncode == 0, err
+        assert statuses and set(statuses) == {200}, sorted(set(statuses))
+
+        # Every hero of every archive, once; the shared one exactly once.
+        for n in range(IMPORTERS):
+            _, body = get(base + "/api/v1/search?per_page=100&q="
+                               + urllib.parse.quote(SURNAMES[n]))
+            found = {r["external_id"] for r in json.loads(body)["results"]}
+            assert found == {f"w{n}-{i}" for i in range(HEROES_EACH)}
+        _, body = get(base + "/api/v1/search?q=" + urllib.parse.quote("Спільний"))
+        assert json.loads(body)["total"] == 1
+    finally:
+        stop.set()
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+    check = memorial(env, "check")
+    assert check.returncode == 0, check.stdout + check.stderr
