@@ -10,6 +10,8 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 
@@ -62,20 +64,42 @@ def import_archive_command(path: Path, if_empty: bool) -> None:
         records = load_archive(path)
     except ArchiveError as exc:
         fail(str(exc))
-    written: list[Path] = []
-    try:
-        with progressbar(len(records), "importing") as bar:
-            result = import_records(db.session, records, current_app.config["DATA_DIR"],
-                                    written, progress=bar.update)
-        db.session.commit()
-    except Exception as exc:
-        db.session.rollback()
-        for file in written:
-            file.unlink(missing_ok=True)
-        fail(f"import failed, nothing was changed: {exc}")
+    for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        written: list[Path] = []
+        try:
+            _serialise_imports()
+            with progressbar(len(records), "importing") as bar:
+                result = import_records(db.session, records, current_app.config["DATA_DIR"],
+                                        written, progress=bar.update)
+            db.session.commit()
+            break
+        except Exception as exc:
+            db.session.rollback()
+            for file in written:
+                file.unlink(missing_ok=True)
+            if isinstance(exc, IntegrityError) and attempt < IMPORT_ATTEMPTS:
+                # Another writer added one of these heroes meanwhile: the next attempt
+                # finds it and updates it instead of inserting it twice.
+                click.echo("the same heroes were written meanwhile; importing again", err=True)
+                continue
+            fail(f"import failed, nothing was changed: {exc}")
     _drain_index()
     click.echo(f"imported {len(records)} heroes: {result.created} new, {result.updated} updated, "
                f"{result.photos_stored} photos stored")
+
+
+IMPORT_ATTEMPTS = 3
+#: Key of the PostgreSQL transaction lock that lets one import write at a time.
+IMPORT_LOCK_KEY = 0x696D706F  # "impo"
+
+
+def _serialise_imports() -> None:
+    """On PostgreSQL, wait for other imports to commit first, so that ours sees their heroes.
+
+    SQLite already admits one writer at a time; a race left there is retried by the caller.
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK_KEY})
 
 
 def _drain_index() -> None:
