@@ -214,13 +214,16 @@ def table(results: dict, heroes: int, seconds: int, connections: int) -> str:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    lines = [
+    intro = (
         f"Measured {dt.date.today().isoformat()} on {os.cpu_count()} × {cpu}, "
         f"{platform.python_implementation()} {platform.python_version()}, with `make bench-load` "
         f"(`bench/load.py`): {heroes:,} synthetic published heroes (`bench/load_corpus.py`), "
         f"gunicorn `-w {WORKERS}` (sync workers) on 127.0.0.1, `wrk -t2 -c{connections} "
         f"-d{seconds}s` after a 2 s warm-up, rotating over 200 profiles and 200 searches. "
-        ("wrk shares the machine's cores with the server, so compare rows, not machines."),
+        "wrk shares the machine's cores with the server, so compare rows, not machines."
+    )
+    lines = [
+        intro,
         "",
         "| database / search | endpoint | req/s | % of ceiling | p50 ms | p99 ms | errors |",
         "|---|---|---:|---:|---:|---:|---:|",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -125,3 +126,34 @@ def test_four_workers_with_concurrent_imports_lose_nothing(tmp_path):
         log.close()
     check = memorial(env, "check")
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+LIMIT_PROBE = """
+import sys
+from limits import parse
+from memorial import create_app
+from memorial.extensions import limiter
+
+storage, key, instance = sys.argv[1:4]
+app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://",
+                  "INSTANCE_PATH": instance, "RATELIMIT_STORAGE_URI": storage})
+with app.app_context():
+    print(sum(limiter.limiter.hit(parse("5/minute"), key) for _ in range(3)))
+"""
+
+
+def test_rate_limit_counters_are_shared_through_redis(tmp_path):
+    """Two processes configured like two workers count against one limit when Redis keeps it."""
+    redis_url = os.environ.get("MEMORIAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+    key = f"memorial-test-{secrets.token_hex(6)}"
+
+    def probe(storage: str) -> int:
+        result = subprocess.run([sys.executable, "-c", LIMIT_PROBE, storage, key, str(tmp_path)],
+                                capture_output=True, text=True, timeout=60, check=False)
+        assert result.returncode == 0, result.stderr
+        return int(result.stdout.strip().splitlines()[-1])
+
+    # Each process may make 3 of the 5 allowed hits: shared counters admit only 2 more.
+    assert [probe(redis_url), probe(redis_url)] == [3, 2]
+    # In process memory every worker counts alone, which is why Redis is needed.
+    assert [probe("memory://"), probe("memory://")] == [3, 3]

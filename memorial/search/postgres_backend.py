@@ -354,9 +354,9 @@ class PostgresBackend:
                  f"ORDER BY {order} LIMIT :limit OFFSET :offset"), params
         ).all() if total else []
         facets: dict[str, dict[str, int]] = {}
-        if req.facets and total:
+        if req.facets:
             for name in (*(f"f_{f}" for f in FACET_FIELDS), "death_year", "birth_year"):
-                counts = conn.execute(
+                counts = [] if not total else conn.execute(
                     text(f"SELECT {name}, count(*) FROM search_document WHERE {condition} "
                          f"AND {name} IS NOT NULL AND CAST({name} AS text) <> '' "
                          f"GROUP BY {name}"), params
