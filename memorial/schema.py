@@ -11,10 +11,18 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-#: The first migration: what a database made by ``create_all`` before migrations existed holds.
+#: The first migration.
 INITIAL_REVISION = "26590db84f93"
-#: Tables of the first migration that such an old database may still lack.
-_ADDED_IN_INITIAL = ("search_document", "search_term")
+#: Tables that came with migrations: a database made by ``create_all`` before then lacks them.
+_ADDED_WITH_MIGRATIONS = ("search_document", "search_term")
+
+
+def _revision_before_migrations(inspector) -> str:
+    """The migration whose schema a database made by ``create_all`` (no migrations) matches.
+
+    Such databases come from releases before migrations existed; newest first.
+    """
+    return INITIAL_REVISION
 
 
 def _alembic_config():
@@ -48,12 +56,15 @@ def upgrade_schema() -> str:
 
     config = _alembic_config()
     before = current_revision()
-    tables = set(inspect(db.engine).get_table_names())
+    inspector = inspect(db.engine)
+    tables = set(inspector.get_table_names())
     if before is None and "hero" in tables:
-        missing = [db.metadata.tables[name] for name in _ADDED_IN_INITIAL if name not in tables]
+        adopted = _revision_before_migrations(inspector)
+        missing = [db.metadata.tables[name] for name in _ADDED_WITH_MIGRATIONS
+                   if name not in tables]
         db.metadata.create_all(db.engine, tables=missing)
-        command.stamp(config, INITIAL_REVISION)
-        before = INITIAL_REVISION
+        command.stamp(config, adopted)
+        before = adopted
     head = head_revision()
     if before == head:
         return f"database schema is up to date ({head})"

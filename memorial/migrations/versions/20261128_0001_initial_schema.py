@@ -99,6 +99,9 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_hero_published_at"), ["published_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_hero_sort_name"), ["sort_name"], unique=False)
         batch_op.create_index(batch_op.f("ix_hero_status"), ["status"], unique=False)
+        batch_op.create_index(
+            "ix_hero_status_published_at", ["status", "published_at", "id"], unique=False
+        )
 
     op.create_table(
         "search_document",
@@ -326,6 +329,7 @@ def downgrade():
 
     op.drop_table("search_document")
     with op.batch_alter_table("hero", schema=None) as batch_op:
+        batch_op.drop_index("ix_hero_status_published_at")
         batch_op.drop_index(batch_op.f("ix_hero_status"))
         batch_op.drop_index(batch_op.f("ix_hero_sort_name"))
         batch_op.drop_index(batch_op.f("ix_hero_published_at"))
