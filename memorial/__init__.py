@@ -25,7 +25,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from . import api, cli, errors, i18n, public, search, security, templating
+    from . import (
+        api,
+        auth,
+        cli,
+        errors,
+        i18n,
+        moderation,
+        public,
+        search,
+        security,
+        submit,
+        templating,
+    )
     from .extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -33,12 +45,16 @@ def create_app(test_config: dict | None = None) -> Flask:
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    auth.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     search.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(submit.bp)
+    app.register_blueprint(moderation.bp)
+    app.register_blueprint(auth.bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -30,5 +31,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 csrf = CSRFProtect()
 babel = Babel()
-migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address)
+login_manager = LoginManager()
+migrate = Migrate()

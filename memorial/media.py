@@ -12,7 +12,18 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
+ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP")
+try:  # HEIC photos from phones are read only when the optional pillow-heif is installed
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    ALLOWED_FORMATS += ("HEIF",)
+except ImportError:
+    pass
+HEIC_READABLE = "HEIF" in ALLOWED_FORMATS
+#: ISO base media "brands" of HEIC/HEIF/AVIF files, found at bytes 8..12 after "ftyp".
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1",
+                b"avif", b"avis")
 MAX_PIXELS = 40_000_000
 MAX_SIDE = 4000
 THUMB_SIDES = (320, 800)
@@ -21,7 +32,17 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 class MediaError(ValueError):
-    """An image that cannot be accepted; the message says why."""
+    """An image that cannot be accepted; the message says why and ``reason`` names the rule."""
+
+    def __init__(self, message: str, reason: str = "type") -> None:
+        super().__init__(message)
+        #: One of ``type``, ``heic``, ``pixels``, ``size``, ``empty``, ``path``.
+        self.reason = reason
+
+
+def is_heif(data: bytes) -> bool:
+    """Whether the bytes look like a HEIC/HEIF container (judged by content)."""
+    return data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
 
 
 @dataclass
@@ -45,12 +66,16 @@ def safe_path(data_dir: str | os.PathLike, relative: str) -> Path:
     root = media_root(data_dir).resolve()
     path = (root / relative).resolve()
     if root not in path.parents:
-        raise MediaError("path outside the media folder")
+        raise MediaError("path outside the media folder", "path")
     return path
 
 
 def open_image(data: bytes) -> Image.Image:
     """Open image bytes, trusting only the content; bombs and unknown types are refused."""
+    if not data:
+        raise MediaError("the file is empty", "empty")
+    if is_heif(data) and not HEIC_READABLE:
+        raise MediaError("HEIC images cannot be read here; save the photo as JPEG", "heic")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -58,10 +83,10 @@ def open_image(data: bytes) -> Image.Image:
             image.verify()
             image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
             if image.width * image.height > MAX_PIXELS:
-                raise MediaError("image has too many pixels")
+                raise MediaError("image has too many pixels", "pixels")
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise MediaError("image has too many pixels") from None
+            raise MediaError("image has too many pixels", "pixels") from None
         except MediaError:
             raise
         except Exception:
@@ -74,6 +99,9 @@ def reencode(data: bytes) -> tuple[bytes, str, int, int]:
     image = open_image(data)
     fmt = image.format
     image = ImageOps.exif_transpose(image)
+    # Pillow writes some of ``info`` back on save (JPEG comments, ICC profiles, PNG text):
+    # drop it all so that no metadata of the original survives.
+    image.info.clear()
     if max(image.size) > MAX_SIDE:
         image.thumbnail((MAX_SIDE, MAX_SIDE))
     out = io.BytesIO()
@@ -92,7 +120,12 @@ def reencode(data: bytes) -> tuple[bytes, str, int, int]:
 
 def store_image(data_dir: str | os.PathLike, data: bytes) -> StoredImage:
     """Re-encode and write an image under a server-chosen name; return what was stored."""
-    clean, ext, width, height = reencode(data)
+    return write_clean(data_dir, *reencode(data))
+
+
+def write_clean(data_dir: str | os.PathLike, clean: bytes, ext: str, width: int, height: int
+                ) -> StoredImage:
+    """Write bytes that ``reencode`` produced under a server-chosen name."""
     digest = hashlib.sha256(clean).hexdigest()
     name = f"{digest[:2]}/{secrets.token_hex(16)}.{ext}"
     path = safe_path(data_dir, name)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from sqlalchemy import (
+    DDL,
+    JSON,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -15,7 +18,6 @@ from sqlalchemy import (
     Text,
     event,
     func,
-    DDL,
     text,
     update,
 )
@@ -32,7 +34,7 @@ HERO_STATUSES = ("published", "draft")
 
 def utcnow() -> dt.datetime:
     """The current moment in UTC, as stored everywhere in the database."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _date_checks(prefix: str) -> list[CheckConstraint]:
@@ -271,6 +273,181 @@ class User(db.Model):
     role: Mapped[str] = mapped_column(String(20), default="moderator")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Part of every session of this user; replacing it ends them all at once.
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: new_session_token())
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # Flask-Login protocol: the session remembers "id:token", so a new token ends it.
+    @property
+    def is_active(self) -> bool:
+        """Whether the account may sign in."""
+        return bool(self.active)
+
+    @property
+    def is_authenticated(self) -> bool:
+        """Always true for a loaded account (Flask-Login)."""
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        """Never anonymous (Flask-Login)."""
+        return False
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the account manages other accounts."""
+        return self.role == "admin"
+
+    def get_id(self) -> str:
+        """The identifier Flask-Login keeps in the session."""
+        return f"{self.id}:{self.session_token}"
+
+
+# --- Submissions from the public, revisions of heroes, and the audit log -------------------
+
+SUBMISSION_KINDS = ("hero", "story", "photos", "correction")
+SUBMISSION_STATUSES = ("received", "needs_info", "published", "rejected")
+
+
+def new_session_token() -> str:
+    """A random token; changing a user's token ends every session that carries the old one."""
+    return secrets.token_urlsafe(24)
+
+
+class Submission(db.Model):
+    """Something a family sent: a new hero, a story, photos or a correction, awaiting a moderator.
+
+    The submitter's contact stays on this row only: it is never shown publicly, exported or
+    returned by the API.
+    """
+
+    __tablename__ = "submission"
+    __table_args__ = (
+        CheckConstraint("kind IN ('hero', 'story', 'photos', 'correction')", name="kind_known"),
+        CheckConstraint("status IN ('received', 'needs_info', 'published', 'rejected')",
+                        name="status_known"),
+        CheckConstraint("kind = 'hero' OR hero_id IS NOT NULL", name="hero_named"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    hero_id: Mapped[int | None] = mapped_column(ForeignKey("hero.id"), index=True)
+    #: What was submitted, in archive field names (edited by moderators before approval).
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: The payload as the submitter sent it, never changed.
+    original: Mapped[dict] = mapped_column(JSON, default=dict)
+    submitter_name: Mapped[str] = mapped_column(String(300))
+    submitter_relation: Mapped[str] = mapped_column(String(200), default="")
+    submitter_email: Mapped[str | None] = mapped_column(String(320))
+    submitter_phone: Mapped[str | None] = mapped_column(String(50))
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    question: Mapped[str | None] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                    index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                    onupdate=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    hero: Mapped[Hero | None] = relationship()
+    photos: Mapped[list[SubmissionPhoto]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan",
+        order_by="SubmissionPhoto.position")
+
+    @property
+    def is_open(self) -> bool:
+        """Whether a moderator still has to decide."""
+        return self.status in ("received", "needs_info")
+
+
+class SubmissionPhoto(db.Model):
+    """A photo sent with a submission: stored re-encoded, never public until approved."""
+
+    __tablename__ = "submission_photo"
+    __table_args__ = (
+        CheckConstraint("length(sha256) = 64", name="sha256_length"),
+        CheckConstraint("size_bytes >= 0 AND width > 0 AND height > 0", name="dimensions"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"),
+                                               index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    file_path: Mapped[str] = mapped_column(String(500), unique=True)
+    caption: Mapped[str | None] = mapped_column(String(1000))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="photos")
+
+
+REVISION_SOURCES = ("import", "moderation", "edit", "restore", "publish", "unpublish")
+
+
+class Revision(db.Model):
+    """One change to a hero: who, when (UTC), why, and the full record before and after."""
+
+    __tablename__ = "revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hero_id: Mapped[int] = mapped_column(ForeignKey("hero.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    source: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    restored_from_id: Mapped[int | None] = mapped_column(ForeignKey("revision.id"))
+    #: The hero in the archive format (photos by stored path); ``None`` when it was created.
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict] = mapped_column(JSON)
+
+    hero: Mapped[Hero] = relationship()
+    user: Mapped[User | None] = relationship()
+
+
+class AuditEvent(db.Model):
+    """An entry of the append-only audit log: every staff action and every login attempt."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: The e-mail address as it was at the time (or as typed at a failed login).
+    actor: Mapped[str] = mapped_column(String(320), default="")
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str] = mapped_column(String(40), default="")
+    object_id: Mapped[str] = mapped_column(String(60), default="")
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+# Audit events and revisions are never changed or removed: the database refuses it.
+_APPEND_ONLY = ("audit_event", "revision")
+for _table in _APPEND_ONLY:
+    for _op in ("UPDATE", "DELETE"):
+        event.listen(
+            db.metadata.tables[_table], "after_create",
+            DDL(f"CREATE TRIGGER IF NOT EXISTS {_table}_no_{_op.lower()} BEFORE {_op} ON {_table} "
+                f"BEGIN SELECT RAISE(ABORT, '{_table} is append-only'); END")
+            .execute_if(dialect="sqlite"))
+    for _ddl in (
+        (f"CREATE OR REPLACE FUNCTION {_table}_append_only() RETURNS trigger "
+         f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{_table} is append-only'; END $$"),
+        (f"CREATE TRIGGER {_table}_append_only BEFORE UPDATE OR DELETE ON {_table} "
+         f"FOR EACH ROW EXECUTE FUNCTION {_table}_append_only()"),
+    ):
+        event.listen(db.metadata.tables[_table], "after_create",
+                     DDL(_ddl).execute_if(dialect="postgresql"))
 
 
 class SearchDocument(db.Model):

@@ -11,8 +11,10 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-#: The first migration.
+#: The first migration: the schema of the first release (heroes, photos, staff).
 INITIAL_REVISION = "26590db84f93"
+#: Submissions, revisions and the audit log, also made by ``create_all`` before migrations.
+SUBMISSIONS_REVISION = "4bdac6a8f567"
 #: Tables that came with migrations: a database made by ``create_all`` before then lacks them.
 _ADDED_WITH_MIGRATIONS = ("search_document", "search_term")
 
@@ -22,6 +24,10 @@ def _revision_before_migrations(inspector) -> str:
 
     Such databases come from releases before migrations existed; newest first.
     """
+    if "user_account" in inspector.get_table_names():
+        columns = {c["name"] for c in inspector.get_columns("user_account")}
+        if "session_token" in columns:
+            return SUBMISSIONS_REVISION
     return INITIAL_REVISION
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import secrets
@@ -70,6 +71,49 @@ def demo_app(app, runner, demo_source):
     result = runner.invoke(args=["import-archive", str(demo_source)])
     assert result.exit_code == 0, result.output
     return app
+
+
+# --- Staff accounts and forms with CSRF tokens ---------------------------------------------
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form on the page at ``url`` (as a browser would read it)."""
+    import re
+
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    assert match, f"no CSRF token on {url}: {page[:3000]}"
+    return match.group(1)
+
+
+@functools.cache
+def _staff_hash() -> str:
+    """One real argon2 hash of the staff password, computed once (hashing is slow on purpose)."""
+    from memorial.accounts import hash_password
+
+    return hash_password(STAFF_PASSWORD)
+
+
+@pytest.fixture
+def staff(app):
+    """A moderator and an administrator account: ``{"moderator": email, "admin": email}``."""
+    from memorial.models import User
+
+    with app.app_context():
+        for email, role in (("moder@example.org", "moderator"), ("admin@example.org", "admin")):
+            db.session.add(User(email=email, role=role, password_hash=_staff_hash()))
+        db.session.commit()
+    return {"moderator": "moder@example.org", "admin": "admin@example.org"}
+
+
+def login(client, email: str, password: str = STAFF_PASSWORD):
+    """Sign in through the real form; return the response."""
+    token = csrf_token(client, "/staff/login")
+    return client.post("/staff/login", data={"email": email, "password": password,
+                                             "csrf_token": token})
 
 
 # -- PostgreSQL runs -----------------------------------------------------------------------

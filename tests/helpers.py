@@ -59,3 +59,21 @@ def write_archive(folder: Path, records: list, files: dict[str, bytes] | None = 
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     return folder
+
+
+def gps_jpeg(size=(64, 48), orientation: int | None = None) -> bytes:
+    """A JPEG carrying a GPS position, a camera name, a comment and an ICC profile."""
+    from PIL import ImageCms
+
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"
+    if orientation:
+        exif[0x0112] = orientation
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (48.0, 43.0, 25.0)
+    gps[3], gps[4] = "E", (37.0, 33.0, 51.0)
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes(), icc_profile=icc, comment=b"secret-comment")
+    return out.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -13,6 +14,7 @@ from memorial.extensions import db
 from memorial.models import Hero
 from memorial.schema import (
     INITIAL_REVISION,
+    SUBMISSIONS_REVISION,
     _alembic_config,
     current_revision,
     head_revision,
@@ -79,25 +81,33 @@ def test_models_and_migrations_agree(tmp_path):
     assert diff == []
 
 
-def test_database_made_before_migrations_is_adopted(tmp_path, demo_source):
+@pytest.mark.parametrize("release", [INITIAL_REVISION, SUBMISSIONS_REVISION])
+def test_database_made_before_migrations_is_adopted(tmp_path, demo_source, release):
     """A database created by create_all before migrations existed keeps its data on init-db."""
-    app = empty_app(tmp_path, SEARCH_BACKEND="whoosh")  # the only backend of that release
+    app = empty_app(tmp_path, SEARCH_BACKEND="whoosh")  # the only backend of those releases
     with app.app_context():
-        # What the first release's create_all made: the initial tables without the search
-        # tables, and no record of any migration.
-        command.upgrade(_alembic_config(), INITIAL_REVISION)
+        # What such a release's create_all made: its tables without the search tables, and
+        # no record of any migration.
+        command.upgrade(_alembic_config(), release)
         with db.engine.begin() as conn:
             for name in ("search_document", "search_term", "alembic_version"):
                 conn.execute(text(f"DROP TABLE {name}"))
+            # A hero saved by that release.
+            conn.execute(text(
+                "INSERT INTO hero (external_id, slug, status, surname, given_name, index_letter, "
+                "sort_name, created_at, updated_at) VALUES ('old-1', 'staryi-hero-1', 'draft', "
+                "'Старий', 'Герой', 'С', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
         assert current_revision() is None
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["import-archive", str(demo_source)]).exit_code == 0
     result = runner.invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
-    assert f"from {INITIAL_REVISION}" in result.output or "up to date" in result.output
+    assert f"from {release}" in result.output or "up to date" in result.output
     assert tables(app) == MODEL_TABLES
+    assert runner.invoke(args=["import-archive", str(demo_source)]).exit_code == 0
     with app.app_context():
         assert current_revision() == head_revision()
+        assert db.session.scalar(select(Hero.surname).where(Hero.external_id == "old-1")) == (
+            "Старий")
         assert db.session.scalar(select(db.func.count(Hero.id))) > 40
         db.session.remove()
         db.engine.dispose()

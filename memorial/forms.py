@@ -1,0 +1,355 @@
+"""Forms (Flask-WTF): the public submission forms, moderation and staff accounts.
+
+Field names follow the archive format, so a family's form, an import and the API agree.
+Every label, hint and error is Ukrainian in the code and translated through the catalogs.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    MultipleFileField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from . import media
+from .archive import HERO_DATE_FIELDS, HERO_TEXT_FIELDS
+from .dates import PartialDate
+
+#: Ukrainian names of the archive fields, for labels, corrections and differences.
+FIELD_LABELS = {
+    "surname": _l("Прізвище"),
+    "given_name": _l("Ім'я"),
+    "patronymic": _l("По батькові"),
+    "call_sign": _l("Позивний"),
+    "birth_date": _l("Дата народження"),
+    "death_date": _l("Дата загибелі"),
+    "birth_place": _l("Місце народження"),
+    "home_community": _l("Громада"),
+    "rank": _l("Звання"),
+    "position": _l("Посада"),
+    "military_unit": _l("Військова частина"),
+    "death_place": _l("Місце загибелі"),
+    "death_circumstances": _l("Обставини загибелі"),
+    "burial_place": _l("Місце поховання"),
+    "burial_plot": _l("Ділянка поховання"),
+    "biography": _l("Життєпис"),
+    "awards": _l("Нагороди"),
+    "stories": _l("Спогади"),
+    "photos": _l("Фотографії"),
+    "status": _l("Стан"),
+    "external_id": _l("Ідентифікатор"),
+}
+LONG_FIELDS = ("death_circumstances", "biography")
+DATE_HINT = _l("Рік (1987), рік і місяць (03.1987) або повна дата (14.03.1987).")
+_DMY = re.compile(r"^\s*(\d{1,2})[./](\d{1,2})[./](\d{4})\s*$")
+_MY = re.compile(r"^\s*(\d{1,2})[./](\d{4})\s*$")
+_PHONE = re.compile(r"^\+?[\d\s()\-]{7,25}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def to_iso_date(text: str | None) -> str | None:
+    """A partial date typed as ``1987``, ``03.1987``, ``14.03.1987`` or ISO, in ISO form."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if match := _DMY.match(text):
+        text = f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}"
+    elif match := _MY.match(text):
+        text = f"{match[2]}-{int(match[1]):02d}"
+    parsed = PartialDate.parse(text)
+    return parsed.iso() if parsed else None
+
+
+def partial_date(form, field) -> None:
+    """Validator: the field holds a partial date in one of the accepted forms."""
+    try:
+        to_iso_date(field.data)
+    except ValueError:
+        raise ValidationError(_l("Не вдалося прочитати дату. %(hint)s", hint=DATE_HINT)) from None
+
+
+def _text(label, limit: int, required: bool = False, hint=None, long: bool = False):
+    validators = [DataRequired(_l("Заповніть це поле."))] if required else [Optional()]
+    validators.append(Length(max=limit, message=_l("Не більше %(max)d символів.")))
+    cls = TextAreaField if long else StringField
+    return cls(label, validators=validators, description=hint or "",
+               filters=[lambda v: v.strip() if isinstance(v, str) else v])
+
+
+class SubmitterForm(FlaskForm):
+    """Who sends this: kept private, never shown publicly or exported."""
+
+    submitter_name = _text(_l("Ваше ім'я"), 300, required=True)
+    submitter_relation = _text(_l("Ким ви йому чи їй доводитеся"), 200, required=True,
+                               hint=_l("Наприклад: дружина, мати, побратим, сусідка."))
+    submitter_email = EmailField(_l("Електронна пошта"), validators=[
+        Optional(), Length(max=320, message=_l("Не більше %(max)d символів."))],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    submitter_phone = _text(_l("Телефон"), 50, hint=_l(
+        "Пошту чи телефон бачать лише модератори: щоб уточнити, якщо буде потреба."))
+    consent = BooleanField(_l("Я погоджуюся, щоб надіслане після перевірки опублікували на сайті"),
+                           validators=[DataRequired(_l(
+                               "Без вашої згоди ми не можемо опублікувати надіслане."))])
+    # A field people never see (hidden by the stylesheet); robots fill every field they find.
+    website = StringField(_l("Не заповнюйте це поле"), validators=[Optional()])
+
+    def validate_submitter_email(self, field) -> None:
+        """An e-mail address when one is given; e-mail or phone is required."""
+        if field.data and not _EMAIL.match(field.data):
+            raise ValidationError(_l("Це не схоже на адресу електронної пошти."))
+        if not field.data and not (self.submitter_phone.data or "").strip():
+            raise ValidationError(_l("Вкажіть електронну пошту або телефон, щоб ми могли "
+                                     "з вами зв'язатися."))
+
+    def validate_submitter_phone(self, field) -> None:
+        """A phone number when one is given."""
+        if field.data and not _PHONE.match(field.data):
+            raise ValidationError(_l("Вкажіть номер телефону цифрами, наприклад +380 67 123 45 67."))
+
+    def submitter(self) -> dict:
+        """The submitter's details under their field names."""
+        return {name: getattr(self, name).data for name in (
+            "submitter_name", "submitter_relation", "submitter_email", "submitter_phone",
+            "consent")}
+
+
+class PhotosMixin:
+    """Photos (several files at once) with one caption per line."""
+
+    photos = MultipleFileField(_l("Фотографії"), description=_l(
+        "JPEG, PNG або WebP; можна кілька файлів одразу. Дані про місце зйомки ми видаляємо."))
+    captions = TextAreaField(_l("Підписи до фотографій"), validators=[
+        Optional(), Length(max=20_000, message=_l("Не більше %(max)d символів."))],
+        description=_l("Один рядок на фото, у тому самому порядку: хто на фото, де і коли."))
+    photos_required = False
+
+    def validate_photos(self, field) -> None:
+        """Every file is a readable image within the limits; the accepted ones are kept."""
+        files = [f for f in (field.data or []) if f and getattr(f, "filename", "")]
+        self.accepted_photos: list[tuple[bytes, str, int, int]] = []
+        if not files:
+            if self.photos_required:
+                raise ValidationError(_l("Додайте хоча б одну фотографію."))
+            return
+        limit = current_app.config["MAX_PHOTOS"]
+        if len(files) > limit:
+            raise ValidationError(_l("Можна надіслати до %(n)d фотографій за раз.", n=limit))
+        max_bytes = current_app.config["MAX_PHOTO_BYTES"]
+        errors = []
+        for upload in files:
+            name = (upload.filename or "")[-80:]
+            data = upload.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                errors.append(_l("Файл «%(name)s» завеликий: можна до %(mb)d МБ. Зменште його "
+                                 "або надішліть інше фото.", name=name,
+                                 mb=max_bytes // (1024 * 1024) or 1))
+                continue
+            try:
+                self.accepted_photos.append(media.reencode(data))
+            except media.MediaError as exc:
+                errors.append(photo_error(exc, name))
+        if errors:
+            self.accepted_photos = []
+            raise ValidationError(" ".join(str(e) for e in errors))
+
+    def caption_list(self) -> list[str | None]:
+        """Captions by photo position (missing ones are ``None``)."""
+        lines = [line.strip()[:1000] for line in (self.captions.data or "").splitlines()]
+        count = len(getattr(self, "accepted_photos", []))
+        return [(lines[i] if i < len(lines) and lines[i] else None) for i in range(count)]
+
+
+def photo_error(exc: media.MediaError, name: str):
+    """A message for people about a refused image file."""
+    messages = {
+        "heic": _l("Файл «%(name)s» — фото у форматі HEIC, яке сайт не може прочитати. "
+                   "Збережіть його як JPEG (на iPhone: Параметри → Камера → Формати → "
+                   "«Найсумісніший») і надішліть ще раз.", name=name),
+        "pixels": _l("Файл «%(name)s» має забагато пікселів (понад 40 мегапікселів). "
+                     "Зменште зображення і надішліть ще раз.", name=name),
+        "empty": _l("Файл «%(name)s» порожній.", name=name),
+    }
+    return messages.get(exc.reason, _l(
+        "Файл «%(name)s» не є фотографією у форматі JPEG, PNG або WebP, або він пошкоджений.",
+        name=name))
+
+
+def _hero_fields(cls):
+    """Add the archive's hero fields to a form class."""
+    for name in HERO_TEXT_FIELDS:
+        limit = 100_000 if name == "biography" else 20_000 if name in LONG_FIELDS else 300
+        hint = None
+        if name == "biography":
+            hint = _l("Звичайний текст; абзаци відділяйте порожнім рядком.")
+        elif name == "burial_place":
+            hint = _l("Наприклад: Краматорськ, Алея Героїв.")
+        setattr(cls, name, _text(FIELD_LABELS[name], limit, required=name in (
+            "surname", "given_name"), hint=hint, long=name in LONG_FIELDS))
+    for name in HERO_DATE_FIELDS:
+        setattr(cls, name, StringField(FIELD_LABELS[name], validators=[
+            Optional(), Length(max=20), partial_date], description=DATE_HINT))
+    cls.awards = TextAreaField(FIELD_LABELS["awards"], validators=[
+        Optional(), Length(max=5000, message=_l("Не більше %(max)d символів."))],
+        description=_l("Одна нагорода на рядок."))
+    return cls
+
+
+class HeroFieldsMixin:
+    """Checks shared by every form that edits a hero's fields."""
+
+    def validate_death_date(self, field) -> None:
+        """Death is not before birth."""
+        try:
+            birth = PartialDate.parse(to_iso_date(self.birth_date.data))
+            death = PartialDate.parse(to_iso_date(field.data))
+        except ValueError:
+            return
+        if birth and death and birth.sort_key()[:1] > death.sort_key()[:1]:
+            raise ValidationError(_l("Дата загибелі раніша за дату народження."))
+
+    def hero_fields(self) -> dict:
+        """The hero's fields in archive form (dates in ISO)."""
+        out = {name: getattr(self, name).data or None for name in HERO_TEXT_FIELDS}
+        for name in HERO_DATE_FIELDS:
+            out[name] = to_iso_date(getattr(self, name).data)
+        return out
+
+    def award_list(self) -> list[dict]:
+        """Awards typed one per line."""
+        return [{"name": line.strip()[:500], "date": None, "posthumous": False}
+                for line in (self.awards.data or "").splitlines() if line.strip()]
+
+
+@_hero_fields
+class NewHeroForm(HeroFieldsMixin, PhotosMixin, SubmitterForm):
+    """A new hero profile from a family."""
+
+
+class StoryForm(SubmitterForm):
+    """A memory of an existing hero."""
+
+    title = _text(_l("Заголовок"), 500, hint=_l("Необов'язково."))
+    body = _text(_l("Спогад"), 100_000, required=True, long=True,
+                 hint=_l("Звичайний текст; абзаци відділяйте порожнім рядком."))
+    author_name = _text(_l("Підпис під спогадом"), 300, required=True,
+                        hint=_l("Як вас назвати під спогадом, наприклад: Олена Коваленко."))
+    author_relation = _text(_l("Хто ви для нього чи неї (для підпису)"), 200,
+                            hint=_l("Наприклад: сестра. Необов'язково."))
+    date = StringField(_l("Коли записано"), validators=[Optional(), Length(max=20), partial_date],
+                       description=DATE_HINT)
+
+
+class PhotosForm(PhotosMixin, SubmitterForm):
+    """Photos of an existing hero."""
+
+    photos_required = True
+
+
+class CorrectionForm(SubmitterForm):
+    """A correction of one published field ("повідомити про неточність")."""
+
+    field = SelectField(_l("Що неточно"), choices=[
+        SelectChoice(name, FIELD_LABELS[name]) for name in (*HERO_TEXT_FIELDS[:4], *HERO_DATE_FIELDS,
+                                                *HERO_TEXT_FIELDS[4:])],
+        validators=[DataRequired(_l("Оберіть поле."))])
+    value = _text(_l("Як має бути"), 100_000, required=True, long=True)
+    note = _text(_l("Звідки це відомо"), 5000, long=True,
+                 hint=_l("Наприклад: свідоцтво, наказ, розповідь побратима. Необов'язково."))
+
+    def validate_value(self, field) -> None:
+        """A corrected date must be a date."""
+        if self.field.data in HERO_DATE_FIELDS:
+            try:
+                to_iso_date(field.data)
+            except ValueError:
+                raise ValidationError(_l("Не вдалося прочитати дату. %(hint)s",
+                                         hint=DATE_HINT)) from None
+
+
+class StatusForm(FlaskForm):
+    """The submitter's reference code, to see the status."""
+
+    code = StringField(_l("Код звернення"), validators=[
+        DataRequired(_l("Введіть код, наприклад MEM-7K2F-9QX4.")), Length(max=40)],
+        description=_l("Код на зразок MEM-7K2F-9QX4, який ви отримали після надсилання."))
+
+
+class AnswerForm(FlaskForm):
+    """The submitter's answer to a moderator's question."""
+
+    code = StringField(validators=[DataRequired(), Length(max=40)])
+    answer = _text(_l("Ваша відповідь"), 20_000, required=True, long=True)
+
+
+# --- Staff ------------------------------------------------------------------------------------
+
+class LoginForm(FlaskForm):
+    """Staff sign-in."""
+
+    email = StringField(_l("Електронна пошта"), validators=[
+        DataRequired(_l("Заповніть це поле.")), Length(max=320)])
+    password = PasswordField(_l("Пароль"), validators=[
+        DataRequired(_l("Заповніть це поле.")), Length(max=256)])
+
+
+class ReasonForm(FlaskForm):
+    """A moderation step that needs words: a reason, a question, a note."""
+
+    text = _text(_l("Пояснення"), 5000, required=True, long=True)
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs the CSRF token; the reason is optional."""
+
+    text = _text(_l("Пояснення (необов'язково)"), 5000, long=True)
+
+
+@_hero_fields
+class SubmissionHeroForm(HeroFieldsMixin, FlaskForm):
+    """A moderator's edit of a new-hero submission before publishing."""
+
+
+class HeroEditForm(SubmissionHeroForm):
+    """Staff edit of a published or draft hero's fields."""
+
+    reason = _text(_l("Чому змінено"), 2000, required=True)
+
+
+class StoryEditForm(FlaskForm):
+    """Staff edit of a story submission before publishing."""
+
+    title = _text(_l("Заголовок"), 500)
+    body = _text(_l("Спогад"), 100_000, required=True, long=True)
+    author_name = _text(_l("Підпис під спогадом"), 300, required=True)
+    author_relation = _text(_l("Хто автор для героя"), 200)
+    date = StringField(_l("Коли записано"), validators=[Optional(), Length(max=20), partial_date])
+
+
+class CorrectionEditForm(FlaskForm):
+    """Staff edit of a correction's new value before applying it."""
+
+    value = _text(_l("Нове значення"), 100_000, required=True, long=True)
+
+
+class AccountForm(FlaskForm):
+    """An administrator creates a staff account."""
+
+    email = StringField(_l("Електронна пошта"), validators=[
+        DataRequired(_l("Заповніть це поле.")), Length(max=320)])
+    password = PasswordField(_l("Пароль"), validators=[
+        DataRequired(_l("Заповніть це поле.")),
+        Length(min=10, max=256, message=_l("Пароль має містити від 10 до 256 символів."))])
+    role = SelectField(_l("Роль"), choices=[SelectChoice("moderator", _l("модератор")),
+                                            SelectChoice("admin", _l("адміністратор"))])

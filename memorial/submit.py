@@ -1,0 +1,240 @@
+"""Public submissions: a new hero, a story, photos, or a correction; and their status.
+
+Nothing sent here is public until a moderator approves it. The submitter's contact is kept
+on the submission only. Photos are judged by content, re-encoded without any metadata and
+stored under server-chosen names before the submission is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+
+from . import archive, media
+from .extensions import db, limiter
+from .forms import (
+    FIELD_LABELS,
+    AnswerForm,
+    CorrectionForm,
+    NewHeroForm,
+    PhotosForm,
+    StatusForm,
+    StoryForm,
+    to_iso_date,
+)
+from .models import Hero, Submission
+from .public import load_published_hero
+
+log = logging.getLogger(__name__)
+bp = Blueprint("submit", __name__)
+
+DEFAULTS = {
+    "SUBMIT_RATE_LIMIT": "10 per minute; 40 per hour",
+    "STATUS_RATE_LIMIT": "30 per minute; 200 per hour",
+    "MAX_PHOTO_BYTES": 25 * 1024 * 1024,
+    "MAX_PHOTOS": 12,
+}
+_DONE_KEY = "submitted_reference"
+
+
+@bp.record_once
+def _defaults(state) -> None:
+    for key, value in DEFAULTS.items():
+        state.app.config.setdefault(key, value)
+
+
+def _submit_limit() -> str:
+    return current_app.config["SUBMIT_RATE_LIMIT"]
+
+
+def _status_limit() -> str:
+    return current_app.config["STATUS_RATE_LIMIT"]
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_refused(exc: CSRFError):
+    """A form without a valid token: say what happened and what to do; nothing was saved."""
+    return render_template("submit/refused.html", title=_("Форму не прийнято"), message=_(
+        "Сторінка з формою застаріла або відкрита надто давно, тож ми не можемо перевірити, "
+        "що її надіслали ви. Нічого не збережено. Поверніться назад, оновіть сторінку "
+        "і надішліть форму ще раз.")), 400
+
+
+def _honeypot_refused(form):
+    """A form whose hidden field was filled in (robots do that) is refused."""
+    if request.method == "POST" and (form.website.data or "").strip():
+        log.info("submission refused by the honeypot from %s", request.remote_addr)
+        return render_template("submit/refused.html", title=_("Форму не прийнято"), message=_(
+            "Форму заповнено так, як це роблять програми-спамери, тому її не прийнято. "
+            "Якщо ви людина, залиште порожнім поле «Не заповнюйте це поле» і надішліть ще "
+            "раз.")), 400
+    return None
+
+
+def _store_photos(form, written: list) -> list[archive.PhotoInput]:
+    """Write the accepted photos (already re-encoded) and describe them for the submission."""
+    data_dir = current_app.config["DATA_DIR"]
+    inputs = []
+    for (clean, ext, width, height), caption in zip(form.accepted_photos, form.caption_list()):
+        stored = media.write_clean(data_dir, clean, ext, width, height)
+        written.append(media.safe_path(data_dir, stored.file_path))
+        inputs.append(archive.PhotoInput(stored.file_path, stored.sha256, stored.size_bytes,
+                                         stored.width, stored.height, caption))
+    return inputs
+
+
+def _save(form, kind: str, payload: dict, hero: Hero | None = None):
+    """Store the photos, record the submission, commit once, and show the reference code."""
+    written: list = []
+    try:
+        photos = _store_photos(form, written) if hasattr(form, "accepted_photos") else []
+        submission = archive.submit(db.session, kind, payload, form.submitter(), photos, hero)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    session[_DONE_KEY] = submission.reference
+    return redirect(url_for("submit.done"))
+
+
+def _render(template: str, form, hero: Hero | None = None, **extra):
+    status = 400 if request.method == "POST" else 200
+    return render_template(template, form=form, hero=hero, **extra), status
+
+
+@bp.route("/submit", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def new_hero():
+    """A new hero profile, with photos."""
+    form = NewHeroForm()
+    if (refused := _honeypot_refused(form)) is not None:
+        return refused
+    if form.validate_on_submit():
+        payload = {**form.hero_fields(), "awards": form.award_list()}
+        return _save(form, "hero", payload)
+    return _render("submit/hero.html", form)
+
+
+def _published_hero(hero_id: int) -> Hero:
+    """The published hero a form is about, or 404."""
+    return load_published_hero(str(hero_id))
+
+
+@bp.route("/submit/story/<int:hero_id>", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def story(hero_id: int):
+    """A memory of a published hero."""
+    hero = _published_hero(hero_id)
+    form = StoryForm()
+    if (refused := _honeypot_refused(form)) is not None:
+        return refused
+    if form.validate_on_submit():
+        payload = {"title": form.title.data or "", "body": form.body.data,
+                   "author_name": form.author_name.data,
+                   "author_relation": form.author_relation.data or "",
+                   "date": to_iso_date(form.date.data)}
+        return _save(form, "story", payload, hero)
+    return _render("submit/story.html", form, hero)
+
+
+@bp.route("/submit/photos/<int:hero_id>", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def photos(hero_id: int):
+    """Photos of a published hero, several at once, with captions."""
+    hero = _published_hero(hero_id)
+    form = PhotosForm()
+    if (refused := _honeypot_refused(form)) is not None:
+        return refused
+    if form.validate_on_submit():
+        return _save(form, "photos", {}, hero)
+    return _render("submit/photos.html", form, hero)
+
+
+@bp.route("/submit/correction/<int:hero_id>", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def correction(hero_id: int):
+    """A correction of one published field ("повідомити про неточність")."""
+    hero = _published_hero(hero_id)
+    form = CorrectionForm()
+    if request.method == "GET" and request.args.get("field") in archive.CORRECTABLE_FIELDS:
+        form.field.data = request.args["field"]
+    if (refused := _honeypot_refused(form)) is not None:
+        return refused
+    if form.validate_on_submit():
+        value = form.value.data
+        if form.field.data in archive.HERO_DATE_FIELDS:
+            value = to_iso_date(value)
+        payload = {"field": form.field.data, "value": value, "note": form.note.data or ""}
+        return _save(form, "correction", payload, hero)
+    return _render("submit/correction.html", form, hero)
+
+
+@bp.get("/submit/done")
+def done():
+    """The reference code of what was just sent, and what happens next."""
+    reference = session.get(_DONE_KEY)
+    if not reference:
+        return redirect(url_for("submit.status"))
+    return render_template("submit/done.html", reference=reference)
+
+
+def _find(code: str) -> Submission | None:
+    reference = archive.normalize_reference(code)
+    if not reference:
+        return None
+    return db.session.scalar(select(Submission).where(Submission.reference == reference))
+
+
+@bp.route("/submit/status", methods=["GET", "POST"])
+@limiter.limit(_status_limit, methods=["POST"])
+def status():
+    """The submitter types the reference code and sees where the submission stands."""
+    form = StatusForm()
+    found = None
+    code = 200
+    if form.validate_on_submit():
+        found = _find(form.code.data)
+        if found is None:
+            form.code.errors.append(_("Звернення з таким кодом не знайдено. Перевірте код: "
+                                      "він має вигляд MEM-7K2F-9QX4."))
+            code = 404
+    elif request.method == "POST":
+        code = 400
+    answer = AnswerForm(formdata=None, code=found.reference) if found is not None else None
+    return render_template("submit/status.html", form=form, submission=found, answer=answer,
+                           labels=FIELD_LABELS), code
+
+
+@bp.post("/submit/status/answer")
+@limiter.limit(_submit_limit)
+def answer():
+    """The submitter answers the moderator's question."""
+    form = AnswerForm()
+    found = _find(form.code.data or "") if form.code.data else None
+    if found is None:
+        abort(404)
+    if found.status != "needs_info":
+        return redirect(url_for("submit.status"))
+    if form.validate_on_submit():
+        archive.answer_question(found, form.answer.data)
+        db.session.commit()
+        return render_template("submit/status.html", form=StatusForm(formdata=None),
+                               submission=found, answer=None, labels=FIELD_LABELS,
+                               answered=True)
+    return render_template("submit/status.html", form=StatusForm(formdata=None),
+                           submission=found, answer=form, labels=FIELD_LABELS), 400
