@@ -209,9 +209,13 @@ class PostgresBackend:
                              {"ids": list(removed)})
             self._write(conn, docs)
 
-    def rebuild(self, docs: Iterable[HeroDocument], progress: Callable[[int], None] | None = None
-                ) -> None:
-        """Replace the whole index in one transaction: searches see the old one until commit."""
+    def rebuild(self, docs: Iterable[HeroDocument], progress: Callable[[int], None] | None = None,
+                size_hint: int = 0) -> None:
+        """Replace the whole index in one transaction: searches see the old one until commit.
+
+        ``size_hint`` (how many documents to expect) is accepted for the common interface;
+        PostgreSQL needs no planning for it.
+        """
         with self.engine.begin() as conn:
             conn.execute(text("DELETE FROM search_document"))
             conn.execute(text("DELETE FROM search_term"))
