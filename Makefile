@@ -5,7 +5,10 @@ BIN    := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
 
-.PHONY: run test lint bench translations clean-index bench-lighthouse
+# The PostgreSQL server the second test run uses; each run works in databases of its own.
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres lint bench bench-load bench-lighthouse translations clean-index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +19,8 @@ $(INSTALLED): setup.cfg pyproject.toml | $(BIN)/python
 	touch $@
 
 $(TEST_INSTALLED): $(INSTALLED)
-	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres,redis]'
+	@command -v pg_dump >/dev/null || apt-get install -y --no-install-recommends postgresql-client
 	touch $@
 
 # Browser-test tools: Debian's chromium (never `playwright install`), java for the Nu HTML
@@ -48,9 +52,20 @@ run: $(INSTALLED)
 	$(BIN)/memorial import-archive archive_data --if-empty
 	$(BIN)/memorial run --host 127.0.0.1 --port 5000
 
-## test: install what the tests need and run the whole suite
-test: $(TEST_INSTALLED) $(BROWSER_TOOLS)
+## test: install what the tests need and run the whole suite on SQLite, then on PostgreSQL
+test: test-sqlite test-postgres
+
+test-sqlite: $(TEST_INSTALLED) $(BROWSER_TOOLS)
 	$(BIN)/python -m pytest
+
+test-postgres: $(TEST_INSTALLED) $(BROWSER_TOOLS)
+	MEMORIAL_TEST_DATABASE_URL=$(TEST_DATABASE_URL) MEMORIAL_TEST_SEARCH_BACKEND=postgres \
+		$(BIN)/python -m pytest
+
+## bench-load: requests/s and latency under wrk with gunicorn, SQLite and PostgreSQL
+bench-load: $(TEST_INSTALLED)
+	@command -v wrk >/dev/null || apt-get install -y --no-install-recommends wrk
+	$(BIN)/python bench/load.py --heroes $${LOAD_HEROES:-100000}
 
 ## bench: search benchmark (Whoosh against SQLite FTS5) at 10,000 and 100,000 profiles;
 ## writes the search section of bench/RESULTS.md. Long: about an hour on two cores.

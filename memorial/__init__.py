@@ -39,9 +39,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         submit,
         templating,
     )
-    from .extensions import csrf, db, limiter
+    from .extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
     auth.init_app(app)

@@ -10,6 +10,8 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 
@@ -36,11 +38,10 @@ def progressbar(length: int, label: str):
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create the database schema (safe to run again)."""
-    from .schema import create_schema
+    """Create or upgrade the database schema through the migrations (safe to run again)."""
+    from .schema import upgrade_schema
 
-    create_schema()
-    click.echo("database ready")
+    click.echo(upgrade_schema())
 
 
 @click.command("import-archive")
@@ -63,20 +64,42 @@ def import_archive_command(path: Path, if_empty: bool) -> None:
         records = load_archive(path)
     except ArchiveError as exc:
         fail(str(exc))
-    written: list[Path] = []
-    try:
-        with progressbar(len(records), "importing") as bar:
-            result = import_records(db.session, records, current_app.config["DATA_DIR"],
-                                    written, progress=bar.update)
-        db.session.commit()
-    except Exception as exc:
-        db.session.rollback()
-        for file in written:
-            file.unlink(missing_ok=True)
-        fail(f"import failed, nothing was changed: {exc}")
+    for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        written: list[Path] = []
+        try:
+            _serialise_imports()
+            with progressbar(len(records), "importing") as bar:
+                result = import_records(db.session, records, current_app.config["DATA_DIR"],
+                                        written, progress=bar.update)
+            db.session.commit()
+            break
+        except Exception as exc:
+            db.session.rollback()
+            for file in written:
+                file.unlink(missing_ok=True)
+            if isinstance(exc, IntegrityError) and attempt < IMPORT_ATTEMPTS:
+                # Another writer added one of these heroes meanwhile: the next attempt
+                # finds it and updates it instead of inserting it twice.
+                click.echo("the same heroes were written meanwhile; importing again", err=True)
+                continue
+            fail(f"import failed, nothing was changed: {exc}")
     _drain_index()
     click.echo(f"imported {len(records)} heroes: {result.created} new, {result.updated} updated, "
                f"{result.photos_stored} photos stored")
+
+
+IMPORT_ATTEMPTS = 3
+#: Key of the PostgreSQL transaction lock that lets one import write at a time.
+IMPORT_LOCK_KEY = 0x696D706F  # "impo"
+
+
+def _serialise_imports() -> None:
+    """On PostgreSQL, wait for other imports to commit first, so that ours sees their heroes.
+
+    SQLite already admits one writer at a time; a race left there is retried by the caller.
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK_KEY})
 
 
 def _drain_index() -> None:
@@ -154,6 +177,30 @@ def backup_command(path: Path) -> None:
     click.echo(json.dumps(summary, ensure_ascii=False))
 
 
+@click.command("restore")
+@click.argument("path", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@with_appcontext
+def restore_command(path: Path) -> None:
+    """Restore a backup folder into an empty database and data folder, then rebuild the index."""
+    from .backup import BackupError, restore_backup
+    from .indexing import rebuild_index, run_checks
+    from .schema import upgrade_schema
+
+    try:
+        summary = restore_backup(path, progress_factory=progressbar)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(upgrade_schema())
+    total = rebuild_index(progress_factory=progressbar)
+    problems = run_checks()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        fail(f"restored, but {len(problems)} checks failed; see above")
+    click.echo(f"restored {summary['database']} and {summary['media_files']} media files; "
+               f"search index rebuilt: {total} heroes")
+
+
 @click.command("create-user")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["moderator", "admin"]), default="moderator",
@@ -182,7 +229,7 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
 
 
 COMMANDS = (init_db_command, import_archive_command, reindex_command, check_command,
-            export_command, backup_command, create_user_command)
+            export_command, backup_command, restore_command, create_user_command)
 
 
 def init_app(app) -> None:

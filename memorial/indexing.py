@@ -68,6 +68,20 @@ def check_database() -> list[str]:
             for row in conn.execute(text("PRAGMA foreign_key_check")):
                 problems.append(f"database: table {row[0]} row {row[1]} points at a missing "
                                 f"{row[2]}")
+    elif db.engine.dialect.name == "postgresql":
+        # PostgreSQL enforces keys itself; an index left invalid by a failed build is not.
+        with db.engine.connect() as conn:
+            for (name,) in conn.execute(text(
+                    "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE NOT i.indisvalid AND n.nspname = current_schema()")):
+                problems.append(f"database: index {name} is invalid; rebuild it with REINDEX")
+    from .schema import current_revision, head_revision
+
+    revision = current_revision()
+    if revision is not None and revision != head_revision():
+        problems.append(f"database: schema is at migration {revision}, the code expects "
+                        f"{head_revision()}; run `memorial init-db`")
     return problems
 
 

@@ -1,22 +1,101 @@
-"""Creating the database schema and tuning connections."""
+"""The database schema: created and changed by migrations; connections tuned per database."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import current_app
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 
 from .extensions import db
 
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: The first migration: the schema of the first release (heroes, photos, staff).
+INITIAL_REVISION = "26590db84f93"
+#: Submissions, revisions and the audit log, also made by ``create_all`` before migrations.
+SUBMISSIONS_REVISION = "4bdac6a8f567"
+#: Tables that came with migrations: a database made by ``create_all`` before then lacks them.
+_ADDED_WITH_MIGRATIONS = ("search_document", "search_term")
 
-def create_schema() -> None:
-    """Create every table that does not exist yet (idempotent)."""
+
+def _revision_before_migrations(inspector) -> str:
+    """The migration whose schema a database made by ``create_all`` (no migrations) matches.
+
+    Such databases come from releases before migrations existed; newest first.
+    """
+    if "user_account" in inspector.get_table_names():
+        columns = {c["name"] for c in inspector.get_columns("user_account")}
+        if "session_token" in columns:
+            return SUBMISSIONS_REVISION
+    return INITIAL_REVISION
+
+
+def _alembic_config():
+    """The Alembic configuration of the app's migrations folder."""
+    return current_app.extensions["migrate"].migrate.get_config(str(MIGRATIONS))
+
+
+def current_revision() -> str | None:
+    """The migration the database is at, or ``None`` when it was never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest migration in the package."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def upgrade_schema() -> str:
+    """Bring the database to the newest migration (idempotent); return what was done.
+
+    A database created before migrations existed (tables but no ``alembic_version``) is
+    completed with the tables the first migration added, stamped at that migration and
+    then upgraded like any other.
+    """
+    from alembic import command
+
+    config = _alembic_config()
+    before = current_revision()
+    inspector = inspect(db.engine)
+    tables = set(inspector.get_table_names())
+    if before is None and "hero" in tables:
+        adopted = _revision_before_migrations(inspector)
+        missing = [db.metadata.tables[name] for name in _ADDED_WITH_MIGRATIONS
+                   if name not in tables]
+        db.metadata.create_all(db.engine, tables=missing)
+        command.stamp(config, adopted)
+        before = adopted
+    head = head_revision()
+    if before == head:
+        return f"database schema is up to date ({head})"
+    command.upgrade(config, "head")
+    return f"database schema upgraded from {before or 'empty'} to {head}"
+
+
+def create_tables() -> None:
+    """Create the tables straight from the models: the test suite's fast path.
+
+    The migration tests prove that migrations produce exactly this schema; deployments
+    use :func:`upgrade_schema`.
+    """
     db.create_all()
 
 
+def create_schema() -> None:
+    """Create or upgrade the schema through the migrations (idempotent)."""
+    upgrade_schema()
+
+
 def ensure_schema() -> None:
-    """Make sure the schema exists before a command touches the database."""
-    create_schema()
+    """Make sure a schema exists before a command touches the database."""
+    if not inspect(db.engine).has_table("hero"):
+        upgrade_schema()
 
 
 @event.listens_for(Engine, "connect")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -240,10 +241,15 @@ def test_backup_is_consistent_copy(runner, app, tmp_path):
     result = invoke(runner, "backup", target)
     assert result.exit_code == 0, result.output
     manifest = json.loads((target / "manifest.json").read_text())
-    conn = sqlite3.connect(target / "memorial.db")
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert conn.execute("SELECT count(*) FROM hero").fetchone()[0] == 1
-    conn.close()
+    if manifest["dialect"] == "sqlite":
+        conn = sqlite3.connect(target / "memorial.db")
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM hero").fetchone()[0] == 1
+        conn.close()
+    else:
+        listing = subprocess.run(["pg_restore", "--list", str(target / "database.dump")],
+                                 capture_output=True, text=True, check=True).stdout
+        assert "TABLE DATA public hero" in listing
     assert len(manifest["media"]) == 1
     for rel, sha in manifest["media"].items():
         import hashlib

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 
 from sqlalchemy import select
 
@@ -82,15 +81,15 @@ def test_locked_index_never_fails_a_commit(app):
     backend = backend_for(app)
     backend.open()
     app.extensions["memorial.index_sync"].mode = "thread"
-    with open(backend.root / "writer.lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            hero_id = add_hero(app, surname="Заблоковий")  # drains inline, must not raise
-            with app.app_context():
-                assert db.session.scalar(select(SearchOutbox.hero_id)) == hero_id
-            assert ids_for(app, "Заблоковий") == []
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    held = backend.write_lock(blocking=True)  # a separate holder, as another process would be
+    held.__enter__()
+    try:
+        hero_id = add_hero(app, surname="Заблоковий")  # no request: drains inline, must not raise
+        with app.app_context():
+            assert db.session.scalar(select(SearchOutbox.hero_id)) == hero_id
+        assert ids_for(app, "Заблоковий") == []
+    finally:
+        held.__exit__(None, None, None)
     with app.app_context():
         left = app.extensions["memorial.index_sync"].drain(blocking=True)
     assert left == 0

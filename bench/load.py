@@ -1,0 +1,281 @@
+"""Load measurement: gunicorn (4 workers) on 127.0.0.1 under wrk, on SQLite and PostgreSQL.
+
+For each database: a fresh database and data folder under bench/work/, the synthetic corpus
+(bench/load_corpus.py) imported through ``memorial import-archive`` (time and peak memory
+measured), then wrk against a trivial endpoint of the same server (a static file: the
+ceiling), the home page, profiles, the search page and the search API. The table is written
+between the ``load`` markers of bench/RESULTS.md.
+
+Usage: python bench/load.py --heroes 100000 [--duration 15] [--connections 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+WORK = BENCH / "work"
+BIN = Path(sys.executable).parent
+RESULTS = BENCH / "RESULTS.md"
+PG_SERVER = os.environ.get("LOAD_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+WORKERS = 4
+
+sys.path.insert(0, str(BENCH))
+from load_corpus import write_corpus
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pg_admin(sql: str) -> None:
+    """Run one statement on the PostgreSQL server's maintenance database."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_SERVER)
+    with psycopg.connect(host=url.host, port=url.port or 5432, user=url.username,
+                         password=url.password, dbname=url.database, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def timed(cmd: list[str], env: dict) -> tuple[float, int, str]:
+    """Run a command; return seconds, peak resident memory in MiB, and its last output line."""
+    stats = WORK / "time.txt"
+    start = time.monotonic()
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(stats), *cmd], env=env,
+                            cwd=ROOT, capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{result.stderr[-2000:]}")
+    peak_kib = int(stats.read_text().split()[-1])
+    return seconds, peak_kib // 1024, (result.stdout.strip().splitlines() or [""])[-1]
+
+
+def sample_paths(env: dict, count: int = 200) -> dict[str, list[str]]:
+    """URLs to request: random published profiles and searches a visitor would type."""
+    code = (
+        "import json,random\n"
+        "from memorial import create_app\n"
+        "from memorial.extensions import db\n"
+        "from memorial.models import Hero\n"
+        "app=create_app()\n"
+        "with app.app_context():\n"
+        "  rows=db.session.execute(db.select(Hero.slug,Hero.surname,Hero.birth_place)"
+        ".where(Hero.status=='published')).all()\n"
+        f"  random.seed(7); rows=random.sample(rows,min({count},len(rows)))\n"
+        "  print(json.dumps([list(r) for r in rows],ensure_ascii=False))\n"
+    )
+    import json
+
+    out = subprocess.run([str(BIN / "python"), "-c", code], env=env, cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    rows = json.loads(out)
+    rng = random.Random(11)
+    queries = []
+    for slug, surname, place in rows:
+        queries.append(rng.choice((surname, f"{surname} {place}", place or surname,
+                                   surname[:-1] + "а" if len(surname) > 5 else surname)))
+    quote = urllib.parse.quote
+    return {
+        "static file (ceiling)": ["/static/css/site.css"],
+        "home page": ["/"],
+        "profile": [f"/heroes/{slug}" for slug, _, _ in rows],
+        "search page": [f"/search?q={quote(q)}" for q in queries],
+        "search API": [f"/api/v1/search?q={quote(q)}" for q in queries],
+    }
+
+
+LUA = """local paths = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1])
+end
+"""
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(base: str, paths: list[str], seconds: int, connections: int) -> dict:
+    """wrk against ``paths`` in rotation; requests/s, p50/p99 in ms and the error count."""
+    script = WORK / "paths.lua"
+    script.write_text(LUA % ", ".join('"' + p.replace('"', '%22') + '"' for p in paths))
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+                          "-s", str(script), base], capture_output=True, text=True,
+                         check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))
+    errors = 0
+    match = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if match:
+        errors += int(match.group(1))
+    match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                      out)
+    if match:
+        errors += sum(int(x) for x in match.groups())
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    return {"rps": rps, "p50": p50, "p99": p99, "errors": errors, "requests": total}
+
+
+def worker_peaks(master: int) -> int:
+    """The largest peak resident memory (MiB) among the gunicorn workers of ``master``."""
+    peak = 0
+    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        status = Path(f"/proc/{child}/status").read_text()
+        match = re.search(r"VmHWM:\s+(\d+) kB", status)
+        if match:
+            peak = max(peak, int(match.group(1)) // 1024)
+    return peak
+
+
+def measure(kind: str, corpus: Path, heroes: int, seconds: int, connections: int) -> dict:
+    """Import the corpus into a fresh ``kind`` database and load the server; return figures."""
+    data = WORK / f"data-{kind}"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    env = dict(os.environ, MEMORIAL_DATA_DIR=str(data), MEMORIAL_SECRET_KEY="load-bench",
+               MEMORIAL_SEARCH_SYNC="thread")
+    pg_name = f"memorial_load_{os.getpid()}"
+    if kind == "sqlite":
+        env.update(MEMORIAL_DATABASE_URL=f"sqlite:///{data / 'memorial.db'}",
+                   MEMORIAL_SEARCH_BACKEND="whoosh")
+    else:
+        from sqlalchemy.engine import make_url
+
+        pg_admin(f'CREATE DATABASE "{pg_name}"')
+        url = make_url(PG_SERVER).set(database=pg_name).render_as_string(hide_password=False)
+        env.update(MEMORIAL_DATABASE_URL=url, MEMORIAL_SEARCH_BACKEND="postgres")
+    server = None
+    try:
+        timed([str(BIN / "memorial"), "init-db"], env)
+        print(f"[{kind}] importing {heroes} heroes ...", file=sys.stderr, flush=True)
+        seconds_import, peak_import, line = timed(
+            [str(BIN / "memorial"), "import-archive", str(corpus)], env)
+        print(f"[{kind}] {line} in {seconds_import:.0f} s", file=sys.stderr, flush=True)
+        check = subprocess.run([str(BIN / "memorial"), "check"], env=env, cwd=ROOT,
+                               capture_output=True, text=True, check=False)
+        paths = sample_paths(env)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(WORKERS), "-b",
+                                   f"127.0.0.1:{port}", "memorial:create_app()"], env=env,
+                                  cwd=ROOT, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, start_new_session=True)
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        rows = {}
+        for label, urls in paths.items():
+            run_wrk(base, urls, 2, connections)  # warm every worker's caches first
+            rows[label] = run_wrk(base, urls, seconds, connections)
+            r = rows[label]
+            print(f"[{kind}] {label}: {r['rps']:.0f} req/s p50 {r['p50']:.1f} ms "
+                  f"p99 {r['p99']:.1f} ms errors {r['errors']}", file=sys.stderr, flush=True)
+        return {"import_s": seconds_import, "import_peak": peak_import, "rows": rows,
+                "worker_peak": worker_peaks(server.pid), "check": check.returncode}
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        if kind == "postgres":
+            pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+def table(results: dict, heroes: int, seconds: int, connections: int) -> str:
+    """The Markdown section written into RESULTS.md."""
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    intro = (
+        f"Measured {dt.date.today().isoformat()} on {os.cpu_count()} × {cpu}, "
+        f"{platform.python_implementation()} {platform.python_version()}, with `make bench-load` "
+        f"(`bench/load.py`): {heroes:,} synthetic published heroes (`bench/load_corpus.py`), "
+        f"gunicorn `-w {WORKERS}` (sync workers) on 127.0.0.1, `wrk -t2 -c{connections} "
+        f"-d{seconds}s` after a 2 s warm-up, rotating over 200 profiles and 200 searches. "
+        "wrk shares the machine's cores with the server, so compare rows, not machines."
+    )
+    lines = [
+        intro,
+        "",
+        "| database / search | endpoint | req/s | % of ceiling | p50 ms | p99 ms | errors |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for kind, result in results.items():
+        name = "SQLite / Whoosh" if kind == "sqlite" else "PostgreSQL / PostgreSQL"
+        ceiling = result["rows"]["static file (ceiling)"]["rps"]
+        for label, r in result["rows"].items():
+            lines.append(f"| {name} | {label} | {r['rps']:.0f} | {100 * r['rps'] / ceiling:.0f} % "
+                         f"| {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} |")
+    lines += ["", ("| database / search | import (incl. indexing) | profiles/s | import peak RSS "
+                   "| worker peak RSS | `memorial check` after |"), "|---|---:|---:|---:|---:|---|"]
+    for kind, result in results.items():
+        name = "SQLite / Whoosh" if kind == "sqlite" else "PostgreSQL / PostgreSQL"
+        lines.append(f"| {name} | {result['import_s']:.0f} s | {heroes / result['import_s']:.0f} "
+                     f"| {result['import_peak']} MiB | {result['worker_peak']} MiB | "
+                     f"{'exit 0' if result['check'] == 0 else 'FAILED'} |")
+    return "\n".join(lines)
+
+
+def write_results(section: str) -> None:
+    """Replace the text between the load markers of RESULTS.md."""
+    text = RESULTS.read_text(encoding="utf-8")
+    begin, end = "<!-- load:begin -->", "<!-- load:end -->"
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    RESULTS.write_text(f"{head}{begin}\n{section}\n{end}{tail}", encoding="utf-8")
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--heroes", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--only", choices=("sqlite", "postgres"))
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    WORK.mkdir(parents=True, exist_ok=True)
+    corpus = WORK / f"corpus-{args.heroes}"
+    if not (corpus / "heroes.json").is_file():
+        print(f"writing the corpus of {args.heroes} heroes ...", file=sys.stderr, flush=True)
+        write_corpus(corpus, args.heroes)
+    kinds = [args.only] if args.only else ["sqlite", "postgres"]
+    results = {kind: measure(kind, corpus, args.heroes, args.duration, args.connections)
+               for kind in kinds}
+    section = table(results, args.heroes, args.duration, args.connections)
+    write_results(section)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()

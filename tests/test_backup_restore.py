@@ -1,0 +1,98 @@
+"""Backup and restore: a backup restored into an empty place gives back every record and file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import app_config, database_url_for
+from sqlalchemy import select
+
+from memorial import create_app
+from memorial.extensions import db
+from memorial.media import file_sha256, media_root
+
+
+def table_rows(app) -> dict[str, list[tuple]]:
+    """Every row of every model table, in primary-key order."""
+    out = {}
+    with app.app_context():
+        with db.engine.connect() as conn:
+            for name, table in sorted(db.metadata.tables.items()):
+                order = list(table.primary_key.columns)
+                out[name] = [tuple(r) for r in conn.execute(select(table).order_by(*order))]
+        db.engine.dispose()
+    return out
+
+
+def media_files(app) -> dict[str, str]:
+    """Stored photos (thumbnails are derived and left out) with their checksums."""
+    root = media_root(app.config["DATA_DIR"])
+    return {str(p.relative_to(root)): file_sha256(p) for p in sorted(root.rglob("*"))
+            if p.is_file() and "thumbs" not in p.relative_to(root).parts}
+
+
+def empty_place(tmp_path: Path, name: str):
+    """A new app on an empty database and an empty data folder."""
+    folder = tmp_path / name
+    folder.mkdir()
+    url = database_url_for(folder, empty=True)
+    return create_app(app_config(folder, DATABASE_URL=url))
+
+
+def test_restore_gives_back_every_record_and_file(demo_app, runner, tmp_path):
+    result = runner.invoke(args=["create-user", "keeper@example.org", "--role", "admin",
+                                 "--password-stdin"], input="a long enough secret\n")
+    assert result.exit_code == 0, result.output
+    backup = tmp_path / "backup"
+    result = runner.invoke(args=["backup", str(backup)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    expected = "sqlite" if demo_app.config["DATABASE_URL"].startswith("sqlite") else "postgresql"
+    assert manifest["dialect"] == expected
+    assert len(manifest["media"]) > 10
+
+    restored = empty_place(tmp_path, "restored")
+    result = restored.test_cli_runner().invoke(args=["restore", str(backup)])
+    assert result.exit_code == 0, result.output
+    assert "restored" in result.output
+
+    original_rows = table_rows(demo_app)
+    assert len(original_rows["hero"]) > 40 and original_rows["user_account"]
+    assert table_rows(restored) == original_rows
+    assert media_files(restored) == media_files(demo_app)
+    assert set(media_files(restored)) == set(manifest["media"])
+    check = restored.test_cli_runner().invoke(args=["check"])
+    assert check.exit_code == 0, check.output
+    api = restored.test_client().get("/api/v1/search?q=Журавський").get_json()
+    assert api["total"] >= 1
+    with restored.app_context():
+        db.engine.dispose()
+
+
+def test_restore_refuses_a_place_that_holds_data(demo_app, runner, tmp_path):
+    backup = tmp_path / "backup"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    before = table_rows(demo_app)
+    result = runner.invoke(args=["restore", str(backup)])
+    assert result.exit_code != 0
+    assert "empty" in result.output
+    assert table_rows(demo_app) == before
+
+
+def test_restore_refuses_a_damaged_backup(demo_app, runner, tmp_path):
+    backup = tmp_path / "backup"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    damaged = backup / "media" / next(iter(manifest["media"]))
+    damaged.write_bytes(damaged.read_bytes()[:-10])
+    restored = empty_place(tmp_path, "restored")
+    result = restored.test_cli_runner().invoke(args=["restore", str(backup)])
+    assert result.exit_code != 0
+    assert "damaged" in result.output
+    assert media_files(restored) == {}
+    with restored.app_context():
+        from sqlalchemy import inspect
+
+        assert inspect(db.engine).get_table_names() == []
+        db.engine.dispose()
