@@ -22,8 +22,8 @@ from sqlalchemy.engine import Connection, Engine
 from .. import language
 from ..extensions import db
 from .documents import FACET_FIELDS, HeroDocument
-from .query import Hit, SearchPage, SearchRequest, parse_query
-from .whoosh_backend import IndexBusy, _damerau, typo_budget
+from .query import Hit, SearchPage, SearchRequest, damerau, parse_query, typo_budget
+from .whoosh_backend import IndexBusy
 
 #: Key of the session-level advisory lock that admits one index writer at a time.
 WRITE_LOCK_KEY = 0x6D656D6F  # "memo"
@@ -255,7 +255,7 @@ class PostgresBackend:
         out = {}
         for term in rows:
             if term != word:
-                distance = _damerau(word, term)
+                distance = damerau(word, term)
                 if distance <= budget:
                     out[term] = distance
         return out
