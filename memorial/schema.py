@@ -15,6 +15,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 INITIAL_REVISION = "26590db84f93"
 #: Submissions, revisions and the audit log, also made by ``create_all`` before migrations.
 SUBMISSIONS_REVISION = "4bdac6a8f567"
+#: Candles of memory, also made by ``create_all`` before migrations.
+CANDLES_REVISION = "0babe75b4a08"
 #: Tables that came with migrations: a database made by ``create_all`` before then lacks them.
 _ADDED_WITH_MIGRATIONS = ("search_document", "search_term")
 
@@ -24,6 +26,8 @@ def _revision_before_migrations(inspector) -> str:
 
     Such databases come from releases before migrations existed; newest first.
     """
+    if "candle_light" in inspector.get_table_names():
+        return CANDLES_REVISION
     if "user_account" in inspector.get_table_names():
         columns = {c["name"] for c in inspector.get_columns("user_account")}
         if "session_token" in columns:

@@ -13,6 +13,7 @@ from memorial import create_app
 from memorial.extensions import db
 from memorial.models import Hero
 from memorial.schema import (
+    CANDLES_REVISION,
     INITIAL_REVISION,
     SUBMISSIONS_REVISION,
     _alembic_config,
@@ -81,7 +82,7 @@ def test_models_and_migrations_agree(tmp_path):
     assert diff == []
 
 
-@pytest.mark.parametrize("release", [INITIAL_REVISION, SUBMISSIONS_REVISION])
+@pytest.mark.parametrize("release", [INITIAL_REVISION, SUBMISSIONS_REVISION, CANDLES_REVISION])
 def test_database_made_before_migrations_is_adopted(tmp_path, demo_source, release):
     """A database created by create_all before migrations existed keeps its data on init-db."""
     app = empty_app(tmp_path, SEARCH_BACKEND="whoosh")  # the only backend of those releases

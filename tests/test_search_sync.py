@@ -111,3 +111,14 @@ def test_web_request_commit_reaches_index_through_background_thread(app):
     hero_id = int(app.test_client().post("/test-add").get_data(as_text=True))
     assert app.extensions["memorial.index_sync"].wait_idle(10)
     assert ids_for(app, "Фоновий") == [hero_id]
+
+
+def test_edited_hero_is_found_once_by_a_searcher_opened_before(app):
+    """A searcher kept open between searches must see the replaced entry, not both."""
+    hero_id = add_hero(app, surname="Повторенко")
+    assert ids_for(app, "Повторенко") == [hero_id]
+    for rank in ("солдат", "сержант", "старший сержант"):
+        with app.app_context():
+            db.session.get(Hero, hero_id).rank = rank
+            db.session.commit()
+        assert ids_for(app, "Повторенко") == [hero_id]

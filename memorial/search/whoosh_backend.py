@@ -152,17 +152,19 @@ class WhooshBackend:
     def searcher(self):
         """A searcher on the latest committed index, kept open per thread between searches.
 
-        Opening one costs several milliseconds; an open one is refreshed only when a commit
-        or a rebuild has changed the index since.
+        Opening one costs several milliseconds; an open one is replaced only when a commit
+        or a rebuild has changed the index since. ``Searcher.refresh()`` is not used: it
+        reuses segment readers whose deletions are stale, so a replaced hero showed twice.
         """
         ix = self.open()
         cached = getattr(self._local, "searcher", None)
         if cached is not None and cached[0] == self._ix_target:
             searcher = cached[1]
             try:
-                if not searcher.up_to_date():
-                    searcher = searcher.refresh()  # closes what the new one does not reuse
-            except (TypeError, OSError):  # refresh of a searcher on an empty index fails
+                fresh = searcher.up_to_date()
+            except OSError:
+                fresh = False
+            if not fresh:
                 searcher.close()
                 searcher = ix.searcher()
         else:
