@@ -1,11 +1,13 @@
 """The shared search backend: the index lives in PostgreSQL, so every app server sees one.
 
-Words are analysed in Python by :mod:`memorial.language` exactly as for the Whoosh index
-(folded surface forms and every lemma of Ukrainian words, official transliteration of
-names) and stored as a ``tsvector`` whose lexemes carry a field prefix, positions and a
-weight; a GIN index answers the queries. Misspelt names are looked up by trigram
-similarity (``pg_trgm``) in a small table of the name words present in the index and
-ranked by Damerau distance, like the Whoosh backend does.
+Words are analysed in Python by :mod:`memorial.language` with the very term functions of
+the Whoosh fields (``exact_term``, ``name_terms``, ``latin_terms`` with their loose Latin
+key, ``text_terms``, and word pairs around function words for phrases) and stored as a
+``tsvector`` whose lexemes carry a field prefix, positions and a weight; a GIN index answers
+the queries. Names score the fixed ``NAME_SCORE``/``FUZZY_SCORE`` of :mod:`.query`, running
+text a rank below them. Misspelt names are looked up by trigram similarity (``pg_trgm``) in
+a small table of the name words present in the index and ranked by Damerau distance, like
+the Whoosh backend does.
 """
 
 from __future__ import annotations
