@@ -403,6 +403,11 @@ class PostgresBackend:
             parts = words + [self._phrase_part(p) for p in parsed.phrases]
             if not parts and not clauses:
                 return SearchPage(total=0, hits=[], terms=terms)
+            if parts:
+                # The planner prices a scan by the heap's pages and not by the out-of-line
+                # (TOAST) vectors it would read: it picks a sequential scan that reads every
+                # vector (measured 50 ms at 5,000 heroes against 1 ms through the GIN index).
+                conn.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
             page = self._run(conn, parts, clauses, params, req)
             if page.total == 0 and parsed.phrases:  # the phrase in another inflection
                 parts = words + [self._phrase_part(p, inflected=True) for p in parsed.phrases]
