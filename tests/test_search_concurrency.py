@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import subprocess
@@ -11,10 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import app_config
 from sqlalchemy import func, select
 
+from memorial import create_app
 from memorial.extensions import db
 from memorial.models import Hero, SearchOutbox
+from memorial.schema import create_tables
 from memorial.search import SearchRequest, backend_for, search
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,21 +69,32 @@ def found(app, q: str) -> list[str]:
         return [names[i] for i in ids]
 
 
+@pytest.fixture
+def whoosh_app(tmp_path):
+    """An app searching a Whoosh index whatever database the run uses: for the tests of
+    Whoosh's own index swap (``root/current``)."""
+    app = create_app(app_config(tmp_path, SEARCH_BACKEND="whoosh"))
+    with app.app_context():
+        create_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.mark.slow
 def test_two_writer_processes_lose_no_update(app, runner, tmp_path):
     """Two processes commit heroes and edits at once, while a third holds the index lock for
     a while: afterwards every change is in the index without anyone draining by hand."""
     config = json.dumps({k: v for k, v in app.config.items()
                          if k in ("TESTING", "SECRET_KEY", "DATA_DIR", "DATABASE_URL",
-                                  "SEARCH_SYNC")})
+                                  "SEARCH_SYNC", "SEARCH_BACKEND")})
     backend = backend_for(app)
     backend.open()
     count = 12
-    with open(backend.root / "writer.lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # both writers start against a taken lock
+    with backend.write_lock():  # both writers start against a taken lock
         writers = [start(WRITER, config, tag, str(count)) for tag in ("Альфа", "Омега")]
         time.sleep(1.0)
-        fcntl.flock(handle, fcntl.LOCK_UN)
     for proc in writers:
         assert "done" in finish(proc)
     with app.app_context():
@@ -97,8 +110,9 @@ def test_two_writer_processes_lose_no_update(app, runner, tmp_path):
 
 
 @pytest.mark.slow
-def test_search_keeps_answering_during_reindex_in_another_process(app, runner, tmp_path):
+def test_search_keeps_answering_during_reindex_in_another_process(whoosh_app, tmp_path):
     """While another process rebuilds the index again and again, every search finds."""
+    app, runner = whoosh_app, whoosh_app.test_cli_runner()
     with app.app_context():
         for i in range(60):
             hero = Hero(external_id=f"r-{i}", surname=f"Перебудов{LETTERS[i % 20]}енко",
@@ -108,7 +122,8 @@ def test_search_keeps_answering_during_reindex_in_another_process(app, runner, t
         db.session.commit()
     env = {**os.environ, "MEMORIAL_DATA_DIR": app.config["DATA_DIR"],
            "MEMORIAL_DATABASE_URL": app.config["DATABASE_URL"],
-           "MEMORIAL_SECRET_KEY": "test-secret-not-for-production"}
+           "MEMORIAL_SECRET_KEY": "test-secret-not-for-production",
+           "MEMORIAL_SEARCH_BACKEND": "whoosh"}
     script = ("import sys\nfrom memorial.cli import main\nfor _ in range(3):\n"
               "    sys.argv = ['memorial', 'reindex']\n"
               "    try:\n        main()\n    except SystemExit as exit:\n"

@@ -1,11 +1,13 @@
 """The shared search backend: the index lives in PostgreSQL, so every app server sees one.
 
-Words are analysed in Python by :mod:`memorial.language` exactly as for the Whoosh index
-(folded surface forms and every lemma of Ukrainian words, official transliteration of
-names) and stored as a ``tsvector`` whose lexemes carry a field prefix, positions and a
-weight; a GIN index answers the queries. Misspelt names are looked up by trigram
-similarity (``pg_trgm``) in a small table of the name words present in the index and
-ranked by Damerau distance, like the Whoosh backend does.
+Words are analysed in Python by :mod:`memorial.language` with the very term functions of
+the Whoosh fields (``exact_term``, ``name_terms``, ``latin_terms`` with their loose Latin
+key, ``text_terms``, and word pairs around function words for phrases) and stored as a
+``tsvector`` whose lexemes carry a field prefix, positions and a weight; a GIN index answers
+the queries. Names score the fixed ``NAME_SCORE``/``FUZZY_SCORE`` of :mod:`.query`, running
+text a rank below them. Misspelt names are looked up by trigram similarity (``pg_trgm``) in
+a small table of the name words present in the index and ranked by Damerau distance, like
+the Whoosh backend does.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from flask import Flask
 from sqlalchemy import text
@@ -21,16 +24,32 @@ from sqlalchemy.engine import Connection, Engine
 
 from .. import language
 from ..extensions import db
-from .documents import FACET_FIELDS, HeroDocument
-from .query import Hit, SearchPage, SearchRequest, damerau, parse_query, typo_budget
+from .documents import FACET_FIELDS, HeroDocument, facet_value
+from .query import (
+    FUZZY_SCORE,
+    NAME_SCORE,
+    SUGGEST_BELOW,
+    Hit,
+    SearchPage,
+    SearchRequest,
+    damerau,
+    parse_query,
+    typo_budget,
+)
 from .whoosh_backend import IndexBusy
 
 #: Key of the session-level advisory lock that admits one index writer at a time.
 WRITE_LOCK_KEY = 0x6D656D6F  # "memo"
-#: ts_rank weights of the labels D, C, B, A: running text, places and unit, names, exact names.
-RANK_WEIGHTS = "{0.1, 0.3, 0.6, 1.0}"
+#: ts_rank weights of the labels D, C, B, A: running text, places and unit; names score by
+#: the fixed ``NAME_SCORE``/``FUZZY_SCORE`` instead. The rank (divided by 1 + log of the
+#: document length, as BM25 favours shorter texts) is mapped onto 0..TEXT_CAP, below the
+#: lowest name score, as BM25 stays below it in the Whoosh index; TEXT_HALF gives half of it.
+TEXT_WEIGHTS = "{0.1, 0.3, 0, 0}"
+TEXT_CAP = 14.0
+TEXT_HALF = 0.01
 MAX_POSITIONS = 256  # PostgreSQL keeps at most this many positions of one lexeme
 MAX_POSITION = 16383
+MAX_LEXEME = 500
 TRIGRAM_THRESHOLD = 0.12  # loose: the Damerau distance decides afterwards
 BATCH = 500
 
@@ -41,9 +60,9 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _latin(word: str) -> str:
-    """A name word in the official Latin transliteration, as the Latin name field holds it."""
-    return language.translit_uk(word).lower().replace("'", "")
+def _lex(prefix: str, value: str) -> str:
+    """A prefixed lexeme, cut to the length the index keeps (queries cut the same way)."""
+    return f"{prefix}:{value}"[:MAX_LEXEME]
 
 
 class _VectorBuilder:
@@ -52,19 +71,35 @@ class _VectorBuilder:
     def __init__(self) -> None:
         self.entries: dict[str, tuple[str, list[int]]] = {}
 
-    def add(self, text_value: str, prefix: str, weight: str, variants: Callable, start: int
-            ) -> None:
+    def _put(self, lexeme: str, weight: str, pos: int) -> None:
+        entry = self.entries.setdefault(lexeme, (weight, []))
+        if len(entry[1]) < MAX_POSITIONS and (not entry[1] or entry[1][-1] != pos):
+            entry[1].append(pos)
+
+    def add(self, text_value: str, prefix: str, weight: str,
+            variants: Callable[[str], Iterable[str]], start: int) -> None:
         """Add every word of ``text_value``: each position gets the word's indexed variants."""
         pos = start
         for word in language.words(text_value):
             pos = min(pos + 1, MAX_POSITION)
             for variant in dict.fromkeys(variants(word)):
-                if not variant:
-                    continue
-                lexeme = f"{prefix}:{variant}"[:500]
-                entry = self.entries.setdefault(lexeme, (weight, []))
-                if len(entry[1]) < MAX_POSITIONS and (not entry[1] or entry[1][-1] != pos):
-                    entry[1].append(pos)
+                if variant:
+                    self._put(_lex(prefix, variant), weight, pos)
+
+    def add_pairs(self, text_value: str, start: int) -> None:
+        """Neighbouring words as one lexeme when either is a function word ("common grams").
+
+        The same pairs the Whoosh index keeps: a phrase typed with a function word is then
+        matched as typed by plain lexemes, not by the positions of a very frequent word.
+        """
+        pos, previous, previous_common = start, None, False
+        for word in language.words(text_value):
+            exact = language.exact_term(word)
+            common = exact in language.COMMON_WORDS
+            if previous is not None and (previous_common or common):
+                pos = min(pos + 1, MAX_POSITION)
+                self._put(_lex("w", f"{previous} {exact}"), "D", pos)
+            previous, previous_common = exact, common
 
     def literal(self) -> str:
         """The ``tsvector`` input text."""
@@ -75,47 +110,39 @@ class _VectorBuilder:
 
 
 def _exact(word: str) -> tuple[str, ...]:
-    return (language.fold(word),)
-
-
-def _name_forms(word: str) -> tuple[str, ...]:
-    folded = language.fold(word)
-    return (folded, *language.lemmas(folded))
-
-
-def _text_forms(word: str) -> tuple[str, ...]:
-    return language.lemmas(language.fold(word))
-
-
-def _latin_forms(word: str) -> tuple[str, ...]:
-    return (_latin(word),)
+    return (language.exact_term(word),)
 
 
 def document_lexemes(doc: HeroDocument) -> str:
-    """The ``tsvector`` literal of a document; fields are kept apart by prefix and position."""
+    """The ``tsvector`` literal of a document; fields are kept apart by prefix and position.
+
+    The terms are those of the Whoosh fields (``language.exact_term``, ``name_terms``,
+    ``latin_terms``, ``text_terms``), so both backends match the same words.
+    """
     names = " ".join(part for part in (doc.name, doc.call_sign) if part)
     vector = _VectorBuilder()
     vector.add(names, "x", "A", _exact, 0)
-    vector.add(names, "n", "B", _name_forms, 0)
-    vector.add(doc.name_latin, "l", "B", _latin_forms, 0)
-    vector.add(doc.places, "p", "C", _text_forms, 100)
-    vector.add(doc.unit, "u", "C", _text_forms, 1000)
-    vector.add(doc.text, "t", "D", _text_forms, 2000)
+    vector.add(names, "n", "B", language.name_terms, 0)
+    vector.add(doc.name_latin, "l", "B", language.latin_terms, 0)
+    vector.add(doc.places, "p", "C", language.text_terms, 100)
+    vector.add(doc.unit, "u", "C", language.text_terms, 1000)
+    vector.add(doc.text, "t", "D", language.text_terms, 2000)
+    vector.add_pairs(doc.text, 2000)
     return vector.literal()
 
 
 def name_terms(doc: HeroDocument) -> set[tuple[str, str]]:
     """The name words of a document for the misspelling lookup: ("x", Cyrillic), ("l", Latin)."""
     names = " ".join(part for part in (doc.name, doc.call_sign) if part)
-    terms = {("x", language.fold(w)) for w in language.words(names)}
-    terms |= {("l", _latin(w)) for w in language.words(doc.name_latin)}
+    terms = {("x", language.exact_term(w)) for w in language.words(names)}
+    terms |= {("l", t) for w in language.words(doc.name_latin) for t in language.latin_terms(w)}
     return {(f, t[:200]) for f, t in terms if t}
 
 
 def _row(doc: HeroDocument) -> dict:
     row = {
         "hero_id": doc.id, "digest": doc.digest, "lexemes": document_lexemes(doc),
-        "letter": language.fold(doc.letter) if doc.letter else "",
+        "letter": doc.letter.casefold() if doc.letter else "",  # Ґ stays apart from Г
         "sort_name": doc.sort_name[:700], "birth_year": doc.birth_year,
         "death_year": doc.death_year, "death_sort": doc.death_sort,
     }
@@ -141,6 +168,31 @@ def _any(lexemes: Iterable[str]) -> str:
     """A tsquery matching any of ``lexemes``."""
     unique = list(dict.fromkeys(lexemes))
     return "(" + " | ".join(_quote(x) for x in unique) + ")"
+
+
+def _any_of(prefix: str, terms: Iterable[str]) -> str:
+    """A tsquery matching any of ``terms`` under one field prefix."""
+    return _any(_lex(prefix, t) for t in terms if t)
+
+
+def _sequence(prefix: str, words: list[str], forms: Callable[[str], Iterable[str]]) -> str:
+    """Words in this order, consecutive, in one field: any of ``forms`` of each word."""
+    return "(" + " <-> ".join(_any_of(prefix, forms(w) or (language.exact_term(w),))
+                              for w in words) + ")"
+
+
+def _text_forms(word: str) -> tuple[str, ...]:
+    return language.text_terms(word) or (language.exact_term(word),)
+
+
+@dataclass
+class _Part:
+    """One word or phrase of a query: what it matches, what it scores and its text terms."""
+
+    match: str
+    bonuses: list[tuple[str, float]] = field(default_factory=list)
+    text: str | None = None
+    near: list[str] = field(default_factory=list)
 
 
 class PostgresBackend:
@@ -242,15 +294,16 @@ class PostgresBackend:
         with self.engine.connect() as conn:
             return conn.execute(text("SELECT count(*) FROM search_document")).scalar_one()
 
-    def _near_terms(self, conn: Connection, field: str, word: str) -> dict[str, int]:
-        """Name words in the index within the typo budget of ``word``, with their distance."""
-        budget = typo_budget(word)
-        if not budget or word.isdigit():
+    @staticmethod
+    def _near_terms(conn: Connection, field_name: str, word: str, budget: int) -> dict[str, int]:
+        """Name words in the index within ``budget`` Damerau edits of ``word`` (first letter
+        kept), with their distance; trigrams find the candidates through a GIN index."""
+        if not budget or not word or word.isdigit():
             return {}
         rows = conn.execute(
             text("SELECT term FROM search_term WHERE field = :f AND term % :w "
                  "AND left(term, 1) = left(:w, 1)"),
-            {"f": field, "w": word},
+            {"f": field_name, "w": word[:200]},
         ).scalars()
         out = {}
         for term in rows:
@@ -260,31 +313,64 @@ class PostgresBackend:
                     out[term] = distance
         return out
 
-    def _word_query(self, conn: Connection, word: str, bonuses: dict[str, float]) -> str:
-        """Everything one typed word may match; exact and near names earn ranking bonuses."""
-        folded = language.fold(word)
-        lemmas = language.lemmas(folded)
-        latin = _latin(folded)
-        lexemes = [f"x:{folded}", f"n:{folded}", *(f"n:{x}" for x in lemmas),
-                   *(f"p:{x}" for x in lemmas), *(f"u:{x}" for x in lemmas),
-                   *(f"t:{x}" for x in lemmas), f"l:{latin}"]
-        bonuses[_any([f"x:{folded}"])] = bonuses.get(_any([f"x:{folded}"]), 0) + 1.0
-        near: dict[int, list[str]] = defaultdict(list)
-        for field, typed in (("x", folded), ("l", latin)):
-            for term, distance in self._near_terms(conn, field, typed).items():
-                lexemes.append(f"{field}:{term}")
-                near[distance].append(f"{field}:{term}")
-        for distance, terms in near.items():
-            query = _any(terms)
-            bonuses[query] = bonuses.get(query, 0) + (0.8 if distance == 1 else 0.4)
-        return _any(lexemes)
+    def _word_part(self, conn: Connection, word: str) -> _Part:
+        """Everything one typed word may match, scored like the Whoosh backend scores it.
+
+        The exact name form earns ``NAME_SCORE["exact"]`` on top of the inflected one, an
+        inflection or the Latin spelling ``NAME_SCORE["inflected"]``, a near spelling
+        ``FUZZY_SCORE[distance]``; places, unit and text add a rank below those.
+        """
+        exact = language.exact_term(word)
+        text_terms = language.text_terms(word)
+        exact_q = _any_of("x", [exact])
+        names_q = _any_of("n", language.name_terms(word))
+        text_q = "(" + " | ".join(_any_of(prefix, text_terms or (exact,))
+                                  for prefix in ("p", "u", "t")) + ")"
+        part = _Part(match="", text=text_q,
+                     bonuses=[(exact_q, NAME_SCORE["exact"]), (names_q, NAME_SCORE["inflected"])])
+        alternatives = [exact_q, names_q, text_q]
+        near: dict[str, int] = {}
+        if not exact.isdigit():
+            if language.is_cyrillic(word):
+                prefix = "x"
+                near = self._near_terms(conn, "x", exact, typo_budget(exact))
+            else:
+                prefix = "l"
+                latin = language.latin_terms(word)
+                if latin:
+                    latin_q = _any_of("l", latin)
+                    alternatives.append(latin_q)
+                    part.bonuses.append((latin_q, NAME_SCORE["inflected"]))
+                for typed in latin:
+                    for term, distance in self._near_terms(
+                            conn, "l", typed, typo_budget(typed)).items():
+                        near[term] = min(distance, near.get(term, distance))
+            by_distance: dict[int, list[str]] = defaultdict(list)
+            for term, distance in near.items():
+                by_distance[distance].append(term)
+            for distance, terms in sorted(by_distance.items()):
+                near_q = _any_of(prefix, terms)
+                alternatives.append(near_q)
+                part.bonuses.append((near_q, FUZZY_SCORE[distance]))
+        part.near = list(near)
+        part.match = "(" + " | ".join(alternatives) + ")"
+        return part
 
     @staticmethod
-    def _phrase_query(phrase: list[str]) -> str:
-        """Words in this order in the running text (any inflection of each)."""
-        return "(" + " <-> ".join(
-            _any(f"t:{x}" for x in language.lemmas(language.fold(word))) for word in phrase
-        ) + ")"
+    def _phrase_part(phrase: list[str], inflected: bool = False) -> _Part:
+        """Words in this order in a name or in the running text.
+
+        First as typed: neighbours of a function word by their pair lexeme, the other runs
+        by positions of any inflection (as the Whoosh backend does); ``inflected`` asks for
+        any inflection of every word by positions.
+        """
+        in_name = _sequence("n", phrase, language.name_terms)
+        if inflected:
+            in_text = _sequence("t", phrase, _text_forms)
+        else:
+            in_text = _phrase_by_pairs(phrase)
+        return _Part(match=f"({in_name} | {in_text})", text=in_text,
+                     bonuses=[(in_name, NAME_SCORE["inflected"])])
 
     @staticmethod
     def _filter(req: SearchRequest) -> tuple[list[str], dict]:
@@ -298,55 +384,112 @@ class PostgresBackend:
             params["birth_year"] = req.birth_year
         if req.letter:
             clauses.append("letter = :letter")
-            params["letter"] = language.fold(req.letter)
+            params["letter"] = req.letter.casefold()
         for key, value in sorted(req.filters.items()):
             if key in FACET_FIELDS and value:
                 clauses.append(f"f_{key} = :f_{key}")
-                params[f"f_{key}"] = language.normalize(value).strip()
+                params[f"f_{key}"] = facet_value(value)
         return clauses, params
 
     def search(self, req: SearchRequest) -> SearchPage:
         """Run a request: all words must match; if none do, the best partial matches."""
         parsed = parse_query(req.q)
         clauses, params = self._filter(req)
+        terms = [*parsed.words, *(w for p in parsed.phrases for w in p)]
         with self.engine.connect() as conn:
             conn.execute(text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
                          {"t": str(TRIGRAM_THRESHOLD)})
-            bonuses: dict[str, float] = {}
-            parts = [self._word_query(conn, w, bonuses) for w in parsed.words]
-            parts += [self._phrase_query(p) for p in parsed.phrases]
+            words = [self._word_part(conn, w) for w in parsed.words]
+            parts = words + [self._phrase_part(p) for p in parsed.phrases]
             if not parts and not clauses:
-                return SearchPage(total=0, hits=[])
-            query = " & ".join(parts) if parts else None
-            page = self._run(conn, query, bonuses, clauses, params, req)
-            partial = False
+                return SearchPage(total=0, hits=[], terms=terms)
+            if parts:
+                # The planner prices a scan by the heap's pages and not by the out-of-line
+                # (TOAST) vectors it would read: it picks a sequential scan that reads every
+                # vector (measured 50 ms at 5,000 heroes against 1 ms through the GIN index).
+                conn.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
+            page = self._run(conn, parts, clauses, params, req)
+            if page.total == 0 and parsed.phrases:  # the phrase in another inflection
+                parts = words + [self._phrase_part(p, inflected=True) for p in parsed.phrases]
+                page = self._run(conn, parts, clauses, params, req)
             if page.total == 0 and len(parts) > 1:
-                page = self._run(conn, " | ".join(parts), bonuses, clauses, params, req)
-                partial = page.total > 0
-        page.partial = partial
-        page.terms = [*parsed.words, *(w for p in parsed.phrases for w in p)]
+                page = self._run(conn, parts, clauses, params, req, partial=True)
+                page.partial = page.total > 0
+            expansions = [t for part in words for t in part.near]
+            page.terms = terms + [t for t in dict.fromkeys(expansions) if t not in terms]
+            if parsed.words and page.total < SUGGEST_BELOW:
+                page.suggestion = self._suggest(conn, parsed.words)
         return page
 
-    def _run(self, conn: Connection, query: str | None, bonuses: dict[str, float],
-             clauses: list[str], params: dict, req: SearchRequest) -> SearchPage:
+    @staticmethod
+    def _exists(conn: Connection, query: str) -> int:
+        """How many indexed heroes match ``query``."""
+        return conn.execute(
+            text("SELECT count(*) FROM search_document WHERE lexemes @@ CAST(:q AS tsquery)"),
+            {"q": query},
+        ).scalar_one()
+
+    def _suggest(self, conn: Connection, words: list[str]) -> str | None:
+        """The query with each unknown word replaced by the nearest name in the index."""
+        out, changed = [], False
+        for word in words:
+            exact = language.exact_term(word)
+            prefix = "x" if language.is_cyrillic(word) else "l"
+            probe = [_lex(prefix, exact), _lex("t", (language.text_terms(word) or ("",))[0])]
+            if exact.isdigit() or self._exists(conn, _any(probe)):
+                out.append(word)
+                continue
+            budget = max(1, typo_budget(exact))
+            best = None
+            for term, distance in self._near_terms(conn, prefix, exact, budget).items():
+                heroes = self._exists(conn, _any_of(prefix, [term]))
+                key = (distance, -heroes, term)
+                if heroes and (best is None or key < best):
+                    best = key
+            if best is None:
+                out.append(word)
+            else:
+                changed = True
+                out.append(best[2].capitalize() if word[:1].isupper() else best[2])
+        return " ".join(out) if changed else None
+
+    def _run(self, conn: Connection, parts: list[_Part], clauses: list[str], params: dict,
+             req: SearchRequest, partial: bool = False) -> SearchPage:
+        """One page of the heroes matching every part (``partial``: any part, those matching
+        more parts first), filtered, ordered and counted."""
         params = dict(params)
         where = list(clauses)
         score = "0.0"
-        if query is not None:
-            params["q"] = query
+        matched = "0"
+        if parts:
+            params["q"] = (" | " if partial else " & ").join(p.match for p in parts)
             where.insert(0, "lexemes @@ CAST(:q AS tsquery)")
-            terms = [f"ts_rank('{RANK_WEIGHTS}', lexemes, CAST(:q AS tsquery))"]
-            for i, (bonus_query, weight) in enumerate(bonuses.items()):
-                params[f"b{i}"] = bonus_query
+            terms = []
+            texts = [p.text for p in parts if p.text]
+            if texts:
+                params["tq"] = " | ".join(texts)
+                rank = f"ts_rank('{TEXT_WEIGHTS}', lexemes, CAST(:tq AS tsquery), 1)"
+                terms.append(f"{TEXT_CAP} * {rank} / ({rank} + {TEXT_HALF})")
+            bonuses: dict[str, float] = {}
+            for part in parts:
+                for query, weight in part.bonuses:
+                    bonuses[query] = bonuses.get(query, 0.0) + weight
+            for i, (query, weight) in enumerate(bonuses.items()):
+                params[f"b{i}"] = query
                 terms.append(f"{float(weight)} * (lexemes @@ CAST(:b{i} AS tsquery))::int")
             score = " + ".join(terms)
+            if partial:
+                for i, part in enumerate(parts):
+                    params[f"m{i}"] = part.match
+                matched = " + ".join(f"(lexemes @@ CAST(:m{i} AS tsquery))::int"
+                                     for i in range(len(parts)))
         condition = " AND ".join(where) or "TRUE"
-        if req.sort == "name" or query is None:
+        if req.sort == "name" or not parts:
             order = "sort_name, hero_id"
         elif req.sort == "death":
             order = "death_sort DESC, sort_name, hero_id"
         else:
-            order = "score DESC, sort_name, hero_id"
+            order = "matched DESC, score DESC, sort_name, hero_id"
         page_no = max(1, req.page)
         params["limit"] = req.per_page
         params["offset"] = (page_no - 1) * req.per_page
@@ -354,8 +497,8 @@ class PostgresBackend:
             text(f"SELECT count(*) FROM search_document WHERE {condition}"), params
         ).scalar_one()
         rows = conn.execute(
-            text(f"SELECT hero_id, {score} AS score FROM search_document WHERE {condition} "
-                 f"ORDER BY {order} LIMIT :limit OFFSET :offset"), params
+            text(f"SELECT hero_id, {score} AS score, {matched} AS matched FROM search_document "
+                 f"WHERE {condition} ORDER BY {order} LIMIT :limit OFFSET :offset"), params
         ).all() if total else []
         facets: dict[str, dict[str, int]] = {}
         if req.facets:
@@ -369,3 +512,22 @@ class PostgresBackend:
                 facets[key] = {str(value): count for value, count in counts}
         hits = [Hit(int(r.hero_id), float(r.score)) for r in rows]
         return SearchPage(total=total, hits=hits, facets=facets)
+
+
+def _phrase_by_pairs(phrase: list[str]) -> str:
+    """A phrase as typed: pair lexemes where a function word is involved, positions elsewhere."""
+    exact = [language.exact_term(w) for w in phrase]
+    parts: list[str] = []
+    run: list[str] = [phrase[0]]
+    for i in range(1, len(phrase)):
+        a, b = exact[i - 1], exact[i]
+        if a in language.COMMON_WORDS or b in language.COMMON_WORDS:
+            parts.append(_any_of("w", [f"{a} {b}"]))
+            if len(run) > 1:
+                parts.append(_sequence("t", run, _text_forms))
+            run = [phrase[i]]
+        else:
+            run.append(phrase[i])
+    if len(run) > 1:
+        parts.append(_sequence("t", run, _text_forms))
+    return "(" + " & ".join(parts) + ")"
