@@ -70,9 +70,9 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from .documents import HeroDocument, build_document
-from .query import Hit, SearchPage, SearchRequest, parse_query
+from .query import Hit, IndexBusy, SearchPage, SearchRequest, parse_query
 from .sync import IndexSync, install
-from .whoosh_backend import IndexBusy, WhooshBackend
+from .whoosh_backend import WhooshBackend
 
 __all__ = [
     "HeroDocument", "Hit", "IndexBusy", "SearchPage", "SearchRequest", "backend_for",

@@ -27,6 +27,7 @@ from ..extensions import db
 from .documents import FACET_FIELDS, HeroDocument, facet_value
 from .query import (
     FUZZY_SCORE,
+    IndexBusy,
     NAME_SCORE,
     SUGGEST_BELOW,
     Hit,
@@ -36,7 +37,6 @@ from .query import (
     parse_query,
     typo_budget,
 )
-from .whoosh_backend import IndexBusy
 
 #: Key of the session-level advisory lock that admits one index writer at a time.
 WRITE_LOCK_KEY = 0x6D656D6F  # "memo"

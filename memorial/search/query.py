@@ -45,6 +45,10 @@ def typo_budget(word: str) -> int:
     return 1 if n <= 6 else 2
 
 
+
+class IndexBusy(Exception):
+    """Another process holds the index for writing."""
+
 @dataclass
 class SearchRequest:
     """What a visitor asked for: words, filters, order and page."""

@@ -30,6 +30,7 @@ from .analysis import (
 from .documents import FACET_FIELDS, HeroDocument, facet_value
 from .query import (
     FUZZY_SCORE,
+    IndexBusy,
     NAME_SCORE,
     SUGGEST_BELOW,
     Hit,
@@ -39,10 +40,6 @@ from .query import (
     parse_query,
     typo_budget,
 )
-
-
-class IndexBusy(Exception):
-    """Another process holds the index for writing."""
 
 
 def make_schema(common: frozenset[str] = frozenset()) -> Schema:
