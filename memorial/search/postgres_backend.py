@@ -12,7 +12,6 @@ the Whoosh backend does.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -27,12 +26,12 @@ from ..extensions import db
 from .documents import FACET_FIELDS, HeroDocument, facet_value
 from .query import (
     FUZZY_SCORE,
-    IndexBusy,
     NAME_SCORE,
     SUGGEST_BELOW,
     Hit,
     SearchPage,
     SearchRequest,
+    acquire,
     damerau,
     parse_query,
     typo_budget,
@@ -224,16 +223,13 @@ class PostgresBackend:
         """Hold the one writer lock of the index: an advisory lock shared by every server."""
         conn = self.engine.connect()
         try:
-            deadline = time.monotonic() + timeout
-            while True:
+            def try_lock() -> bool:
                 got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
                                    {"k": WRITE_LOCK_KEY}).scalar()
                 conn.commit()
-                if got:
-                    break
-                if not blocking or time.monotonic() > deadline:
-                    raise IndexBusy("the search index is being written by another process")
-                time.sleep(0.05)
+                return bool(got)
+
+            acquire(try_lock, blocking, timeout)
             try:
                 yield
             finally:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import language
@@ -45,9 +47,21 @@ def typo_budget(word: str) -> int:
     return 1 if n <= 6 else 2
 
 
-
 class IndexBusy(Exception):
     """Another process holds the index for writing."""
+
+
+def acquire(try_once: Callable[[], bool], blocking: bool, timeout: float) -> None:
+    """Call ``try_once`` until it takes the writer lock; ``IndexBusy`` when it cannot be had.
+
+    Without ``blocking`` one try is made; otherwise tries repeat until ``timeout`` seconds pass.
+    """
+    deadline = time.monotonic() + timeout
+    while not try_once():
+        if not blocking or time.monotonic() > deadline:
+            raise IndexBusy("the search index is being written by another process")
+        time.sleep(0.05)
+
 
 @dataclass
 class SearchRequest:

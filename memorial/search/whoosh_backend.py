@@ -30,12 +30,12 @@ from .analysis import (
 from .documents import FACET_FIELDS, HeroDocument, facet_value
 from .query import (
     FUZZY_SCORE,
-    IndexBusy,
     NAME_SCORE,
     SUGGEST_BELOW,
     Hit,
     SearchPage,
     SearchRequest,
+    acquire,
     damerau,
     parse_query,
     typo_budget,
@@ -180,15 +180,14 @@ class WhooshBackend:
         """An exclusive ``flock`` on ``root/name``; ``IndexBusy`` when it cannot be had."""
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / name, "a+") as handle:
-            deadline = time.monotonic() + timeout
-            while True:
+            def try_lock() -> bool:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
                 except BlockingIOError:
-                    if not blocking or time.monotonic() > deadline:
-                        raise IndexBusy("the search index is being written by another process")
-                    time.sleep(0.05)
+                    return False
+                return True
+
+            acquire(try_lock, blocking, timeout)
             try:
                 yield
             finally:
