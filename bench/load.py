@@ -6,13 +6,18 @@ measured), then wrk against a trivial endpoint of the same server (a static file
 ceiling), the home page, profiles, the search page and the search API. The table is written
 between the ``load`` markers of bench/RESULTS.md.
 
-Usage: python bench/load.py --heroes 100000 [--duration 15] [--connections 16]
+Usage: python bench/load.py --heroes 100000 [--duration 15] [--connections 16] [--keep]
+
+``--keep`` leaves the imported databases in place (bench/work/, and a PostgreSQL database named
+after the corpus size) with their import figures; a later run with ``--reuse`` loads the server
+again without importing, and says in the table when the import was measured.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import random
@@ -34,6 +39,7 @@ BIN = Path(sys.executable).parent
 RESULTS = BENCH / "RESULTS.md"
 PG_SERVER = os.environ.get("LOAD_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 WORKERS = 4
+EXTRA_ENV: dict[str, str] = {}
 
 sys.path.insert(0, str(BENCH))
 from load_corpus import write_corpus
@@ -84,8 +90,6 @@ def sample_paths(env: dict, count: int = 200) -> dict[str, list[str]]:
         f"  random.seed(7); rows=random.sample(rows,min({count},len(rows)))\n"
         "  print(json.dumps([list(r) for r in rows],ensure_ascii=False))\n"
     )
-    import json
-
     out = subprocess.run([str(BIN / "python"), "-c", code], env=env, cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
     rows = json.loads(out)
@@ -151,32 +155,54 @@ def worker_peaks(master: int) -> int:
     return peak
 
 
-def measure(kind: str, corpus: Path, heroes: int, seconds: int, connections: int) -> dict:
-    """Import the corpus into a fresh ``kind`` database and load the server; return figures."""
-    data = WORK / f"data-{kind}"
-    shutil.rmtree(data, ignore_errors=True)
-    data.mkdir(parents=True)
+def measure(kind: str, corpus: Path, heroes: int, seconds: int, connections: int,
+            keep: bool = False, reuse: bool = False) -> dict:
+    """Import the corpus into a fresh ``kind`` database (or reuse a kept one) and load the
+    server; return figures."""
+    data = WORK / f"data-{kind}-{heroes}"
+    saved = WORK / f"import-{kind}-{heroes}.json"
+    reuse = reuse and saved.is_file()
+    if not reuse:
+        shutil.rmtree(data, ignore_errors=True)
+        saved.unlink(missing_ok=True)
+        data.mkdir(parents=True)
     env = dict(os.environ, MEMORIAL_DATA_DIR=str(data), MEMORIAL_SECRET_KEY="load-bench",
                MEMORIAL_SEARCH_SYNC="thread")
-    pg_name = f"memorial_load_{os.getpid()}"
+    env.update(EXTRA_ENV)
+    pg_name = f"memorial_load_{heroes}" if keep or reuse else f"memorial_load_{os.getpid()}"
     if kind == "sqlite":
         env.update(MEMORIAL_DATABASE_URL=f"sqlite:///{data / 'memorial.db'}",
                    MEMORIAL_SEARCH_BACKEND="whoosh")
     else:
         from sqlalchemy.engine import make_url
 
-        pg_admin(f'CREATE DATABASE "{pg_name}"')
+        if not reuse:
+            pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            pg_admin(f'CREATE DATABASE "{pg_name}"')
         url = make_url(PG_SERVER).set(database=pg_name).render_as_string(hide_password=False)
         env.update(MEMORIAL_DATABASE_URL=url, MEMORIAL_SEARCH_BACKEND="postgres")
     server = None
     try:
-        timed([str(BIN / "memorial"), "init-db"], env)
-        print(f"[{kind}] importing {heroes} heroes ...", file=sys.stderr, flush=True)
-        seconds_import, peak_import, line = timed(
-            [str(BIN / "memorial"), "import-archive", str(corpus)], env)
-        print(f"[{kind}] {line} in {seconds_import:.0f} s", file=sys.stderr, flush=True)
+        if reuse:
+            figures = json.loads(saved.read_text())
+            seconds_import, peak_import = figures["seconds"], figures["peak"]
+            print(f"[{kind}] reusing the import of {figures['when']}", file=sys.stderr,
+                  flush=True)
+        else:
+            timed([str(BIN / "memorial"), "init-db"], env)
+            print(f"[{kind}] importing {heroes} heroes ...", file=sys.stderr, flush=True)
+            seconds_import, peak_import, line = timed(
+                [str(BIN / "memorial"), "import-archive", str(corpus)], env)
+            print(f"[{kind}] {line} in {seconds_import:.0f} s", file=sys.stderr, flush=True)
+            figures = {"seconds": seconds_import, "peak": peak_import,
+                       "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+            if keep:
+                saved.write_text(json.dumps(figures))
         check = subprocess.run([str(BIN / "memorial"), "check"], env=env, cwd=ROOT,
                                capture_output=True, text=True, check=False)
+        if not seconds:
+            return {"import_s": seconds_import, "import_peak": peak_import,
+                    "check": check.returncode}
         paths = sample_paths(env)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -198,12 +224,13 @@ def measure(kind: str, corpus: Path, heroes: int, seconds: int, connections: int
             print(f"[{kind}] {label}: {r['rps']:.0f} req/s p50 {r['p50']:.1f} ms "
                   f"p99 {r['p99']:.1f} ms errors {r['errors']}", file=sys.stderr, flush=True)
         return {"import_s": seconds_import, "import_peak": peak_import, "rows": rows,
-                "worker_peak": worker_peaks(server.pid), "check": check.returncode}
+                "worker_peak": worker_peaks(server.pid), "check": check.returncode,
+                "import_when": figures["when"]}
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
-        if kind == "postgres":
+        if kind == "postgres" and not (keep or reuse):
             pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
 
@@ -261,6 +288,12 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", choices=("sqlite", "postgres"))
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the imported databases for a later --reuse")
+    parser.add_argument("--reuse", action="store_true",
+                        help="load the databases a --keep run left instead of importing")
+    parser.add_argument("--import-only", action="store_true",
+                        help="import (with --keep) and stop before loading the server")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -270,7 +303,12 @@ def main() -> None:
         print(f"writing the corpus of {args.heroes} heroes ...", file=sys.stderr, flush=True)
         write_corpus(corpus, args.heroes)
     kinds = [args.only] if args.only else ["sqlite", "postgres"]
-    results = {kind: measure(kind, corpus, args.heroes, args.duration, args.connections)
+    if args.import_only:
+        for kind in kinds:
+            measure(kind, corpus, args.heroes, 0, args.connections, keep=True)
+        return
+    results = {kind: measure(kind, corpus, args.heroes, args.duration, args.connections,
+                             keep=args.keep, reuse=args.reuse)
                for kind in kinds}
     section = table(results, args.heroes, args.duration, args.connections)
     write_results(section)
