@@ -39,7 +39,8 @@ BIN = Path(sys.executable).parent
 RESULTS = BENCH / "RESULTS.md"
 PG_SERVER = os.environ.get("LOAD_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 WORKERS = 4
-EXTRA_ENV: dict[str, str] = {}
+#: The page cache (and rate-limit storage) of the server under load: --cache.
+CACHE = "redis://127.0.0.1:6379/5"
 
 sys.path.insert(0, str(BENCH))
 from load_corpus import write_corpus
@@ -76,8 +77,13 @@ def timed(cmd: list[str], env: dict) -> tuple[float, int, str]:
     return seconds, peak_kib // 1024, (result.stdout.strip().splitlines() or [""])[-1]
 
 
-def sample_paths(env: dict, count: int = 200) -> dict[str, list[str]]:
-    """URLs to request: random published profiles and searches a visitor would type."""
+def sample_paths(env: dict, count: int = 200, cold: int = 20_000) -> dict[str, list[str]]:
+    """URLs to request: published profiles and searches a visitor would type.
+
+    The cached rows rotate over ``count`` profiles and searches, which every worker has seen
+    after the warm-up; the cold rows over ``cold`` profiles and a quarter as many searches,
+    more than one run requests, so every request renders the page afresh.
+    """
     code = (
         "import json,random\n"
         "from memorial import create_app\n"
@@ -87,7 +93,7 @@ def sample_paths(env: dict, count: int = 200) -> dict[str, list[str]]:
         "with app.app_context():\n"
         "  rows=db.session.execute(db.select(Hero.slug,Hero.surname,Hero.birth_place)"
         ".where(Hero.status=='published')).all()\n"
-        f"  random.seed(7); rows=random.sample(rows,min({count},len(rows)))\n"
+        f"  random.seed(7); rows=random.sample(rows,min({count + cold},len(rows)))\n"
         "  print(json.dumps([list(r) for r in rows],ensure_ascii=False))\n"
     )
     out = subprocess.run([str(BIN / "python"), "-c", code], env=env, cwd=ROOT,
@@ -98,18 +104,35 @@ def sample_paths(env: dict, count: int = 200) -> dict[str, list[str]]:
     for slug, surname, place in rows:
         queries.append(rng.choice((surname, f"{surname} {place}", place or surname,
                                    surname[:-1] + "а" if len(surname) > 5 else surname)))
+    # Distinct cold searches: a surname with a place and a year of death, in many combinations.
+    cold_queries = list(dict.fromkeys(
+        f"{surname} {place} {2014 + n % 12}" for n, (_, surname, place) in enumerate(rows)))
     quote = urllib.parse.quote
+    warm, rest = rows[:count], rows[count:]
     return {
         "static file (ceiling)": ["/static/css/site.css"],
         "home page": ["/"],
-        "profile": [f"/heroes/{slug}" for slug, _, _ in rows],
-        "search page": [f"/search?q={quote(q)}" for q in queries],
-        "search API": [f"/api/v1/search?q={quote(q)}" for q in queries],
+        "profile": [f"/heroes/{slug}" for slug, _, _ in warm],
+        "search page": [f"/search?q={quote(q)}" for q in queries[:count]],
+        "search API": [f"/api/v1/search?q={quote(q)}" for q in queries[:count]],
+        "profile, uncached": [f"/heroes/{slug}" for slug, _, _ in rest],
+        "search page, uncached": [f"/search?q={quote(q)}"
+                                  for q in cold_queries[count:count + cold // 4]],
+        "search API, uncached": [f"/api/v1/search?q={quote(q)}"
+                                 for q in cold_queries[count + cold // 4:count + cold // 2]],
     }
 
 
 LUA = """local paths = {%s}
-local i = 0
+local threads = 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+function init(args)
+  -- each of wrk's threads starts at its own part of the list, so none repeats another's
+  i = (id or 0) * math.floor(#paths / 2)
+end
 request = function()
   i = i + 1
   return wrk.format("GET", paths[(i %% #paths) + 1])
@@ -168,7 +191,6 @@ def measure(kind: str, corpus: Path, heroes: int, seconds: int, connections: int
         data.mkdir(parents=True)
     env = dict(os.environ, MEMORIAL_DATA_DIR=str(data), MEMORIAL_SECRET_KEY="load-bench",
                MEMORIAL_SEARCH_SYNC="thread")
-    env.update(EXTRA_ENV)
     pg_name = f"memorial_load_{heroes}" if keep or reuse else f"memorial_load_{os.getpid()}"
     if kind == "sqlite":
         env.update(MEMORIAL_DATABASE_URL=f"sqlite:///{data / 'memorial.db'}",
@@ -204,6 +226,13 @@ def measure(kind: str, corpus: Path, heroes: int, seconds: int, connections: int
             return {"import_s": seconds_import, "import_peak": peak_import,
                     "check": check.returncode}
         paths = sample_paths(env)
+        if CACHE.startswith("redis://"):
+            import redis
+
+            redis.Redis.from_url(CACHE).flushdb()  # the bench's own database: no page kept
+            env.update(MEMORIAL_CACHE_URI=CACHE, MEMORIAL_RATELIMIT_STORAGE_URI=CACHE)
+        else:
+            env.update(MEMORIAL_CACHE_URI=CACHE)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(WORKERS), "-b",
@@ -218,7 +247,11 @@ def measure(kind: str, corpus: Path, heroes: int, seconds: int, connections: int
                 time.sleep(0.2)
         rows = {}
         for label, urls in paths.items():
-            run_wrk(base, urls, 2, connections)  # warm every worker's caches first
+            if "uncached" in label:  # warm up on pages the measured run never asks for
+                warm, urls = urls[-1000:], urls[:-1000]
+            else:
+                warm = urls
+            run_wrk(base, warm, 2, connections)  # warm every worker first
             rows[label] = run_wrk(base, urls, seconds, connections)
             r = rows[label]
             print(f"[{kind}] {label}: {r['rps']:.0f} req/s p50 {r['p50']:.1f} ms "
@@ -241,13 +274,17 @@ def table(results: dict, heroes: int, seconds: int, connections: int) -> str:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
+    cache = {"none": "off"}.get(CACHE, f"`{CACHE}`")
     intro = (
         f"Measured {dt.date.today().isoformat()} on {os.cpu_count()} × {cpu}, "
         f"{platform.python_implementation()} {platform.python_version()}, with `make bench-load` "
         f"(`bench/load.py`): {heroes:,} synthetic published heroes (`bench/load_corpus.py`), "
-        f"gunicorn `-w {WORKERS}` (sync workers) on 127.0.0.1, `wrk -t2 -c{connections} "
-        f"-d{seconds}s` after a 2 s warm-up, rotating over 200 profiles and 200 searches. "
-        "wrk shares the machine's cores with the server, so compare rows, not machines."
+        f"gunicorn `-w {WORKERS}` (sync workers) on 127.0.0.1, page cache {cache}, "
+        f"`wrk -t2 -c{connections} -d{seconds}s` after a 2 s warm-up. The cached rows rotate "
+        "over 200 profiles and 200 searches (every page is in the cache after the warm-up); "
+        "the uncached rows over 19,000 profiles and 4,000 searches that no run has asked for "
+        "before, so each request renders its page. wrk shares the machine's cores with the "
+        "server, so compare rows, not machines."
     )
     lines = [
         intro,
@@ -265,6 +302,7 @@ def table(results: dict, heroes: int, seconds: int, connections: int) -> str:
                    "| worker peak RSS | `memorial check` after |"), "|---|---:|---:|---:|---:|---|"]
     for kind, result in results.items():
         name = "SQLite / Whoosh" if kind == "sqlite" else "PostgreSQL / PostgreSQL"
+        name += f" (import {result['import_when']})"
         lines.append(f"| {name} | {result['import_s']:.0f} s | {heroes / result['import_s']:.0f} "
                      f"| {result['import_peak']} MiB | {result['worker_peak']} MiB | "
                      f"{'exit 0' if result['check'] == 0 else 'FAILED'} |")
@@ -288,6 +326,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", choices=("sqlite", "postgres"))
+    parser.add_argument("--cache", default=CACHE,
+                        help="MEMORIAL_CACHE_URI of the server: a redis:// database of its own "
+                             "(emptied first; rate limits kept there too), memory:// or none")
     parser.add_argument("--keep", action="store_true",
                         help="keep the imported databases for a later --reuse")
     parser.add_argument("--reuse", action="store_true",
@@ -295,6 +336,8 @@ def main() -> None:
     parser.add_argument("--import-only", action="store_true",
                         help="import (with --keep) and stop before loading the server")
     args = parser.parse_args()
+    global CACHE
+    CACHE = args.cache
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     WORK.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .config import load_config
 
     load_config(app, test_config)
+    if app.config["PROXIES"]:
+        # Behind nginx: the visitor's address (rate limits, candles) and https come from the
+        # X-Forwarded-* headers the given number of proxies set; without them, from the socket.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
@@ -32,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         errors,
         i18n,
         moderation,
+        pagecache,
         public,
         search,
         security,
@@ -59,4 +67,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     errors.init_app(app)
     cli.init_app(app)
+    pagecache.init_app(app)
     return app

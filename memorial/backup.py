@@ -25,6 +25,7 @@ from sqlalchemy.engine import URL
 
 from . import media
 from .extensions import db
+from .pagecache import raise_version
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "memorial.db"
@@ -239,5 +240,8 @@ def restore_backup(path: Path, progress_factory: Callable | None = None) -> dict
             target_file.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(media.safe_path(path, rel), target_file)
             step()
+    with db.engine.begin() as conn:  # pages cached before the restore must not be served
+        if inspect(conn).has_table("content_version"):
+            raise_version(conn)
     return {"database": manifest["database"], "media_files": len(items),
             "schema_revision": manifest.get("schema_revision")}

@@ -17,6 +17,8 @@ ENV_KEYS = (
     "SEARCH_BACKEND",
     "RATELIMIT_STORAGE_URI",
     "SEARCH_SYNC",
+    "CACHE_URI",
+    "PROXIES",
 )
 
 SECRET_FILE = "secret_key"
@@ -34,6 +36,14 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # "thread": a background thread of the app applies index changes after each commit;
         # "inline": the committing thread applies them itself (CLI and tests).
         SEARCH_SYNC="thread",
+        # Rendered public pages: "memory://" (each worker), "redis://…" (shared) or "none".
+        CACHE_URI="memory://",
+        PAGE_CACHE_RECHECK=1.0,  # seconds between reads of the content version
+        PAGE_CACHE_TIMEOUT=600,  # seconds a page is kept at most
+        PAGE_CACHE_SIZE=1000,  # pages per worker with memory://
+        PAGE_CACHE_PREFIX="memorial-page:",  # key prefix with redis:// (one per site)
+        # How many reverse proxies (nginx) stand in front and set X-Forwarded-*; 0: none.
+        PROXIES=0,
         HEROES_PER_PAGE=30,
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="uk",
@@ -61,6 +71,13 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
     if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    try:
+        app.config["PROXIES"] = int(app.config["PROXIES"])
+        if not 0 <= app.config["PROXIES"] <= 5:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValueError("MEMORIAL_PROXIES must be a number of proxies from 0 to 5, "
+                         f"not {app.config['PROXIES']!r}") from None
     if app.config["SEARCH_BACKEND"] not in ("whoosh", "postgres"):
         raise ValueError(
             f"MEMORIAL_SEARCH_BACKEND must be 'whoosh' or 'postgres', not {app.config['SEARCH_BACKEND']!r}"

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from . import media
 from .extensions import db
 from .models import Hero, Photo, SearchOutbox
+from .pagecache import forget_version, raise_version
 from .search import HeroDocument, backend_for, build_document, index_sync
 
 
@@ -50,7 +51,9 @@ def rebuild_index(progress_factory: Callable | None = None) -> int:
             else:
                 backend.rebuild(docs, size_hint=total or 0)
             session.execute(delete(SearchOutbox).where(SearchOutbox.id <= high))
+            raise_version(session)
             session.commit()
+        forget_version(app)
         sync = index_sync(app)
         while sync._drain_batch(backend, 500):
             pass

@@ -516,3 +516,15 @@ event.listen(
     SearchTerm.__table__, "before_create",
     DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
 )
+
+
+class ContentVersion(db.Model):
+    """One random number, replaced whenever something visitors can see changes.
+
+    Cached public pages carry it in their key, so a new one retires every cached page at once.
+    """
+
+    __tablename__ = "content_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)

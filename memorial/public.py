@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import mimetypes
 import re
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -21,8 +22,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from . import browse, candles, media
-from .extensions import db, limiter
+from . import browse, candles, media, pagecache
+from .extensions import csrf, db, limiter
 from .finder import BadSearch, active_filters, facet_choices, find, parse_search_args
 from .language import UKRAINIAN_ALPHABET
 from .models import Hero, Photo
@@ -179,10 +180,42 @@ def hero(slug: str):
                            candle_count=candles.candle_count(db.session, found.id))
 
 
+@pagecache.varies_by("public.hero")
+def _candle_variant(slug: str) -> str:
+    """A visitor who lit a candle for this hero today sees a thank-you instead of the button."""
+    token = request.cookies.get(candles.VISITOR_COOKIE)
+    match = _SLUG_ID.match(slug)
+    if not token or len(token) > 64 or match is None:
+        return ""
+    key, _fresh = _visitor()
+    lit = candles.lit_today(db.session, int(match.group(1)), key, candles.today_in_kyiv())
+    return "lit" if lit else ""
+
+
+def _sent_from_this_site() -> bool:
+    """Whether the browser says this form was sent from one of our own pages.
+
+    The candle form carries no session token, so that profiles can be served to every
+    visitor from the page cache; browsers name where a POST comes from instead (Fetch
+    metadata, else ``Origin``). A browser old enough to send neither is let through: the
+    one-a-day rule and the rate limit still hold.
+    """
+    site = request.headers.get("Sec-Fetch-Site")
+    if site:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin and origin != "null":
+        return urlsplit(origin).netloc == request.host
+    return not origin
+
+
 @bp.post("/heroes/<slug>/candle")
+@csrf.exempt
 @limiter.limit("30 per hour")
 def light_candle(slug: str):
     """Light a candle for a hero (one per visitor a day), then go back to the profile."""
+    if not _sent_from_this_site():
+        abort(400)
     found = load_published_hero(slug)
     key, fresh = _visitor()
     if candles.light_candle(db.session, found, key, candles.today_in_kyiv()):

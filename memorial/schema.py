@@ -17,6 +17,8 @@ INITIAL_REVISION = "26590db84f93"
 SUBMISSIONS_REVISION = "4bdac6a8f567"
 #: Candles of memory, also made by ``create_all`` before migrations.
 CANDLES_REVISION = "0babe75b4a08"
+#: The content version of the page cache, also made by ``create_all`` (the test suite's schema).
+CONTENT_VERSION_REVISION = "5c1f3e9a7d20"
 #: Tables that came with migrations: a database made by ``create_all`` before then lacks them.
 _ADDED_WITH_MIGRATIONS = ("search_document", "search_term")
 
@@ -26,6 +28,8 @@ def _revision_before_migrations(inspector) -> str:
 
     Such databases come from releases before migrations existed; newest first.
     """
+    if "content_version" in inspector.get_table_names():
+        return CONTENT_VERSION_REVISION
     if "candle_light" in inspector.get_table_names():
         return CANDLES_REVISION
     if "user_account" in inspector.get_table_names():

@@ -114,3 +114,42 @@ def test_idle_session_ends(app, client, staff):
     with client.session_transaction() as sess:
         sess["staff_seen"] -= app.config["STAFF_IDLE_MINUTES"] * 60 + 1
     assert client.get("/staff/").status_code == 302
+
+
+def forwarded_login_attempts(tmp_path, proxies: int) -> tuple[list[int], list[str]]:
+    """Four failed logins from two visitors behind one proxy, 2-per-minute limit."""
+    app = create_app(app_config(tmp_path / f"p{proxies}", PROXIES=proxies,
+                                LOGIN_RATE_LIMIT="2 per minute"))
+    with app.app_context():
+        create_schema()
+    codes = []
+    for visitor in ("203.0.113.7", "203.0.113.7", "198.51.100.9", "198.51.100.9"):
+        client = app.test_client()
+        token = csrf_token(client, "/staff/login")
+        codes.append(client.post(
+            "/staff/login", data={"email": "a@example.org", "password": "wrong password",
+                                  "csrf_token": token},
+            headers={"X-Forwarded-For": visitor, "X-Forwarded-Proto": "https",
+                     "Referer": "https://localhost/staff/login"}).status_code)
+    with app.app_context():
+        addresses = list(db.session.scalars(select(AuditEvent.remote_addr).where(
+            AuditEvent.action == "login.failure").order_by(AuditEvent.id)))
+        db.session.remove()
+        db.engine.dispose()
+    return codes, addresses
+
+
+def test_behind_a_proxy_each_visitor_has_their_own_address(tmp_path):
+    codes, addresses = forwarded_login_attempts(tmp_path, proxies=1)
+    assert codes == [400, 400, 400, 400]  # two visitors, two allowances
+    assert addresses == ["203.0.113.7", "203.0.113.7", "198.51.100.9", "198.51.100.9"]
+    # Without a proxy configured, the header is not believed: everyone is the socket's peer.
+    codes, addresses = forwarded_login_attempts(tmp_path, proxies=0)
+    assert codes == [400, 400, 429, 429] and set(addresses) == {"127.0.0.1"}
+
+
+def test_a_wrong_proxy_count_is_named(tmp_path):
+    import pytest
+
+    with pytest.raises(ValueError, match="MEMORIAL_PROXIES"):
+        create_app(app_config(tmp_path, PROXIES="many"))

@@ -118,35 +118,44 @@ def test_lists_are_paginated_with_readable_urls(app, runner, tmp_path, client):
     assert client.get("/heroes/year/2022?page=4").status_code == 404
 
 
-def csrf_token(client, url) -> str:
-    page = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
 def test_candle_once_a_day_without_an_account(app, runner, tmp_path, client):
     import_records(runner, tmp_path, [record("p-1"), record("p-2", status="draft")])
     found = hero(app, "p-1")
     url = f"/heroes/{found.slug}"
-    assert client.post(url + "/candle").status_code == 400  # no CSRF token: nothing changes
-    token = csrf_token(client, url)
-    response = client.post(url + "/candle", data={"csrf_token": token})
+    assert "candle-button" in client.get(url).get_data(as_text=True)
+    response = client.post(url + "/candle", headers={"Sec-Fetch-Site": "same-origin"})
     assert response.status_code == 303 and response.headers["Location"].endswith("#candle")
     page = client.get(url).get_data(as_text=True)
     assert "Запалено 1 свічку" in page and "Ви вже запалили свічку сьогодні" in page
     assert "candle-button" not in page
-    again = client.post(url + "/candle", data={"csrf_token": token}, follow_redirects=True)
+    again = client.post(url + "/candle", follow_redirects=True)
     assert "Сьогодні ви вже запалили" in again.get_data(as_text=True)
     with app.app_context():
         rows = db.session.scalars(select(CandleLight)).all()
     assert len(rows) == 1
     assert re.fullmatch(r"[0-9a-f]{64}", rows[0].visitor_key)  # a keyed hash, not the address
-    # Another visitor (another cookie) adds their own candle.
+    # Another visitor (another cookie) adds their own candle, and still sees the button.
     other = app.test_client()
-    other.post(url + "/candle", data={"csrf_token": csrf_token(other, url)})
+    assert "Запалено 1 свічку" in other.get(url).get_data(as_text=True)
+    other.post(url + "/candle")
     assert "Запалено 2 свічки" in client.get(url).get_data(as_text=True)
+    assert "Запалено 2 свічки" in app.test_client().get(url).get_data(as_text=True)
     draft = hero(app, "p-2")
-    assert client.post(f"/heroes/{draft.slug}/candle",
-                       data={"csrf_token": token}).status_code == 404
+    assert client.post(f"/heroes/{draft.slug}/candle").status_code == 404
+
+
+def test_candle_sent_from_another_site_is_refused(app, runner, tmp_path, client):
+    import_records(runner, tmp_path, [record("p-1")])
+    url = f"/heroes/{hero(app, 'p-1').slug}"
+    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                    {"Origin": "https://elsewhere.example"}, {"Origin": "null"}):
+        response = client.post(url + "/candle", headers=headers)
+        assert response.status_code == 400, headers
+        assert "Запит не вдалося зрозуміти" in response.get_data(as_text=True)
+    assert client.post(url + "/candle",
+                       headers={"Origin": "http://localhost"}).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(func.count(CandleLight.id))) == 1
 
 
 def test_candle_unique_constraint_holds_in_the_database(app, runner, tmp_path):
@@ -169,12 +178,9 @@ def test_candle_unique_constraint_holds_in_the_database(app, runner, tmp_path):
 def test_candle_is_rate_limited(app, runner, tmp_path, client):
     import_records(runner, tmp_path, [record("p-1")])
     url = f"/heroes/{hero(app, 'p-1').slug}"
-    token = csrf_token(client, url)
-    codes = [client.post(url + "/candle", data={"csrf_token": token}).status_code
-             for _ in range(31)]
+    codes = [client.post(url + "/candle").status_code for _ in range(31)]
     assert codes[:30] == [303] * 30 and codes[30] == 429
-    assert "Забагато запитів" in client.post(url + "/candle", data={"csrf_token": token}
-                                             ).get_data(as_text=True)
+    assert "Забагато запитів" in client.post(url + "/candle").get_data(as_text=True)
 
 
 def test_sitemap_and_robots(app, runner, tmp_path, client):

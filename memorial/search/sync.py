@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..extensions import db
 from ..models import Award, Hero, Photo, SearchOutbox, Story
+from ..pagecache import forget_version, raise_version
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,9 @@ class IndexSync:
             removed = sorted(hero_ids - published.keys())
             backend.apply(docs, removed)
             session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
+            raise_version(session)  # search results changed: retire cached pages
             session.commit()
+            forget_version(self.app)
             return len(rows)
 
 

@@ -1,0 +1,32 @@
+"""Content version: the counter that retires cached public pages.
+
+Revision ID: 5c1f3e9a7d20
+Revises: 0babe75b4a08
+Create Date: 2026-11-28 20:40:00
+"""
+
+import secrets
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "5c1f3e9a7d20"
+down_revision = "0babe75b4a08"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    table = op.create_table(
+        "content_version",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_content_version")),
+    )
+    # Random, as every later version is (see memorial/pagecache.py).
+    op.bulk_insert(table, [{"id": 1, "version": 1 + secrets.randbelow(2**31 - 2)}])
+
+
+def downgrade():
+    op.drop_table("content_version")

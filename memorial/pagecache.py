@@ -1,0 +1,253 @@
+"""Public pages kept rendered until what they show changes.
+
+A visitor's page (home, lists, profiles, search, the JSON API, sitemaps) is rendered once and
+then served from a cache shared by the app's workers (``MEMORIAL_CACHE_URI``: ``memory://``
+keeps pages in each worker, ``redis://…`` shares them between workers and machines, ``none``
+turns the cache off). Every key carries the *content version*, a random number in the
+database that is replaced after each commit that changed a hero, story, photo, award or candle, and
+after each batch the search index takes in; a new version retires every cached page at once. A
+worker reads the counter at most once per ``PAGE_CACHE_RECHECK`` seconds, so a change made
+through another worker shows everywhere within that time; the worker that made the change
+sees it at once.
+
+A page is never cached when it carries a one-time message for the visitor, changes the
+session, or is anything but a plain 200. Cached pages get an ``ETag``, so a phone that
+already holds a page is answered with an empty 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import time
+from collections.abc import Callable
+
+from flask import Flask, current_app, g, request, session
+from flask_caching import Cache
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .extensions import db
+from .models import Award, CandleLight, ContentVersion, Hero, Photo, Story
+
+log = logging.getLogger(__name__)
+
+#: Endpoints whose GET responses are the same for every anonymous visitor.
+CACHED_ENDPOINTS = frozenset({
+    "public.index", "public.heroes", "public.years", "public.by_year", "public.group_index",
+    "public.by_group", "public.hero", "public.search_page",
+    "api.api_search", "api.api_hero",
+    "seo.robots", "seo.sitemap_index", "seo.sitemap_pages", "seo.sitemap_heroes",
+})
+#: Models whose rows visitors see: a commit that writes one raises the content version.
+PUBLIC_MODELS = (Hero, Award, Story, Photo, CandleLight)
+#: Response headers that belong to one visitor or one moment, never kept with a page.
+_NOT_KEPT = frozenset({"set-cookie", "content-length", "date"})
+_CHANGED = "memorial.pagecache.changed"
+
+cache = Cache()
+#: endpoint -> function of the view arguments giving the part of a page that differs by
+#: visitor (``""`` when it does not); registered with :func:`varies_by`.
+_VARIANTS: dict[str, Callable[..., str]] = {}
+
+
+def varies_by(endpoint: str):
+    """Register what makes ``endpoint``'s page differ between anonymous visitors."""
+    def register(func: Callable[..., str]) -> Callable[..., str]:
+        _VARIANTS[endpoint] = func
+        return func
+    return register
+
+
+def read_version(session: Session) -> int:
+    """The content version stored in the database (0 before the first change)."""
+    return session.scalar(select(ContentVersion.version).where(ContentVersion.id == 1)) or 0
+
+
+def new_version() -> int:
+    """A fresh random version: unlike a count, a database restored from a backup or a second
+    site sharing the cache server never meets pages kept for another state under its key."""
+    return 1 + secrets.randbelow(2**31 - 2)
+
+
+def raise_version(connection) -> None:
+    """Give the content a new version inside the transaction of ``connection`` (or a
+    session)."""
+    version = new_version()
+    result = connection.execute(
+        update(ContentVersion).where(ContentVersion.id == 1).values(version=version))
+    if result.rowcount == 0:
+        connection.execute(insert(ContentVersion).values(id=1, version=version))
+
+
+class PageCache:
+    """The page cache of one app: its content version as this worker last read it."""
+
+    def __init__(self, app: Flask) -> None:
+        self.enabled = app.config["CACHE_URI"].lower() not in ("none", "off", "")
+        self.recheck = float(app.config["PAGE_CACHE_RECHECK"])
+        self._version: int | None = None
+        self._read_at = 0.0
+
+    def version(self) -> int:
+        """The content version, read again when older than ``recheck`` seconds."""
+        now = time.monotonic()
+        if self._version is None or now - self._read_at >= self.recheck:
+            self._version = read_version(db.session)
+            self._read_at = now
+        return self._version
+
+    def forget_version(self) -> None:
+        """Read the version afresh next time (this worker has just raised it)."""
+        self._version = None
+
+
+def _cache_config(app: Flask) -> dict:
+    """Flask-Caching settings for ``MEMORIAL_CACHE_URI``."""
+    uri = app.config["CACHE_URI"]
+    timeout = int(app.config["PAGE_CACHE_TIMEOUT"])
+    if uri.startswith(("redis://", "rediss://", "unix://")):
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": uri,
+                "CACHE_KEY_PREFIX": app.config["PAGE_CACHE_PREFIX"],
+            "CACHE_DEFAULT_TIMEOUT": timeout}
+    if uri.lower() in ("none", "off", ""):
+        return {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
+    if uri != "memory://":
+        raise ValueError(f"MEMORIAL_CACHE_URI must be memory://, redis://… or none, not {uri!r}")
+    return {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": int(app.config["PAGE_CACHE_SIZE"]),
+            "CACHE_DEFAULT_TIMEOUT": timeout}
+
+
+def page_cache(app: Flask | None = None) -> PageCache:
+    """The page cache state of ``app`` (default: the current app)."""
+    return (app or current_app).extensions["memorial.page_cache"]
+
+
+def forget_version(app: Flask) -> None:
+    """Let ``app``'s next request read the content version afresh."""
+    state = app.extensions.get("memorial.page_cache")
+    if state is not None:
+        state.forget_version()
+
+
+def _page_key(state: PageCache) -> str | None:
+    """The cache key of this request's page, or ``None`` when it must be rendered afresh."""
+    if request.method not in ("GET", "HEAD") or request.endpoint not in CACHED_ENDPOINTS:
+        return None
+    if "_flashes" in session:  # a one-time message is shown on this page
+        return None
+    from .candles import today_in_kyiv
+    from .i18n import current_language
+
+    variant = _VARIANTS.get(request.endpoint)
+    parts = (str(state.version()), current_language(), today_in_kyiv().isoformat(),
+             request.host_url, request.full_path,
+             variant(**(request.view_args or {})) if variant else "")
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _serve_cached():
+    """Answer from the cache when this page is there; otherwise note the key for later."""
+    state = page_cache()
+    if not state.enabled:
+        return None
+    key = _page_key(state)
+    if key is None:
+        return None
+    try:
+        kept = cache.get(key)
+    except Exception:  # a cache that is down only costs rendering time
+        log.warning("page cache unreachable; rendering", exc_info=True)
+        return None
+    if kept is None:
+        g.page_cache_key = key
+        return None
+    status, headers, body = kept
+    response = current_app.response_class(body, status=status, headers=headers)
+    return response.make_conditional(request)
+
+
+def _keep(response):
+    """Store a freshly rendered page under the key noted before the view ran."""
+    key = g.pop("page_cache_key", None)
+    if request.endpoint not in CACHED_ENDPOINTS or response.status_code != 200:
+        return response
+    response.vary.update(("Cookie", "Accept-Language"))
+    response.headers.setdefault("Cache-Control", "no-cache")
+    if response.direct_passthrough:
+        return response
+    if "ETag" not in response.headers:
+        response.add_etag()
+    if key is not None and not session.modified and "_flashes" not in session:
+        headers = [(name, value) for name, value in response.headers.items()
+                   if name.lower() not in _NOT_KEPT]
+        try:
+            cache.set(key, (response.status_code, headers, response.get_data()))
+        except Exception:
+            log.warning("page cache unreachable; page not kept", exc_info=True)
+    return response.make_conditional(request)
+
+
+def _note_public_writes(session: Session, flush_context) -> None:
+    """Remember that this transaction wrote something visitors see."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, PUBLIC_MODELS):
+            session.info[_CHANGED] = True
+            return
+
+
+def _note_bulk_writes(state) -> None:
+    """The same for ``update(Hero)``-style statements run through a session."""
+    if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None:
+        if issubclass(state.bind_mapper.class_, PUBLIC_MODELS):
+            state.session.info[_CHANGED] = True
+
+
+def _after_commit(session: Session) -> None:
+    """After a commit that changed what visitors see, give the content a new version.
+
+    In a transaction of its own, so a long import never holds the counter's row locked
+    while other writers wait on it.
+    """
+    if not session.info.pop(_CHANGED, False):
+        return
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    for attempt in range(3):
+        try:
+            with engine.begin() as connection:
+                raise_version(connection)
+            break
+        except IntegrityError:  # two first raises met; the other row is there now
+            continue
+        except Exception:
+            log.warning("content version not raised; cached pages expire on their own",
+                        exc_info=True)
+            break
+    from flask import has_app_context
+
+    if has_app_context():
+        forget_version(current_app)
+
+
+def _after_rollback(session: Session, previous_transaction) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the cache. Call last: serving from the cache comes after every other
+    ``before_request`` hook (rate limits still apply), and keeping a page after every other
+    ``after_request`` hook (the headers are final)."""
+    cache.init_app(app, config=_cache_config(app))
+    app.extensions["memorial.page_cache"] = PageCache(app)
+    app.before_request(_serve_cached)
+    # Flask runs after-request hooks last-registered first: the first in the list runs last.
+    app.after_request_funcs.setdefault(None, []).insert(0, _keep)
+    if not getattr(init_app, "_listening", False):
+        event.listen(Session, "after_flush", _note_public_writes)
+        event.listen(Session, "do_orm_execute", _note_bulk_writes)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", _after_rollback)
+        init_app._listening = True
