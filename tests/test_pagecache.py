@@ -253,3 +253,10 @@ def test_the_cache_can_be_turned_off(tmp_path):
 def test_a_wrong_cache_setting_is_named(tmp_path):
     with pytest.raises(ValueError, match="MEMORIAL_CACHE_URI"):
         create_app(app_config(tmp_path, CACHE_URI="memcached://127.0.0.1"))
+
+
+def test_every_cached_endpoint_exists_and_no_staff_page_is_cached(app):
+    from memorial.pagecache import CACHED_ENDPOINTS
+
+    assert CACHED_ENDPOINTS <= set(app.view_functions)
+    assert not [e for e in CACHED_ENDPOINTS if e.startswith(("moderation.", "auth.", "submit."))]
