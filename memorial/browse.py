@@ -88,27 +88,124 @@ def death_years() -> list[tuple[int, int]]:
         .group_by(Hero.death_year).order_by(Hero.death_year.desc())).all()]
 
 
+#: How many heroes who died on the day, and how many born on it, the home page shows; the
+#: day's own page (``/heroes/day/MM-DD``) lists them all.
+TODAY_SHOWN = 12
+
+_DIED_ORDER = (Hero.death_year.desc(), Hero.sort_name, Hero.id)
+_BORN_ORDER = (Hero.sort_name, Hero.id)
+_DAY_KEY = re.compile(r"([0-9]{2})-([0-9]{2})")
+
+
+@dataclass(frozen=True)
+class DayHeroes:
+    """Heroes remembered on a day: the shown ones, and how many there are in all."""
+
+    died: list[Hero]
+    born: list[Hero]
+    died_total: int
+    born_total: int
+
+
+def _on_day(month_col, day_col, month: int, day: int):
+    """Rows whose partial date is known to the day and falls on ``month`` and ``day``."""
+    return and_(month_col == month, day_col == day)
+
+
 def _same_day(month_col, day_col, day: dt.date):
     """Rows whose partial date falls on ``day``'s month and day (day precision only).
 
     In a common year 28 February also remembers those whose date is 29 February.
     """
-    condition = and_(month_col == day.month, day_col == day.day)
+    condition = _on_day(month_col, day_col, day.month, day.day)
     if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
-        condition = or_(condition, and_(month_col == 2, day_col == 29))
+        condition = or_(condition, _on_day(month_col, day_col, 2, 29))
     return condition
 
 
-def remembered_on(day: dt.date) -> tuple[list[Hero], list[Hero]]:
-    """Published heroes who died on this day of the year, and those born on it."""
-    load = selectinload(Hero.photos)
-    died = db.session.scalars(
-        published().where(_same_day(Hero.death_month, Hero.death_day, day))
-        .order_by(Hero.death_year.desc(), Hero.sort_name).options(load)).all()
-    born = db.session.scalars(
-        published().where(_same_day(Hero.birth_month, Hero.birth_day, day))
-        .order_by(Hero.sort_name).options(load)).all()
-    return list(died), list(born)
+def _heroes(condition, order, offset: int = 0, limit: int | None = None) -> list[Hero]:
+    """Published heroes matching ``condition`` in ``order``, photos loaded; a slice if asked."""
+    query = published().where(condition).order_by(*order).options(selectinload(Hero.photos))
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query).all())
+
+
+def _count(condition) -> int:
+    """How many published heroes match ``condition``, counted by the database."""
+    return db.session.scalar(
+        select(func.count(Hero.id)).where(Hero.status == "published", condition)) or 0
+
+
+def remembered_on(day: dt.date, limit: int | None = None) -> tuple[list[Hero], list[Hero]]:
+    """Published heroes who died on this day of the year, and those born on it.
+
+    Those who died come latest year of death first, then by name; those born, by name.
+    ``limit`` keeps only the first so many of each.
+    """
+    died = _heroes(_same_day(Hero.death_month, Hero.death_day, day), _DIED_ORDER, limit=limit)
+    born = _heroes(_same_day(Hero.birth_month, Hero.birth_day, day), _BORN_ORDER, limit=limit)
+    return died, born
+
+
+def remembered_today(day: dt.date, shown: int = TODAY_SHOWN) -> DayHeroes:
+    """The first ``shown`` heroes of each kind remembered on ``day``, and how many in all.
+
+    The database counts only when a list is full, so a quiet day costs two queries.
+    """
+    died, born = remembered_on(day, limit=shown)
+    died_total = len(died) if len(died) < shown else _count(
+        _same_day(Hero.death_month, Hero.death_day, day))
+    born_total = len(born) if len(born) < shown else _count(
+        _same_day(Hero.birth_month, Hero.birth_day, day))
+    return DayHeroes(died, born, died_total, born_total)
+
+
+def parse_day_key(key: str) -> dt.date | None:
+    """The day of the year a ``MM-DD`` URL part names, as a date of the leap year 2000.
+
+    ``02-29`` is a day of its own; anything that is not a real day of the year gives ``None``.
+    """
+    match = _DAY_KEY.fullmatch(key)
+    if not match:
+        return None
+    try:
+        return dt.date(2000, int(match.group(1)), int(match.group(2)))
+    except ValueError:
+        return None
+
+
+def day_totals(day: dt.date) -> tuple[int, int]:
+    """How many published heroes died on this month and day, and how many were born on it.
+
+    A page that names a day without a year means that day only: ``02-28`` leaves out 29 February.
+    """
+    return died_on_day(day), _count(_on_day(Hero.birth_month, Hero.birth_day, day.month, day.day))
+
+
+def died_on_day(day: dt.date) -> int:
+    """How many published heroes died on this month and day (that day only, as ``day_totals``)."""
+    return _count(_on_day(Hero.death_month, Hero.death_day, day.month, day.day))
+
+
+def day_slice(day: dt.date, died_total: int, offset: int, limit: int
+              ) -> tuple[list[Hero], list[Hero]]:
+    """One page of the day's list: those who died on it first, then those born on it.
+
+    ``offset`` and ``limit`` count in that joined list; only the page's rows are fetched.
+    """
+    died: list[Hero] = []
+    born: list[Hero] = []
+    if offset < died_total:
+        died = _heroes(_on_day(Hero.death_month, Hero.death_day, day.month, day.day),
+                       _DIED_ORDER, offset, min(limit, died_total - offset))
+    left = limit - len(died)
+    if left > 0:
+        born = _heroes(_on_day(Hero.birth_month, Hero.birth_day, day.month, day.day),
+                       _BORN_ORDER, max(0, offset - died_total), left)
+    return died, born
 
 
 def counters() -> dict[str, int]:

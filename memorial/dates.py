@@ -109,6 +109,17 @@ class PartialDate:
         return self.iso()
 
 
+def day_month(month: int, day: int, locale: str = "uk") -> str:
+    """A day of the year without a year, as dates are shown: ``14 березня`` or ``14 March``."""
+    lang = "en" if str(locale).startswith("en") else "uk"
+    return f"{day} {MONTHS_GENITIVE[lang][month - 1]}"
+
+
+def day_key(day: dt.date) -> str:
+    """The ``MM-DD`` URL part that names a day of the year (``03-14``)."""
+    return f"{day.month:02d}-{day.day:02d}"
+
+
 def age_at_death(birth: PartialDate | None, death: PartialDate | None) -> int | None:
     """Whole years between birth and death, or ``None`` where the known parts leave it open."""
     if not birth or not death:

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 #: Endpoints whose GET responses are the same for every anonymous visitor.
 CACHED_ENDPOINTS = frozenset({
     "public.index", "public.heroes", "public.years", "public.by_year", "public.group_index",
-    "public.by_group", "public.hero", "public.search_page",
+    "public.by_group", "public.by_day", "public.hero", "public.search_page",
     "api.api_search", "api.api_hero",
     "seo.robots", "seo.sitemap_index", "seo.sitemap_pages", "seo.sitemap_heroes",
 })

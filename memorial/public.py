@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from . import browse, candles, media, pagecache
+from .dates import day_key
 from .extensions import csrf, db, limiter
 from .finder import BadSearch, active_filters, facet_choices, find, parse_search_args
 from .language import UKRAINIAN_ALPHABET
@@ -64,13 +65,23 @@ def index():
             day = dt.date.fromisoformat(asked)
         except ValueError:
             abort(400)
-    died_today, born_today = browse.remembered_on(day)
+    remembered = browse.remembered_today(day)
+    day_url = url_for("public.by_day", month_day=day_key(day))
+    born_url = None
+    if remembered.born_total > len(remembered.born):
+        # The day's page lists those who died first: send straight to the page where the born
+        # begin, counted as that page counts (28 February there leaves out 29 February).
+        born_page = browse.died_on_day(day) // current_app.config["HEROES_PER_PAGE"] + 1
+        born_url = url_for("public.by_day", month_day=day_key(day),
+                           page=born_page if born_page > 1 else None, _anchor="born-title")
     recent = db.session.scalars(
         published().order_by(Hero.published_at.desc(), Hero.id.desc()).limit(8)
         .options(selectinload(Hero.photos))
     ).all()
     return render_template("index.html", counts=browse.counters(), recent=recent, today=day,
-                           died_today=died_today, born_today=born_today)
+                           died_today=remembered.died, born_today=remembered.born,
+                           died_total=remembered.died_total, born_total=remembered.born_total,
+                           day_url=day_url, born_url=born_url)
 
 
 def _page_number() -> int:
@@ -143,6 +154,27 @@ def by_group(field: str, key: str):
     rows, pager = _paged(browse.group_query(field, values), (Hero.sort_name, Hero.id))
     return render_template("browse_list.html", heroes=rows, pager=pager, field=field,
                            label=values[0], index_url=url_for("public.group_index", field=field))
+
+
+@bp.get("/heroes/day/<month_day>")
+def by_day(month_day: str):
+    """Everyone remembered on a day of the year (``MM-DD``): who died on it, then who was born
+    on it, paginated as one list. The day is that day only: ``02-28`` leaves out 29 February,
+    which has its own page (the home page of a common year remembers both on 28 February)."""
+    day = browse.parse_day_key(month_day)
+    if day is None:
+        abort(404)
+    page = _page_number()
+    died_total, born_total = browse.day_totals(day)
+    pager = Pager(page, current_app.config["HEROES_PER_PAGE"], died_total + born_total)
+    if page > pager.pages:
+        abort(404)
+    died, born = browse.day_slice(day, died_total, pager.offset, pager.per_page)
+    born_page = died_total // pager.per_page + 1
+    return render_template(
+        "browse_day.html", day=day, died=died, born=born, died_total=died_total,
+        born_total=born_total, pager=pager, born_page=born_page,
+        previous_day=day - dt.timedelta(days=1), next_day=day + dt.timedelta(days=1))
 
 
 def load_published_hero(slug: str) -> Hero:

@@ -12,7 +12,7 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import format_number, ngettext
 from markupsafe import Markup, escape
 
-from .dates import PartialDate, age_at_death
+from .dates import PartialDate, age_at_death, day_key, day_month
 from .i18n import current_language
 from .language import slugify
 
@@ -105,6 +105,11 @@ def full_date(value: dt.date) -> str:
     return PartialDate(value.year, value.month, value.day).display(current_language())
 
 
+def day_of_year(value: dt.date) -> str:
+    """A day of the year in the interface language, without its year (``14 березня``)."""
+    return day_month(value.month, value.day, current_language())
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and helpers."""
     from .seo import person_jsonld
@@ -112,6 +117,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(person_jsonld, "person_jsonld")
     app.add_template_global(slugify, "slug")
     app.add_template_filter(full_date, "fdate")
+    app.add_template_filter(day_of_year, "daymonth")
+    app.add_template_filter(day_key, "daykey")
     if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
         # Static URLs carry a content hash (``static_url``), so a year of caching is safe.
         app.config["SEND_FILE_MAX_AGE_DEFAULT"] = timedelta(days=365)

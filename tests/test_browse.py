@@ -8,10 +8,10 @@ import re
 
 import pytest
 from helpers import record, write_archive
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
-from memorial.browse import remembered_on
+from memorial.browse import TODAY_SHOWN, remembered_on
 from memorial.extensions import db
 from memorial.models import CandleLight, Hero
 
@@ -65,6 +65,129 @@ def test_home_shows_who_is_remembered_today(dated, client):
     assert "Today we remember" in english and "14 March 2026" in english
     assert "Birthday" in english
     assert client.get("/?today=not-a-date").status_code == 400
+
+
+@pytest.fixture
+def crowded(app, runner, tmp_path):
+    """A day (24 May) on which 14 heroes died and 22 were born, and heroes of other days."""
+    died = [record(f"d{n}", surname=f"Загиблий{n:02d}", birth_date="1980-01-10",
+                   death_date=f"{2022 + n % 3}-05-24") for n in range(14)]
+    born = [record(f"b{n}", surname=f"Народжений{n:02d}", birth_date=f"{1970 + n}-05-24",
+                   death_date="2023-01-10") for n in range(22)]
+    import_records(runner, tmp_path, died + born + [
+        record("other", surname="Іншоденко", birth_date="1980-05-25", death_date="2022-05-25"),
+        record("draft", surname="Чернетко", death_date="2022-05-24", status="draft"),
+        record("leap", surname="Лютенко", birth_date="1988-02-29", death_date="2023-07-01"),
+        record("feb", surname="Лютий", birth_date="1989-02-28", death_date="2023-07-02"),
+    ])
+    return app
+
+
+def cards(html: str) -> list[str]:
+    """Surnames on the hero cards of an HTML fragment, in order."""
+    return [name.split()[0]
+            for name in re.findall(r'<span class="hero-card-name"[^>]*>([^<]+)</span>', html)]
+
+
+def died_order(count: int = 14) -> list[str]:
+    """Surnames of the 24 May dead in the order of the lists: latest year of death, then name."""
+    return [f"Загиблий{n:02d}" for n in sorted(range(count), key=lambda n: (-(n % 3), n))]
+
+
+@pytest.fixture
+def loaded_heroes(app):
+    """How many Hero rows the ORM builds while a test runs (a list loaded whole would show)."""
+    counter = {"n": 0}
+
+    def count(_target, _context):
+        counter["n"] += 1
+
+    event.listen(Hero, "load", count)
+    yield counter
+    event.remove(Hero, "load", count)
+
+
+def test_home_shows_a_few_of_each_and_links_to_all_of_the_day(crowded, client, loaded_heroes):
+    page = client.get("/?today=2026-05-24").get_data(as_text=True)
+    today = page.split('id="today-title"')[1].split("</section>")[0]
+    died_part, born_part = today.split("День народження")
+    assert cards(died_part) == died_order()[:TODAY_SHOWN]
+    assert cards(born_part) == [f"Народжений{n:02d}" for n in range(TODAY_SHOWN)]
+    assert "Іншоденко" not in today and "Чернетко" not in today
+    assert 'href="/heroes/day/05-24">24 травня 2026</a>' in today
+    assert '<a href="/heroes/day/05-24">Усі 14 імен загиблих цього дня →</a>' in died_part
+    assert ('<a href="/heroes/day/05-24#born-title">Усі 22 імені тих, хто народився цього дня →'
+            '</a>') in born_part
+    assert loaded_heroes["n"] <= 2 * TODAY_SHOWN + 8  # the two lists and "recently added"
+    english = client.get("/?today=2026-05-24&lang=en").get_data(as_text=True)
+    assert "All 14 who died on this day" in english and "All 22 born on this day" in english
+    # Where the born begin on the day's page: after the 14 who died, 10 a page.
+    crowded.config["HEROES_PER_PAGE"] = 10
+    page = client.get("/?today=2026-05-24&lang=uk").get_data(as_text=True)
+    assert 'href="/heroes/day/05-24?page=2#born-title">Усі 22 імені' in page
+
+
+def test_home_links_to_all_only_when_some_are_not_shown(dated, client):
+    today = client.get("/?today=2026-05-24").get_data(as_text=True).split(
+        'id="today-title"')[1].split("</section>")[0]
+    assert "Денисенко" in today and "Усі " not in today
+    assert 'href="/heroes/day/05-24"' in today
+
+
+def test_day_page_lists_everyone_of_the_day_page_by_page(crowded, client, loaded_heroes):
+    crowded.config["HEROES_PER_PAGE"] = 10
+    first = client.get("/heroes/day/05-24").get_data(as_text=True)
+    assert "<title>Згадуємо 24 травня" in first and "<h1>Згадуємо 24 травня</h1>" in first
+    assert "14 імен" in first and "22 імені" in first
+    assert 'href="/heroes/day/05-24?page=2#born-title">День народження</a>' in first
+    assert 'id="died-title"' in first and 'id="born-title"' not in first
+    assert loaded_heroes["n"] <= 10
+    pages = [first] + [client.get(f"/heroes/day/05-24?page={n}").get_data(as_text=True)
+                       for n in (2, 3, 4)]
+    died, born = [], []
+    for html in pages:
+        content = html.split("<h1>")[1]
+        died_part, _sep, born_part = content.partition('id="born-title"')
+        died += cards(died_part)
+        born += cards(born_part)
+    assert died == died_order()
+    assert born == [f"Народжений{n:02d}" for n in range(22)]
+    second = pages[1]
+    assert second.index('id="died-title"') < second.index('id="born-title"')
+    assert 'aria-labelledby="born-title"' in second and "сторінка 2" in second
+    assert 'rel="next"' not in pages[3] and 'href="/heroes/day/05-24?page=3"' in pages[3]
+    assert client.get("/heroes/day/05-24?page=5").status_code == 404
+    assert client.get("/heroes/day/05-24?page=0").status_code == 404
+    everything = "".join(pages)
+    assert "Іншоденко" not in everything and "Чернетко" not in everything
+
+
+def test_day_page_names_one_day_of_any_year(crowded, client):
+    february = client.get("/heroes/day/02-28").get_data(as_text=True)
+    assert "Лютий" in february and "Лютенко" not in february
+    assert 'href="/heroes/day/02-29">29 лютого →' in february
+    leap = client.get("/heroes/day/02-29").get_data(as_text=True)
+    assert "Лютенко" in leap and "Лютий" not in leap
+    # The home page of a common year still remembers 29 February on the 28th.
+    home = client.get("/?today=2027-02-28").get_data(as_text=True)
+    assert "Лютенко" in home and "Лютий" in home
+    new_year = client.get("/heroes/day/01-01").get_data(as_text=True)
+    assert 'href="/heroes/day/12-31">← 31 грудня' in new_year
+    assert "Цього дня в архіві немає ні дати загибелі, ні дня народження." in new_year
+    assert 'class="hero-card"' not in new_year and 'class="pager"' not in new_year
+    assert 'href="/heroes/day/01-01">1 січня →' in client.get("/heroes/day/12-31").get_data(
+        as_text=True)
+    for bad in ("13-01", "02-30", "abc", "00-10", "04-31", "5-24", "05-24x", "0524", "05-00",
+                "05-24%0A", "%D9%A0%D9%A5-24"):
+        assert client.get(f"/heroes/day/{bad}").status_code == 404, bad
+
+
+def test_day_page_in_english(crowded, client):
+    page = client.get("/heroes/day/05-24?lang=en").get_data(as_text=True)
+    assert "<h1>Remembered on 24 May</h1>" in page
+    assert "Day of remembrance" in page and "Birthday" in page and "36 names" not in page
+    assert "14 names" in page and "22 names" in page
+    assert 'aria-label="Neighbouring days"' in page and "23 May" in page
 
 
 def test_home_counters_formatted_per_language(dated, client):

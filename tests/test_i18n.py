@@ -87,6 +87,7 @@ def test_english_pages_show_ukrainian_only_where_marked(demo_app, client):
         slugs = db.session.scalars(select(Hero.slug).where(Hero.status == "published")).all()
     paths = ["/", "/heroes/", "/heroes/year/", "/heroes/year/2022", "/heroes/unit/",
              "/heroes/community/", "/heroes/burial/", "/search?q=Сокіл", "/heroes/none-0",
+             "/heroes/day/05-24", "/heroes/day/03-14", "/heroes/day/01-01",
              *(f"/heroes/{slug}" for slug in slugs)]
     for path in paths:
         page = client.get(path + ("&" if "?" in path else "?") + "lang=en").get_data(as_text=True)
@@ -99,14 +100,16 @@ def test_english_pages_show_ukrainian_only_where_marked(demo_app, client):
 def test_numbers_and_dates_follow_the_interface_language(app):
     import datetime as dt
 
-    from memorial.templating import full_date, number
+    from memorial.templating import day_of_year, full_date, number
 
     with app.test_request_context("/?lang=en"):
         assert number(12345) == "12,345"
         assert full_date(dt.date(2026, 5, 24)) == "24 May 2026"
+        assert day_of_year(dt.date(2000, 3, 14)) == "14 March"
     with app.test_request_context("/?lang=uk"):
         assert number(12345) == "12\xa0345"
         assert full_date(dt.date(2026, 5, 24)) == "24 травня 2026"
+        assert day_of_year(dt.date(2000, 3, 14)) == "14 березня"
 
 
 def test_language_chosen_on_a_redirect_is_remembered(app, client):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from memorial import archive, create_app
+from memorial.dates import day_key
 from memorial.extensions import db
 from memorial.language import slugify
 from memorial.models import Hero, Revision
@@ -38,6 +40,7 @@ PAGES: list[tuple[str, str, bool]] = [
     ("heroes-page-2", "/heroes/?page=2", False),
     ("years", "/heroes/year/", False),
     ("year", "/heroes/year/2022", False),
+    ("day", "/heroes/day/{day}", False),
     ("units", "/heroes/unit/", False),
     ("unit", "/heroes/unit/{unit}", False),
     ("communities", "/heroes/community/", False),
@@ -131,6 +134,7 @@ def _sample_paths(app) -> dict[str, str]:
         return {"profile": demo.slug, "volunteer": volunteer.slug, "hero_id": str(demo.id),
                 "unit": slugify(demo.military_unit), "community": slugify(demo.home_community),
                 "burial": slugify(demo.burial_place), "submission_id": str(submission.id),
+                "day": day_key(dt.date(2000, demo.death_month, demo.death_day)),
                 "revision_id": str(db.session.scalar(select(func.max(Revision.id))))}
 
 
