@@ -1,4 +1,4 @@
-"""Content version: the counter that retires cached public pages.
+"""Content version: the number that retires cached public pages; day-of-year indexes.
 
 Revision ID: 5c1f3e9a7d20
 Revises: 0babe75b4a08
@@ -26,7 +26,15 @@ def upgrade():
     )
     # Random, as every later version is (see memorial/pagecache.py).
     op.bulk_insert(table, [{"id": 1, "version": 1 + secrets.randbelow(2**31 - 2)}])
+    with op.batch_alter_table("hero", schema=None) as batch_op:
+        batch_op.create_index("ix_hero_death_month_day", ["death_month", "death_day"],
+                              unique=False)
+        batch_op.create_index("ix_hero_birth_month_day", ["birth_month", "birth_day"],
+                              unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("hero", schema=None) as batch_op:
+        batch_op.drop_index("ix_hero_birth_month_day")
+        batch_op.drop_index("ix_hero_death_month_day")
     op.drop_table("content_version")
