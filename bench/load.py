@@ -41,6 +41,9 @@ PG_SERVER = os.environ.get("LOAD_PG_URL", "postgresql+psycopg://postgres@127.0.0
 WORKERS = 4
 #: The page cache (and rate-limit storage) of the server under load: --cache.
 CACHE = "redis://127.0.0.1:6379/5"
+#: wrk counts a request unanswered after this many seconds as an error (gunicorn gives up
+#: on a worker after 30).
+TIMEOUT = 10
 
 sys.path.insert(0, str(BENCH))
 from load_corpus import write_corpus
@@ -150,6 +153,7 @@ def run_wrk(base: str, paths: list[str], seconds: int, connections: int) -> dict
     script = WORK / "paths.lua"
     script.write_text(LUA % ", ".join('"' + p.replace('"', '%22') + '"' for p in paths))
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+                          "--timeout", f"{TIMEOUT}s",
                           "-s", str(script), base], capture_output=True, text=True,
                          check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -280,7 +284,8 @@ def table(results: dict, heroes: int, seconds: int, connections: int) -> str:
         f"{platform.python_implementation()} {platform.python_version()}, with `make bench-load` "
         f"(`bench/load.py`): {heroes:,} synthetic published heroes (`bench/load_corpus.py`), "
         f"gunicorn `-w {WORKERS}` (sync workers) on 127.0.0.1, page cache {cache}, "
-        f"`wrk -t2 -c{connections} -d{seconds}s` after a 2 s warm-up. The cached rows rotate "
+        f"`wrk -t2 -c{connections} -d{seconds}s --timeout {TIMEOUT}s` after a 2 s warm-up. "
+        "The cached rows rotate "
         "over 200 profiles and 200 searches (every page is in the cache after the warm-up); "
         "the uncached rows over 19,000 profiles and 4,000 searches that no run has asked for "
         "before, so each request renders its page. wrk shares the machine's cores with the "
