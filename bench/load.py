@@ -94,7 +94,8 @@ def sample_paths(env: dict, count: int = 200, cold: int = 20_000) -> dict[str, l
         "from memorial.models import Hero\n"
         "app=create_app()\n"
         "with app.app_context():\n"
-        "  rows=db.session.execute(db.select(Hero.slug,Hero.surname,Hero.birth_place)"
+        "  rows=db.session.execute(db.select(Hero.slug,Hero.surname,Hero.birth_place,"
+        "Hero.given_name)"
         ".where(Hero.status=='published')).all()\n"
         f"  random.seed(7); rows=random.sample(rows,min({count + cold},len(rows)))\n"
         "  print(json.dumps([list(r) for r in rows],ensure_ascii=False))\n"
@@ -104,21 +105,25 @@ def sample_paths(env: dict, count: int = 200, cold: int = 20_000) -> dict[str, l
     rows = json.loads(out)
     rng = random.Random(11)
     queries = []
-    for slug, surname, place in rows:
+    for slug, surname, place, _given in rows:
         queries.append(rng.choice((surname, f"{surname} {place}", place or surname,
                                    surname[:-1] + "а" if len(surname) > 5 else surname)))
-    # Distinct cold searches: a surname with a place and a year of death, in many combinations.
-    cold_queries = list(dict.fromkeys(
-        f"{surname} {place} {2014 + n % 12}" for n, (_, surname, place) in enumerate(rows)))
+    # Distinct cold searches: the way visitors mostly search, by name (given name and
+    # surname in either order, or the surname with one letter dropped).
+    cold_queries = []
+    for n, (_, surname, _place, given) in enumerate(rows):
+        cold_queries.append((f"{given} {surname}", f"{surname} {given}",
+                             f"{surname[:-2]}{surname[-1]} {given}")[n % 3])
+    cold_queries = list(dict.fromkeys(cold_queries))
     quote = urllib.parse.quote
     warm, rest = rows[:count], rows[count:]
     return {
         "static file (ceiling)": ["/static/css/site.css"],
         "home page": ["/"],
-        "profile": [f"/heroes/{slug}" for slug, _, _ in warm],
+        "profile": [f"/heroes/{slug}" for slug, *_ in warm],
         "search page": [f"/search?q={quote(q)}" for q in queries[:count]],
         "search API": [f"/api/v1/search?q={quote(q)}" for q in queries[:count]],
-        "profile, uncached": [f"/heroes/{slug}" for slug, _, _ in rest],
+        "profile, uncached": [f"/heroes/{slug}" for slug, *_ in rest],
         "search page, uncached": [f"/search?q={quote(q)}"
                                   for q in cold_queries[count:count + cold // 4]],
         "search API, uncached": [f"/api/v1/search?q={quote(q)}"
@@ -169,6 +174,18 @@ def run_wrk(base: str, paths: list[str], seconds: int, connections: int) -> dict
         errors += sum(int(x) for x in match.groups())
     total = int(re.search(r"(\d+) requests in", out).group(1))
     return {"rps": rps, "p50": p50, "p99": p99, "errors": errors, "requests": total}
+
+
+def fetch_each(base: str, paths: list[str]) -> None:
+    """Request every path once, four at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fetch(path: str) -> None:
+        with urllib.request.urlopen(base + path, timeout=60) as answer:
+            answer.read()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(fetch, paths))
 
 
 def worker_peaks(master: int) -> int:
@@ -253,10 +270,12 @@ def measure(kind: str, corpus: Path, heroes: int, seconds: int, connections: int
         for label, urls in paths.items():
             if "uncached" in label:  # warm up on pages the measured run never asks for
                 warm, urls = urls[-1000:], urls[:-1000]
-            else:
+            else:  # every page once, so that the measured run finds each in the cache
                 warm = urls
+                fetch_each(base, urls)
             run_wrk(base, warm, 2, connections)  # warm every worker first
             rows[label] = run_wrk(base, urls, seconds, connections)
+            rows[label]["paths"] = len(urls)
             r = rows[label]
             print(f"[{kind}] {label}: {r['rps']:.0f} req/s p50 {r['p50']:.1f} ms "
                   f"p99 {r['p99']:.1f} ms errors {r['errors']}", file=sys.stderr, flush=True)
@@ -279,6 +298,10 @@ def table(results: dict, heroes: int, seconds: int, connections: int) -> str:
             cpu = line.split(":", 1)[1].strip()
             break
     cache = {"none": "off"}.get(CACHE, f"`{CACHE}`")
+    first = next(iter(results.values()))["rows"]
+    cold_profiles = first["profile, uncached"]["paths"]
+    cold_searches = min(first["search page, uncached"]["paths"],
+                        first["search API, uncached"]["paths"])
     intro = (
         f"Measured {dt.date.today().isoformat()} on {os.cpu_count()} × {cpu}, "
         f"{platform.python_implementation()} {platform.python_version()}, with `make bench-load` "
@@ -287,9 +310,10 @@ def table(results: dict, heroes: int, seconds: int, connections: int) -> str:
         f"`wrk -t2 -c{connections} -d{seconds}s --timeout {TIMEOUT}s` after a 2 s warm-up. "
         "The cached rows rotate "
         "over 200 profiles and 200 searches (every page is in the cache after the warm-up); "
-        "the uncached rows over 19,000 profiles and 4,000 searches that no run has asked for "
-        "before, so each request renders its page. wrk shares the machine's cores with the "
-        "server, so compare rows, not machines."
+        f"the uncached rows over {cold_profiles:,} profiles and {cold_searches:,} searches by "
+        "name (given name and surname, either order, some with a letter missing) that no run "
+        "has asked for before, so each request renders its page. wrk shares the machine's "
+        "cores with the server, so compare rows, not machines."
     )
     lines = [
         intro,
@@ -325,6 +349,7 @@ def write_results(section: str) -> None:
 
 def main() -> None:
     """Command line entry point."""
+    global CACHE
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--heroes", type=int, default=100_000)
@@ -341,7 +366,6 @@ def main() -> None:
     parser.add_argument("--import-only", action="store_true",
                         help="import (with --keep) and stop before loading the server")
     args = parser.parse_args()
-    global CACHE
     CACHE = args.cache
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
