@@ -489,25 +489,45 @@ class PostgresBackend:
         page_no = max(1, req.page)
         params["limit"] = req.per_page
         params["offset"] = (page_no - 1) * req.per_page
-        total = conn.execute(
-            text(f"SELECT count(*) FROM search_document WHERE {condition}"), params
-        ).scalar_one()
+        if req.facets:
+            total, facets = self._count_with_facets(conn, condition, params)
+        else:
+            total, facets = conn.execute(
+                text(f"SELECT count(*) FROM search_document WHERE {condition}"), params
+            ).scalar_one(), {}
         rows = conn.execute(
             text(f"SELECT hero_id, {score} AS score, {matched} AS matched FROM search_document "
                  f"WHERE {condition} ORDER BY {order} LIMIT :limit OFFSET :offset"), params
         ).all() if total else []
-        facets: dict[str, dict[str, int]] = {}
-        if req.facets:
-            for name in (*(f"f_{f}" for f in FACET_FIELDS), "death_year", "birth_year"):
-                counts = [] if not total else conn.execute(
-                    text(f"SELECT {name}, count(*) FROM search_document WHERE {condition} "
-                         f"AND {name} IS NOT NULL AND CAST({name} AS text) <> '' "
-                         f"GROUP BY {name}"), params
-                ).all()
-                key = name.removeprefix("f_")
-                facets[key] = {str(value): count for value, count in counts}
         hits = [Hit(int(r.hero_id), float(r.score)) for r in rows]
         return SearchPage(total=total, hits=hits, facets=facets)
+
+    @staticmethod
+    def _count_with_facets(conn: Connection, condition: str, params: dict
+                           ) -> tuple[int, dict[str, dict[str, int]]]:
+        """The number of matches and the count of every facet value, in one pass over the
+        matches (one grouping set per facet, and the empty set for the total)."""
+        names = (*(f"f_{f}" for f in FACET_FIELDS), "death_year", "birth_year")
+        sets = ", ".join(["()", *(f"({name})" for name in names)])
+        rows = conn.execute(
+            text(f"SELECT {', '.join(names)}, GROUPING({', '.join(names)}) AS absent, "
+                 f"count(*) AS n FROM search_document WHERE {condition} "
+                 f"GROUP BY GROUPING SETS ({sets})"), params
+        ).all()
+        total = 0
+        facets: dict[str, dict[str, int]] = {name.removeprefix("f_"): {} for name in names}
+        everything = (1 << len(names)) - 1
+        for row in rows:
+            if row.absent == everything:  # the empty grouping set: all matches
+                total = row.n
+                continue
+            # GROUPING() sets bit (len - 1 - i) for each column i not grouped by this row.
+            i = next(i for i in range(len(names))
+                     if not row.absent & (1 << (len(names) - 1 - i)))
+            value = row[i]
+            if value is not None and str(value) != "":
+                facets[names[i].removeprefix("f_")][str(value)] = row.n
+        return total, facets
 
 
 def _phrase_by_pairs(phrase: list[str]) -> str:
