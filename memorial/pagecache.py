@@ -26,7 +26,7 @@ from collections.abc import Callable
 from flask import Flask, current_app, g, request, session
 from flask_caching import Cache
 from sqlalchemy import event, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -85,11 +85,25 @@ def raise_version(connection) -> None:
 class PageCache:
     """The page cache of one app: its content version as this worker last read it."""
 
+    #: Seconds the cache is left alone after it failed to answer.
+    PAUSE_AFTER_FAILURE = 30.0
+
     def __init__(self, app: Flask) -> None:
         self.enabled = app.config["CACHE_URI"].lower() not in ("none", "off", "")
         self.recheck = float(app.config["PAGE_CACHE_RECHECK"])
         self._version: int | None = None
         self._read_at = 0.0
+        self._paused_until = 0.0
+
+    def usable(self) -> bool:
+        """Whether to use the cache now: on, and not paused after a failure."""
+        return self.enabled and time.monotonic() >= self._paused_until
+
+    def failed(self, what: str) -> None:
+        """The cache or the version could not be read: render without it for a while."""
+        log.warning("page cache %s; pages are rendered without it for %.0f s", what,
+                    self.PAUSE_AFTER_FAILURE, exc_info=True)
+        self._paused_until = time.monotonic() + self.PAUSE_AFTER_FAILURE
 
     def version(self) -> int:
         """The content version, read again when older than ``recheck`` seconds."""
@@ -111,7 +125,9 @@ def _cache_config(app: Flask) -> dict:
     if uri.startswith(("redis://", "rediss://", "unix://")):
         return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": uri,
                 "CACHE_KEY_PREFIX": app.config["PAGE_CACHE_PREFIX"],
-            "CACHE_DEFAULT_TIMEOUT": timeout}
+                "CACHE_DEFAULT_TIMEOUT": timeout,
+                # A cache server that stops answering must not hold pages up.
+                "CACHE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}}
     if uri.lower() in ("none", "off", ""):
         return {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
     if uri != "memory://":
@@ -151,15 +167,20 @@ def _page_key(state: PageCache) -> str | None:
 def _serve_cached():
     """Answer from the cache when this page is there; otherwise note the key for later."""
     state = page_cache()
-    if not state.enabled:
+    if not state.usable():
         return None
-    key = _page_key(state)
+    try:
+        key = _page_key(state)
+    except SQLAlchemyError:  # e.g. a database not yet upgraded to the content version
+        db.session.rollback()
+        state.failed("version unreadable")
+        return None
     if key is None:
         return None
     try:
         kept = cache.get(key)
     except Exception:  # a cache that is down only costs rendering time
-        log.warning("page cache unreachable; rendering", exc_info=True)
+        state.failed("unreachable")
         return None
     if kept is None:
         g.page_cache_key = key
@@ -186,7 +207,7 @@ def _keep(response):
         try:
             cache.set(key, (response.status_code, headers, response.get_data()))
         except Exception:
-            log.warning("page cache unreachable; page not kept", exc_info=True)
+            page_cache().failed("unreachable")
     return response.make_conditional(request)
 
 
