@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL
 
 from . import media
 from .extensions import db
-from .pagecache import raise_version
+from .pagecache import CANDLES, CONTENT, raise_version
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "memorial.db"
@@ -242,6 +242,7 @@ def restore_backup(path: Path, progress_factory: Callable | None = None) -> dict
             step()
     with db.engine.begin() as conn:  # pages cached before the restore must not be served
         if inspect(conn).has_table("content_version"):
-            raise_version(conn)
+            raise_version(conn, CONTENT)
+            raise_version(conn, CANDLES)
     return {"database": manifest["database"], "media_files": len(items),
             "schema_revision": manifest.get("schema_revision")}

@@ -522,9 +522,10 @@ event.listen(
 
 
 class ContentVersion(db.Model):
-    """One random number, replaced whenever something visitors can see changes.
+    """A random number replaced whenever something visitors can see changes: row 1 for the
+    archive's content, row 2 for the candles.
 
-    Cached public pages carry it in their key, so a new one retires every cached page at once.
+    Cached public pages carry them in their key, so a new one retires the pages it concerns.
     """
 
     __tablename__ = "content_version"

@@ -4,11 +4,12 @@ A visitor's page (home, lists, profiles, search, the JSON API, sitemaps) is rend
 then served from a cache shared by the app's workers (``MEMORIAL_CACHE_URI``: ``memory://``
 keeps pages in each worker, ``redis://…`` shares them between workers and machines, ``none``
 turns the cache off). Every key carries the *content version*, a random number in the
-database that is replaced after each commit that changed a hero, story, photo, award or candle, and
-after each batch the search index takes in; a new version retires every cached page at once. A
-worker reads the counter at most once per ``PAGE_CACHE_RECHECK`` seconds, so a change made
-through another worker shows everywhere within that time; the worker that made the change
-sees it at once.
+database that is replaced after each commit that changed a hero, story, photo or award, and
+after each batch the search index takes in; a new version retires every cached page at once.
+Candles have a version of their own, carried only by the pages that count them (home and
+profiles). A worker reads the versions at most once per ``PAGE_CACHE_RECHECK`` seconds, so a
+change made through another worker shows everywhere within that time; the worker that made
+the change sees it at once.
 
 A page is never cached when it carries a one-time message for the visitor, changes the
 session, or is anything but a plain 200. Cached pages get an ``ETag``, so a phone that
@@ -41,8 +42,14 @@ CACHED_ENDPOINTS = frozenset({
     "api.api_search", "api.api_hero",
     "seo.robots", "seo.sitemap_index", "seo.sitemap_pages", "seo.sitemap_heroes",
 })
-#: Models whose rows visitors see: a commit that writes one raises the content version.
-PUBLIC_MODELS = (Hero, Award, Story, Photo, CandleLight)
+#: The two versions (rows of ``content_version``): the archive's content, and the candles.
+CONTENT, CANDLES = 1, 2
+#: Models whose rows visitors see, and the version a commit that writes one replaces.
+#: Candles have their own, so that a candle lit (often, by anyone) retires only the pages
+#: that count candles, not every list and search.
+VERSION_OF = ((CandleLight, CANDLES), ((Hero, Award, Story, Photo), CONTENT))
+#: Endpoints whose pages show candle counts.
+CANDLE_PAGES = frozenset({"public.index", "public.hero"})
 #: Response headers that belong to one visitor or one moment, never kept with a page.
 _NOT_KEPT = frozenset({"set-cookie", "content-length", "date"})
 _CHANGED = "memorial.pagecache.changed"
@@ -61,9 +68,11 @@ def varies_by(endpoint: str):
     return register
 
 
-def read_version(session: Session) -> int:
-    """The content version stored in the database (0 before the first change)."""
-    return session.scalar(select(ContentVersion.version).where(ContentVersion.id == 1)) or 0
+def read_versions(session: Session) -> dict[int, int]:
+    """The content and candle versions stored in the database (0 before the first change)."""
+    rows = dict(session.execute(select(ContentVersion.id, ContentVersion.version)
+                                .where(ContentVersion.id.in_((CONTENT, CANDLES)))).all())
+    return {CONTENT: rows.get(CONTENT, 0), CANDLES: rows.get(CANDLES, 0)}
 
 
 def new_version() -> int:
@@ -72,18 +81,18 @@ def new_version() -> int:
     return 1 + secrets.randbelow(2**31 - 2)
 
 
-def raise_version(connection) -> None:
-    """Give the content a new version inside the transaction of ``connection`` (or a
-    session)."""
+def raise_version(connection, which: int = CONTENT) -> None:
+    """Give the content (or the candles) a new version inside the transaction of
+    ``connection`` (or a session)."""
     version = new_version()
     result = connection.execute(
-        update(ContentVersion).where(ContentVersion.id == 1).values(version=version))
+        update(ContentVersion).where(ContentVersion.id == which).values(version=version))
     if result.rowcount == 0:
-        connection.execute(insert(ContentVersion).values(id=1, version=version))
+        connection.execute(insert(ContentVersion).values(id=which, version=version))
 
 
 class PageCache:
-    """The page cache of one app: its content version as this worker last read it."""
+    """The page cache of one app: its versions as this worker last read them."""
 
     #: Seconds the cache is left alone after it failed to answer.
     PAUSE_AFTER_FAILURE = 30.0
@@ -91,7 +100,7 @@ class PageCache:
     def __init__(self, app: Flask) -> None:
         self.enabled = app.config["CACHE_URI"].lower() not in ("none", "off", "")
         self.recheck = float(app.config["PAGE_CACHE_RECHECK"])
-        self._version: int | None = None
+        self._versions: dict[int, int] | None = None
         self._read_at = 0.0
         self._paused_until = 0.0
 
@@ -105,17 +114,17 @@ class PageCache:
                     self.PAUSE_AFTER_FAILURE, exc_info=True)
         self._paused_until = time.monotonic() + self.PAUSE_AFTER_FAILURE
 
-    def version(self) -> int:
-        """The content version, read again when older than ``recheck`` seconds."""
+    def versions(self) -> dict[int, int]:
+        """The versions, read again when older than ``recheck`` seconds."""
         now = time.monotonic()
-        if self._version is None or now - self._read_at >= self.recheck:
-            self._version = read_version(db.session)
+        if self._versions is None or now - self._read_at >= self.recheck:
+            self._versions = read_versions(db.session)
             self._read_at = now
-        return self._version
+        return self._versions
 
     def forget_version(self) -> None:
-        """Read the version afresh next time (this worker has just raised it)."""
-        self._version = None
+        """Read the versions afresh next time (this worker has just replaced one)."""
+        self._versions = None
 
 
 def _cache_config(app: Flask) -> dict:
@@ -158,8 +167,10 @@ def _page_key(state: PageCache) -> str | None:
     from .i18n import current_language
 
     variant = _VARIANTS.get(request.endpoint)
-    parts = (str(state.version()), current_language(), today_in_kyiv().isoformat(),
-             request.host_url, request.full_path,
+    versions = state.versions()
+    candles = versions[CANDLES] if request.endpoint in CANDLE_PAGES else 0
+    parts = (str(versions[CONTENT]), str(candles), current_language(),
+             today_in_kyiv().isoformat(), request.host_url, request.full_path,
              variant(**(request.view_args or {})) if variant else "")
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
@@ -211,19 +222,28 @@ def _keep(response):
     return response.make_conditional(request)
 
 
+def _version_of(cls: type) -> int | None:
+    """Which version a write of a ``cls`` row replaces, if any."""
+    for models, which in VERSION_OF:
+        if issubclass(cls, models):
+            return which
+    return None
+
+
 def _note_public_writes(session: Session, flush_context) -> None:
-    """Remember that this transaction wrote something visitors see."""
+    """Remember which versions this transaction's writes replace."""
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, PUBLIC_MODELS):
-            session.info[_CHANGED] = True
-            return
+        which = _version_of(type(obj))
+        if which is not None:
+            session.info.setdefault(_CHANGED, set()).add(which)
 
 
 def _note_bulk_writes(state) -> None:
     """The same for ``update(Hero)``-style statements run through a session."""
     if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None:
-        if issubclass(state.bind_mapper.class_, PUBLIC_MODELS):
-            state.session.info[_CHANGED] = True
+        which = _version_of(state.bind_mapper.class_)
+        if which is not None:
+            state.session.info.setdefault(_CHANGED, set()).add(which)
 
 
 def _after_commit(session: Session) -> None:
@@ -232,14 +252,16 @@ def _after_commit(session: Session) -> None:
     In a transaction of its own, so a long import never holds the counter's row locked
     while other writers wait on it.
     """
-    if not session.info.pop(_CHANGED, False):
+    changed = session.info.pop(_CHANGED, None)
+    if not changed:
         return
     bind = session.get_bind()
     engine = getattr(bind, "engine", bind)
     for attempt in range(3):
         try:
             with engine.begin() as connection:
-                raise_version(connection)
+                for which in sorted(changed):
+                    raise_version(connection, which)
             break
         except IntegrityError:  # two first raises met; the other row is there now
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 
 import pytest
@@ -280,3 +281,21 @@ def test_every_cached_endpoint_exists_and_no_staff_page_is_cached(app):
 
     assert CACHED_ENDPOINTS <= set(app.view_functions)
     assert not [e for e in CACHED_ENDPOINTS if e.startswith(("moderation.", "auth.", "submit."))]
+
+
+def test_a_candle_retires_only_the_pages_that_count_candles(app, runner, tmp_path, client):
+    import_records(runner, tmp_path, [record("c-1"), record("c-2", surname="Другенко")])
+    first, second = f"/heroes/{slug_of(app, 'c-1')}", f"/heroes/{slug_of(app, 'c-2')}"
+    for url in ("/", first, second, "/heroes/", "/search?q=Коваленко"):
+        client.get(url)
+    app.test_client().post(first + "/candle")
+    assert "Запалено 1 свічку" in client.get(first).get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert re.search(r'class="count">1</span>\s*запалена свічка', home)
+    with counted_queries(app) as seen:
+        for url in ("/heroes/", "/search?q=Коваленко"):
+            assert client.get(url).status_code == 200
+    assert hero_queries(seen) == []  # lists and search stay in the cache
+    with counted_queries(app) as seen:
+        assert "Запалено 0 свічок" in client.get(second).get_data(as_text=True)
+    assert hero_queries(seen)  # another profile is rendered again: it shows a count

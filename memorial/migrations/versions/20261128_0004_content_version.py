@@ -24,8 +24,9 @@ def upgrade():
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_content_version")),
     )
-    # Random, as every later version is (see memorial/pagecache.py).
-    op.bulk_insert(table, [{"id": 1, "version": 1 + secrets.randbelow(2**31 - 2)}])
+    # 1: the archive's content, 2: the candles; random, as every later version is.
+    op.bulk_insert(table, [{"id": row, "version": 1 + secrets.randbelow(2**31 - 2)}
+                           for row in (1, 2)])
     with op.batch_alter_table("hero", schema=None) as batch_op:
         batch_op.create_index("ix_hero_death_month_day", ["death_month", "death_day"],
                               unique=False)
