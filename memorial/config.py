@@ -42,6 +42,7 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         PAGE_CACHE_TIMEOUT=600,  # seconds a page is kept at most
         PAGE_CACHE_SIZE=1000,  # pages per worker with memory://
         PAGE_CACHE_PREFIX="memorial-page:",  # key prefix with redis:// (one per site)
+        PAGE_CACHE_NEAR=200,  # with redis://, pages each worker also keeps in its memory
         # How many reverse proxies (nginx) stand in front and set X-Forwarded-*; 0: none.
         PROXIES=0,
         HEROES_PER_PAGE=30,

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 
 from flask import Flask, current_app, g, request, session
+from cachelib import SimpleCache
 from flask_caching import Cache
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -103,6 +104,29 @@ class PageCache:
         self._versions: dict[int, int] | None = None
         self._read_at = 0.0
         self._paused_until = 0.0
+        # With a shared cache server, the pages this worker served last are also kept in
+        # its own memory: a key names one version of one page, so a copy is never stale.
+        shared = not app.config["CACHE_URI"].startswith("memory://")
+        self.near = SimpleCache(threshold=int(app.config["PAGE_CACHE_NEAR"]),
+                                default_timeout=int(app.config["PAGE_CACHE_TIMEOUT"])
+                                ) if shared and self.enabled else None
+
+    def get(self, key: str):
+        """The page kept under ``key``: from this worker's memory, else the cache."""
+        if self.near is not None:
+            kept = self.near.get(key)
+            if kept is not None:
+                return kept
+        kept = cache.get(key)
+        if kept is not None and self.near is not None:
+            self.near.set(key, kept)
+        return kept
+
+    def set(self, key: str, page) -> None:
+        """Keep a page under ``key``."""
+        if self.near is not None:
+            self.near.set(key, page)
+        cache.set(key, page)
 
     def usable(self) -> bool:
         """Whether to use the cache now: on, and not paused after a failure."""
@@ -169,8 +193,11 @@ def _page_key(state: PageCache) -> str | None:
     variant = _VARIANTS.get(request.endpoint)
     versions = state.versions()
     candles = versions[CANDLES] if request.endpoint in CANDLE_PAGES else 0
+    environ = request.environ  # the raw address: cheaper than Werkzeug's decoded URLs
     parts = (str(versions[CONTENT]), str(candles), current_language(),
-             today_in_kyiv().isoformat(), request.host_url, request.full_path,
+             today_in_kyiv().isoformat(), environ["wsgi.url_scheme"], request.host,
+             environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
+             environ.get("QUERY_STRING", ""),
              variant(**(request.view_args or {})) if variant else "")
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
@@ -189,7 +216,7 @@ def _serve_cached():
     if key is None:
         return None
     try:
-        kept = cache.get(key)
+        kept = state.get(key)
     except Exception:  # a cache that is down only costs rendering time
         state.failed("unreachable")
         return None
@@ -216,7 +243,7 @@ def _keep(response):
         headers = [(name, value) for name, value in response.headers.items()
                    if name.lower() not in _NOT_KEPT]
         try:
-            cache.set(key, (response.status_code, headers, response.get_data()))
+            page_cache().set(key, (response.status_code, headers, response.get_data()))
         except Exception:
             page_cache().failed("unreachable")
     return response.make_conditional(request)
