@@ -238,7 +238,7 @@ def measure(kind: str, corpus: Path, heroes: int, seconds: int, connections: int
                 [str(BIN / "memorial"), "import-archive", str(corpus)], env)
             print(f"[{kind}] {line} in {seconds_import:.0f} s", file=sys.stderr, flush=True)
             figures = {"seconds": seconds_import, "peak": peak_import,
-                       "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+                       "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
             if keep:
                 saved.write_text(json.dumps(figures))
         check = subprocess.run([str(BIN / "memorial"), "check"], env=env, cwd=ROOT,

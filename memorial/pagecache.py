@@ -24,8 +24,8 @@ import secrets
 import time
 from collections.abc import Callable
 
-from flask import Flask, current_app, g, request, session
 from cachelib import SimpleCache
+from flask import Flask, current_app, g, request, session
 from flask_caching import Cache
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError

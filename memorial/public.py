@@ -206,22 +206,23 @@ def hero(slug: str):
     found = load_published_hero(slug)
     if slug != found.slug:
         return redirect(url_for("public.hero", slug=found.slug), code=301)
-    key, fresh = _visitor()
-    lit = not fresh and candles.lit_today(db.session, found.id, key, candles.today_in_kyiv())
-    return render_template("hero.html", hero=found, lit=lit,
+    return render_template("hero.html", hero=found, lit=_lit_today(found.id),
                            candle_count=candles.candle_count(db.session, found.id))
+
+
+def _lit_today(hero_id: int) -> bool:
+    """Whether this visitor (known by their cookie) lit a candle for the hero today."""
+    if not request.cookies.get(candles.VISITOR_COOKIE):  # most visitors: no query at all
+        return False
+    key, fresh = _visitor()
+    return not fresh and candles.lit_today(db.session, hero_id, key, candles.today_in_kyiv())
 
 
 @pagecache.varies_by("public.hero")
 def _candle_variant(slug: str) -> str:
     """A visitor who lit a candle for this hero today sees a thank-you instead of the button."""
-    token = request.cookies.get(candles.VISITOR_COOKIE)
     match = _SLUG_ID.match(slug)
-    if not token or len(token) > 64 or match is None:
-        return ""
-    key, _fresh = _visitor()
-    lit = candles.lit_today(db.session, int(match.group(1)), key, candles.today_in_kyiv())
-    return "lit" if lit else ""
+    return "lit" if match and _lit_today(int(match.group(1))) else ""
 
 
 def _sent_from_this_site() -> bool:
