@@ -96,16 +96,34 @@ def check_index() -> list[str]:
     with Session(db.engine) as session:
         expected = {doc.id: doc.digest for doc in published_documents(session)}
         statuses = dict(session.execute(select(Hero.id, Hero.status)).all())
-    for hero_id in sorted(expected.keys() - indexed.keys()):
-        problems.append(f"index: published hero {hero_id} is missing from the index")
-    for hero_id in sorted(indexed.keys() - expected.keys()):
-        state = statuses.get(hero_id)
-        why = "does not exist" if state is None else f"is {state}"
-        problems.append(f"index: hero {hero_id} is in the index but {why}")
-    for hero_id in sorted(expected.keys() & indexed.keys()):
-        if expected[hero_id] != indexed[hero_id]:
-            problems.append(f"index: hero {hero_id} is out of date in the index")
+    missing = sorted(expected.keys() - indexed.keys())
+    problems += _listed(missing, "index: published hero {} is missing from the index",
+                        "published heroes missing from the index")
+    extra = sorted(indexed.keys() - expected.keys())
+    problems += _listed(
+        extra, "index: hero {} is in the index but {}", "heroes in the index but not published",
+        lambda hero_id: ("does not exist" if statuses.get(hero_id) is None
+                         else f"is {statuses[hero_id]}"))
+    stale = sorted(h for h in expected.keys() & indexed.keys() if expected[h] != indexed[h])
+    problems += _listed(stale, "index: hero {} is out of date in the index",
+                        "heroes out of date in the index")
     return problems
+
+
+#: How many heroes of one kind of index problem ``check`` names before it only counts them.
+NAMED_PROBLEMS = 20
+
+
+def _listed(hero_ids: list[int], line: str, summary: str, why=None) -> list[str]:
+    """One line per hero up to ``NAMED_PROBLEMS``, then one line counting the rest, so that an
+    index of an older build on a large archive does not print a line per hero."""
+    out = [line.format(hero_id, why(hero_id)) if why else line.format(hero_id)
+           for hero_id in hero_ids[:NAMED_PROBLEMS]]
+    rest = len(hero_ids) - NAMED_PROBLEMS
+    if rest > 0:
+        out.append(f"index: … and {rest} more {summary} ({len(hero_ids)} in all); "
+                   "`memorial reindex` rebuilds the index from the database")
+    return out
 
 
 def check_media() -> list[str]:

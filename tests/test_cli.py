@@ -221,6 +221,24 @@ def test_check_finds_index_and_media_problems(runner, app, tmp_path):
     assert "is missing" in invoke(runner, "check").output
 
 
+def test_check_counts_what_it_does_not_name(runner, app, tmp_path):
+    folder = write_archive(tmp_path / "arch", [record(f"m-{n}", surname=f"Прізвище{n}")
+                                               for n in range(25)])
+    assert invoke(runner, "import-archive", folder).exit_code == 0
+    with app.app_context():
+        from memorial.search import backend_for
+        backend = backend_for(app)
+        with backend.write_lock():
+            backend.apply([], list(db.session.scalars(select(Hero.id))))
+    result = invoke(runner, "check")
+    assert result.exit_code == 1
+    assert result.output.count("is missing from the index") == 20
+    assert "… and 5 more published heroes missing from the index (25 in all)" in result.output
+    assert "memorial reindex" in result.output
+    assert invoke(runner, "reindex").exit_code == 0
+    assert invoke(runner, "check").exit_code == 0
+
+
 def test_reindex_keeps_search_answering(runner, app, tmp_path):
     folder = write_archive(tmp_path / "arch", [record("a-1")])
     assert invoke(runner, "import-archive", folder).exit_code == 0
