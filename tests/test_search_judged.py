@@ -56,9 +56,9 @@ def test_judged_category(judged_client, category):
 
 
 def test_judged_set_covers_every_category():
-    """The set keeps at least three queries in each of the twelve categories."""
+    """The set keeps at least three queries in each of the thirteen categories."""
     counts = Counter(c["category"] for c in CASES)
-    assert len(counts) == 12
+    assert len(counts) == 13
     assert min(counts.values()) >= 3
 
 
@@ -68,3 +68,9 @@ def test_drafts_are_never_found(judged_client, q):
     """The demo archive's drafts stay out of every search, whatever is typed."""
     ids = ranked(judged_client, {"q": q})
     assert "demo-024" not in ids and "demo-037" not in ids
+
+
+def test_a_year_alone_finds_who_was_born_or_fell_that_year_first(judged_client):
+    """2019: three heroes fell that year; they come before any mere mention of the number."""
+    ids = ranked(judged_client, {"q": "2019"})
+    assert set(ids[:3]) == {"demo-025", "demo-032", "demo-042"}

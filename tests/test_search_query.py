@@ -189,3 +189,18 @@ def test_new_query_keeps_letter_and_filters(archive_app, client):
     assert '<input type="hidden" name="letter" value="А">' in box
     assert '<input type="hidden" name="rank" value="солдат">' in box
     assert 'name="page"' not in box and 'type="hidden" name="q"' not in box
+
+
+def test_a_typed_year_matches_the_years_of_birth_and_death(archive_app, client):
+    """No biography here names a year: a typed year finds heroes by their dates."""
+    found = api(client, q="Андрієнко 2022")
+    assert [r["external_id"] for r in found["results"]] == ["r-sokil"] and not found["partial"]
+    assert ids(client, q="Андрієнко 1990") == ["r-sokil"]  # the year of birth
+    assert ids(client, q="2024") == ["r-sokila"]
+    assert ids(client, q="1992") == ["r-sokila"]
+    assert set(ids(client, q="2022")) == {"r-sokil", "r-miller", "r-text"}
+    # A name with another year: every Андрієнко still comes first, then that year's heroes.
+    partial = api(client, q="Андрієнко 2023")
+    assert partial["partial"]
+    assert [r["external_id"] for r in partial["results"]][:2] == ["r-sokil", "r-sokil2"]
+    assert ids(client, q="1850") == []  # not a year of this archive: no match, no error

@@ -28,6 +28,7 @@ from .query import (
     FUZZY_SCORE,
     NAME_SCORE,
     SUGGEST_BELOW,
+    YEAR_SCORE,
     Hit,
     SearchPage,
     SearchRequest,
@@ -35,6 +36,7 @@ from .query import (
     damerau,
     parse_query,
     typo_budget,
+    year_of,
 )
 
 #: Key of the session-level advisory lock that admits one index writer at a time.
@@ -192,6 +194,9 @@ class _Part:
     bonuses: list[tuple[str, float]] = field(default_factory=list)
     text: str | None = None
     near: list[str] = field(default_factory=list)
+    #: A typed year: the part also matches heroes born or fallen that year (columns, not
+    #: lexemes).
+    year: int | None = None
 
 
 class PostgresBackend:
@@ -323,7 +328,8 @@ class PostgresBackend:
         text_q = "(" + " | ".join(_any_of(prefix, text_terms or (exact,))
                                   for prefix in ("p", "u", "t")) + ")"
         part = _Part(match="", text=text_q,
-                     bonuses=[(exact_q, NAME_SCORE["exact"]), (names_q, NAME_SCORE["inflected"])])
+                     bonuses=[(exact_q, NAME_SCORE["exact"]), (names_q, NAME_SCORE["inflected"])],
+                     year=year_of(exact))
         alternatives = [exact_q, names_q, text_q]
         near: dict[str, int] = {}
         if not exact.isdigit():
@@ -458,9 +464,28 @@ class PostgresBackend:
         score = "0.0"
         matched = "0"
         if parts:
-            params["q"] = (" | " if partial else " & ").join(p.match for p in parts)
-            where.insert(0, "lexemes @@ CAST(:q AS tsquery)")
-            terms = []
+            # A typed year matches a lexeme or a year column: those parts are conditions of
+            # their own; the others stay one tsquery, which the GIN index answers at once.
+            yearly = {i: p for i, p in enumerate(parts) if p.year is not None}
+            for i, part in yearly.items():
+                params[f"y{i}"] = part.year
+                params[f"m{i}"] = part.match
+            # As a condition (NULL years simply do not match; the year indexes answer it) and
+            # as a number for scores (0 or 1, never NULL).
+            year_where = {i: f"death_year = :y{i} OR birth_year = :y{i}" for i in yearly}
+            in_year = {i: f"coalesce({cond}, false)" for i, cond in year_where.items()}
+            if partial:
+                params["q"] = " | ".join(p.match for p in parts)
+                where.insert(0, "(" + " OR ".join(
+                    ["lexemes @@ CAST(:q AS tsquery)", *year_where.values()]) + ")")
+            else:
+                plain = [p.match for i, p in enumerate(parts) if i not in yearly]
+                if plain:
+                    params["q"] = " & ".join(plain)
+                    where.insert(0, "lexemes @@ CAST(:q AS tsquery)")
+                where += [f"(lexemes @@ CAST(:m{i} AS tsquery) OR {cond})"
+                          for i, cond in year_where.items()]
+            terms = [f"{YEAR_SCORE} * ({cond})::int" for cond in in_year.values()]
             texts = [p.text for p in parts if p.text]
             if texts:
                 params["tq"] = " | ".join(texts)
@@ -477,8 +502,10 @@ class PostgresBackend:
             if partial:
                 for i, part in enumerate(parts):
                     params[f"m{i}"] = part.match
-                matched = " + ".join(f"(lexemes @@ CAST(:m{i} AS tsquery))::int"
-                                     for i in range(len(parts)))
+                matched = " + ".join(
+                    f"(lexemes @@ CAST(:m{i} AS tsquery)"
+                    + (f" OR {in_year[i]}" if i in in_year else "") + ")::int"
+                    for i in range(len(parts)))
         condition = " AND ".join(where) or "TRUE"
         if req.sort == "name" or not parts:
             order = "sort_name, hero_id"

@@ -35,8 +35,20 @@ def damerau(a: str, b: str) -> int:
 #: distance. A word matching a name also adds its places/unit/text score on top.
 NAME_SCORE = {"exact": 100.0, "inflected": 60.0}
 FUZZY_SCORE = {1: 30.0, 2: 15.0}
+#: A typed year that is the year of birth or death: above running text (BM25 stays below
+#: ~30 here), below an inflected name.
+YEAR_SCORE = 40.0
+#: Four-digit numbers in this range typed as a word also match the years of birth and death.
+YEARS = range(1900, 2101)
 #: Below this many results a "did you mean" suggestion is offered.
 SUGGEST_BELOW = 3
+
+
+def year_of(exact: str) -> int | None:
+    """The year a typed word names (``"2022"``), or ``None``."""
+    if len(exact) == 4 and exact.isdigit() and int(exact) in YEARS:
+        return int(exact)
+    return None
 
 
 def typo_budget(word: str) -> int:

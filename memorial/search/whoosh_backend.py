@@ -32,6 +32,7 @@ from .query import (
     FUZZY_SCORE,
     NAME_SCORE,
     SUGGEST_BELOW,
+    YEAR_SCORE,
     Hit,
     SearchPage,
     SearchRequest,
@@ -39,6 +40,7 @@ from .query import (
     damerau,
     parse_query,
     typo_budget,
+    year_of,
 )
 
 
@@ -279,6 +281,11 @@ class WhooshBackend:
         ]
         expansions: list[str] = []
         if exact.isdigit():
+            year = year_of(exact)
+            if year is not None:
+                parts.append(Q.ConstantScoreQuery(
+                    Q.Or([Q.NumericRange("death_year", year, year),
+                          Q.NumericRange("birth_year", year, year)]), score=YEAR_SCORE))
             return Q.Or(parts), expansions
         if language.is_cyrillic(word):
             fuzzy = self._fuzzy(reader, "name_exact", exact)
