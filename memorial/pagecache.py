@@ -31,7 +31,9 @@ from sqlalchemy import event, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from .candles import today_in_kyiv
 from .extensions import db
+from .i18n import current_language
 from .models import Award, CandleLight, ContentVersion, Hero, Photo, Story
 
 log = logging.getLogger(__name__)
@@ -187,9 +189,6 @@ def _page_key(state: PageCache) -> str | None:
         return None
     if "_flashes" in session:  # a one-time message is shown on this page
         return None
-    from .candles import today_in_kyiv
-    from .i18n import current_language
-
     variant = _VARIANTS.get(request.endpoint)
     versions = state.versions()
     candles = versions[CANDLES] if request.endpoint in CANDLE_PAGES else 0
@@ -284,7 +283,7 @@ def _after_commit(session: Session) -> None:
         return
     bind = session.get_bind()
     engine = getattr(bind, "engine", bind)
-    for attempt in range(3):
+    for _ in range(3):
         try:
             with engine.begin() as connection:
                 for which in sorted(changed):

@@ -225,29 +225,30 @@ def test_workers_share_pages_through_redis(tmp_path, redis_uri):
         close(first, second)
 
 
-def test_the_site_stays_up_when_the_cache_server_is_down(tmp_path, caplog):
-    app = create_app(app_config(tmp_path, CACHE_URI="redis://127.0.0.1:1/0"))
+@contextlib.contextmanager
+def one_hero(tmp_path, **config):
+    """An app with ``config`` and one imported hero; yields the app and the profile's URL."""
+    app = create_app(app_config(tmp_path, **config))
     try:
         with app.app_context():
             create_tables()
         import_records(app.test_cli_runner(), tmp_path, [record("c-1")])
-        url = f"/heroes/{slug_of(app, 'c-1')}"
+        yield app, f"/heroes/{slug_of(app, 'c-1')}"
+    finally:
+        close(app)
+
+
+def test_the_site_stays_up_when_the_cache_server_is_down(tmp_path, caplog):
+    with one_hero(tmp_path, CACHE_URI="redis://127.0.0.1:1/0") as (app, url):
         client = app.test_client()
         for _ in range(3):
             assert client.get(url).status_code == 200
         # Tried once, then left alone for a while instead of on every request.
         assert caplog.text.count("page cache unreachable") == 1
-    finally:
-        close(app)
 
 
 def test_a_database_without_the_content_version_still_serves_pages(tmp_path, caplog):
-    app = create_app(app_config(tmp_path))
-    try:
-        with app.app_context():
-            create_tables()
-        import_records(app.test_cli_runner(), tmp_path, [record("c-1")])
-        url = f"/heroes/{slug_of(app, 'c-1')}"
+    with one_hero(tmp_path) as (app, url):
         with app.app_context():
             db.session.execute(text("DROP TABLE content_version"))
             db.session.commit()
@@ -256,24 +257,15 @@ def test_a_database_without_the_content_version_still_serves_pages(tmp_path, cap
             page = client.get(url)
             assert page.status_code == 200 and "Коваленко" in page.get_data(as_text=True)
         assert "page cache version unreadable" in caplog.text
-    finally:
-        close(app)
 
 
 def test_the_cache_can_be_turned_off(tmp_path):
-    app = create_app(app_config(tmp_path, CACHE_URI="none"))
-    try:
-        with app.app_context():
-            create_tables()
-        import_records(app.test_cli_runner(), tmp_path, [record("c-1")])
-        url = f"/heroes/{slug_of(app, 'c-1')}"
+    with one_hero(tmp_path, CACHE_URI="none") as (app, url):
         client = app.test_client()
         client.get(url)
         with counted_queries(app) as seen:
             assert client.get(url).status_code == 200
         assert hero_queries(seen)
-    finally:
-        close(app)
 
 
 def test_a_wrong_cache_setting_is_named(tmp_path):
