@@ -50,6 +50,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
+    from .schema import bind_connection_hooks
+
+    with app.app_context():
+        bind_connection_hooks(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -106,18 +106,21 @@ def ensure_schema() -> None:
         upgrade_schema()
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+def sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """SQLite: enforce foreign keys, write-ahead log, and wait for a busy writer."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
-        return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def bind_connection_hooks(engine: Engine) -> None:
+    """Tune every new connection of ``engine``: bound by the app factory, so every process
+    that serves or changes the archive has them (not only those that import this module)."""
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", sqlite_pragmas):
+        event.listen(engine, "connect", sqlite_pragmas)
 
 
 def database_is_sqlite() -> bool:

@@ -72,3 +72,45 @@ def test_security_headers_on_every_page(client):
     assert "Strict-Transport-Security" not in response.headers
     secure = client.get("/", base_url="https://localhost")
     assert "max-age=" in secure.headers["Strict-Transport-Security"]
+
+
+# A fresh interpreter, as a gunicorn worker starts: nothing but the factory is imported, then a
+# web request reads the connection's pragmas from inside a view.
+_PRAGMA_PROBE = """
+import json, sys
+from sqlalchemy import text
+from memorial import create_app
+from memorial.extensions import db
+
+app = create_app({"INSTANCE_PATH": sys.argv[1], "SECRET_KEY": "probe"})
+
+@app.get("/probe-pragmas")
+def probe():
+    session = db.session
+    return {name: session.execute(text(f"PRAGMA {name}")).scalar()
+            for name in ("foreign_keys", "journal_mode", "busy_timeout")}
+
+print(json.dumps(app.test_client().get("/probe-pragmas").get_json()))
+"""
+
+
+def test_sqlite_pragmas_hold_in_a_fresh_worker(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    instance = tmp_path / "instance"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMORIAL_")}
+    init = subprocess.run([sys.executable, "-c",
+                           "import sys; from memorial.cli import main; sys.argv=['memorial', "
+                           "'init-db']; main()"],
+                          env={**env, "MEMORIAL_DATA_DIR": str(instance),
+                               "MEMORIAL_DATABASE_URL": f"sqlite:///{instance}/memorial.db",
+                               "MEMORIAL_SECRET_KEY": "probe"},
+                          capture_output=True, text=True, timeout=120)
+    assert init.returncode == 0, init.stderr
+    probe = subprocess.run([sys.executable, "-c", _PRAGMA_PROBE, str(instance)],
+                           env=env, capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    pragmas = json.loads(probe.stdout.strip().splitlines()[-1])
+    assert pragmas == {"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 15000}
