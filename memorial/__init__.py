@@ -32,44 +32,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from . import (
-        api,
-        auth,
-        cli,
-        errors,
-        i18n,
-        moderation,
-        pagecache,
-        public,
-        search,
-        security,
-        seo,
-        submit,
-        templating,
-    )
-    from .extensions import csrf, db, limiter, migrate
-
-    db.init_app(app)
+    from . import changes, cli, search, web
+    from .extensions import db, migrate
     from .schema import bind_connection_hooks
 
+    db.init_app(app)
     with app.app_context():
         bind_connection_hooks(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
                      render_as_batch=True, compare_type=True)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    auth.init_app(app)
-    i18n.init_app(app)
-    security.init_app(app)
-    templating.init_app(app)
+    changes.init_app(app)
     search.init_app(app)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(seo.bp)
-    app.register_blueprint(submit.bp)
-    app.register_blueprint(moderation.bp)
-    app.register_blueprint(auth.bp)
-    errors.init_app(app)
+    web.init_app(app)
     cli.init_app(app)
-    pagecache.init_app(app)
     return app

@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL
 
 from . import media
 from .extensions import db
-from .pagecache import CANDLES, CONTENT, raise_version
+from .changes import CANDLES, CONTENT, raise_version
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "memorial.db"

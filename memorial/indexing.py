@@ -9,11 +9,11 @@ from flask import current_app
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from . import media
+from . import changes, media
 from .extensions import db
-from .models import Hero, Photo, SearchOutbox
-from .pagecache import forget_version, raise_version
+from .models import Hero, Photo
 from .search import HeroDocument, backend_for, build_document, index_sync
+from .search.tables import SearchOutbox
 
 
 def published_documents(session: Session, batch: int = 500) -> Iterator[HeroDocument]:
@@ -51,12 +51,9 @@ def rebuild_index(progress_factory: Callable | None = None) -> int:
             else:
                 backend.rebuild(docs, size_hint=total or 0)
             session.execute(delete(SearchOutbox).where(SearchOutbox.id <= high))
-            raise_version(session)
+            changes.note_version(session)
             session.commit()
-        forget_version(app)
-        sync = index_sync(app)
-        while sync._drain_batch(backend, 500):
-            pass
+        index_sync(app).drain_locked(backend)
     return total or 0
 
 

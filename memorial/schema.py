@@ -8,7 +8,9 @@ from flask import current_app
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 
+from . import models  # noqa: F401  (the schema is every table of these two modules)
 from .extensions import db
+from .search import tables  # noqa: F401
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: The first migration: the schema of the first release (heroes, photos, staff).

@@ -154,7 +154,7 @@ def _pg_build_template() -> str:
     _pg_template.append(name)
     from sqlalchemy import create_engine
 
-    from memorial import models  # noqa: F401
+    from memorial import schema  # noqa: F401  (every table)
     from memorial.extensions import db as _db
 
     engine = create_engine(_pg_url(name))

@@ -100,7 +100,7 @@ def test_english_pages_show_ukrainian_only_where_marked(demo_app, client):
 def test_numbers_and_dates_follow_the_interface_language(app):
     import datetime as dt
 
-    from memorial.templating import day_of_year, full_date, number
+    from memorial.web.templating import day_of_year, full_date, number
 
     with app.test_request_context("/?lang=en"):
         assert number(12345) == "12,345"

@@ -274,7 +274,7 @@ def test_a_wrong_cache_setting_is_named(tmp_path):
 
 
 def test_every_cached_endpoint_exists_and_no_staff_page_is_cached(app):
-    from memorial.pagecache import CACHED_ENDPOINTS
+    from memorial.web.pagecache import CACHED_ENDPOINTS
 
     assert CACHED_ENDPOINTS <= set(app.view_functions)
     assert not [e for e in CACHED_ENDPOINTS if e.startswith(("moderation.", "auth.", "submit."))]

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from memorial import create_app
 from memorial.extensions import db
-from memorial.models import Hero, SearchOutbox
+from memorial.models import Hero
+from memorial.search.tables import SearchOutbox
 from memorial.schema import create_tables
 from memorial.search import SearchRequest, backend_for, search
 

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from memorial.archive import set_status
 from memorial.extensions import db
-from memorial.models import Hero, SearchOutbox, Story
+from memorial.models import Hero, Story
+from memorial.search.tables import SearchOutbox
 from memorial.search import SearchRequest, backend_for, search
 
 

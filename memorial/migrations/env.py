@@ -7,7 +7,7 @@ import logging
 from alembic import context
 from flask import current_app
 
-from memorial import models  # noqa: F401  (every table must be known to autogenerate)
+from memorial import schema  # noqa: F401  (every table must be known to autogenerate)
 
 log = logging.getLogger("alembic.env")
 config = context.config

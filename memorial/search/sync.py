@@ -11,46 +11,23 @@ from __future__ import annotations
 
 import logging
 import threading
-import weakref
 
-from flask import Flask
-from sqlalchemy import delete, event, insert, select
+from flask import Flask, has_request_context
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
+from .. import changes
 from ..extensions import db
-from ..models import Award, Hero, Photo, SearchOutbox, Story
-from ..pagecache import forget_version, raise_version
+from ..models import Hero
+from .tables import SearchOutbox
 
 log = logging.getLogger(__name__)
 
-_KEY = "memorial.search.changed"
 
-
-def _hero_ids_of(session: Session) -> set[int]:
-    """Ids of heroes touched by the objects this flush writes."""
-    ids: set[int] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Hero):
-            if obj.id is not None:
-                ids.add(obj.id)
-        elif isinstance(obj, (Award, Story, Photo)):
-            hero_id = obj.hero_id if obj.hero_id is not None else getattr(obj.hero, "id", None)
-            if hero_id is not None:
-                ids.add(hero_id)
-    return ids
-
-
-def _after_flush(session: Session, flush_context) -> None:
-    """Queue every hero this flush changed, in the flush's own transaction.
-
-    At this point the session's collections still list what was flushed, and inserted
-    objects already carry their ids.
-    """
-    ids = _hero_ids_of(session)
-    if not ids:
-        return
-    session.connection().execute(insert(SearchOutbox.__table__), [{"hero_id": i} for i in ids])
-    session.info[_KEY] = True
+def queue(session: Session, hero_ids: set[int]) -> None:
+    """Write an outbox row for every hero a flush changed, in the flush's own transaction."""
+    session.connection().execute(insert(SearchOutbox.__table__),
+                                 [{"hero_id": i} for i in sorted(hero_ids)])
 
 
 class IndexSync:
@@ -64,14 +41,14 @@ class IndexSync:
         self._idle = threading.Event()
         self._idle.set()
 
-    def committed(self) -> None:
-        """Called after a commit that queued heroes.
+    def committed(self, changed: changes.Changed) -> None:
+        """Called after every commit; acts on one that queued heroes.
 
         Web requests hand the work to the background thread so no visitor waits on the
         index; commands and scripts (no request) apply it themselves before they exit.
         """
-        from flask import has_request_context
-
+        if not changed.heroes:
+            return
         if self.mode == "inline" or not has_request_context():
             try:
                 self.drain(blocking=True, timeout=5.0)
@@ -119,13 +96,15 @@ class IndexSync:
             except IndexBusy:
                 return self._pending()
             try:
-                while True:
-                    done = self._drain_batch(backend, batch)
-                    if not done:
-                        break
+                self.drain_locked(backend, batch)
             finally:
                 lock.__exit__(None, None, None)
             return self._pending()
+
+    def drain_locked(self, backend, batch: int = 500) -> None:
+        """Apply every queued change, the caller holding the backend's writer lock."""
+        while self._drain_batch(backend, batch):
+            pass
 
     def _pending(self) -> int:
         with Session(db.engine) as session:
@@ -151,37 +130,14 @@ class IndexSync:
             removed = sorted(hero_ids - published.keys())
             backend.apply(docs, removed)
             session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
-            raise_version(session)  # search results changed: retire cached pages
+            changes.note_version(session)  # search results changed: retire cached pages
             session.commit()
-            forget_version(self.app)
             return len(rows)
 
 
-_apps: weakref.WeakSet[Flask] = weakref.WeakSet()
-
-
 def install(app: Flask) -> None:
-    """Hook the outbox into every session of the app and start draining after commits."""
-    app.extensions["memorial.index_sync"] = IndexSync(app)
-    if not getattr(install, "_listening", False):
-        event.listen(Session, "after_flush", _after_flush)
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", _after_rollback)
-        install._listening = True
-
-
-def _after_commit(session: Session) -> None:
-    """After a commit that queued heroes, let the app's index sync run (no SQL here)."""
-    if not session.info.pop(_KEY, False):
-        return
-    from flask import current_app, has_app_context
-
-    if has_app_context():
-        sync = current_app.extensions.get("memorial.index_sync")
-        if sync is not None:
-            sync.committed()
-
-
-def _after_rollback(session: Session, previous_transaction) -> None:
-    """A rollback drops the queued rows with everything else; forget the flag."""
-    session.info.pop(_KEY, None)
+    """Queue changed heroes at every flush and drain the outbox after the app's commits."""
+    sync = IndexSync(app)
+    app.extensions["memorial.index_sync"] = sync
+    changes.on_flush(queue)
+    changes.tracker(app).follow(sync.committed)

@@ -21,9 +21,9 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from . import archive, audit, media
+from .. import archive, audit, media
 from .auth import admin_required, staff_headers, staff_required
-from .extensions import db
+from ..extensions import db
 from .forms import (
     FIELD_LABELS,
     ConfirmForm,
@@ -34,10 +34,10 @@ from .forms import (
     SubmissionHeroForm,
     to_iso_date,
 )
-from .language import first_letter, fold
-from .models import AuditEvent, Hero, Photo, Revision, Submission, SubmissionPhoto
+from ..language import first_letter, fold
+from ..models import AuditEvent, Hero, Photo, Revision, Submission, SubmissionPhoto
 from .pagination import Pager
-from .revisions import changed_fields, snapshot
+from ..revisions import changed_fields, snapshot
 
 bp = Blueprint("moderation", __name__, url_prefix="/staff")
 bp.after_request(staff_headers)

@@ -20,21 +20,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 import time
 from collections.abc import Callable
 
 from cachelib import SimpleCache
 from flask import Flask, current_app, g, request, session
 from flask_caching import Cache
-from sqlalchemy import event, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
 
-from .candles import today_in_kyiv
-from .extensions import db
+from ..candles import today_in_kyiv
+from ..changes import CANDLES, CONTENT, Changed, read_versions, tracker
+from ..extensions import db
 from .i18n import current_language
-from .models import Award, CandleLight, ContentVersion, Hero, Photo, Story
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +42,10 @@ CACHED_ENDPOINTS = frozenset({
     "api.api_search", "api.api_hero",
     "seo.robots", "seo.sitemap_index", "seo.sitemap_pages", "seo.sitemap_heroes",
 })
-#: The two versions (rows of ``content_version``): the archive's content, and the candles.
-CONTENT, CANDLES = 1, 2
-#: Models whose rows visitors see, and the version a commit that writes one replaces.
-#: Candles have their own, so that a candle lit (often, by anyone) retires only the pages
-#: that count candles, not every list and search.
-VERSION_OF = ((CandleLight, CANDLES), ((Hero, Award, Story, Photo), CONTENT))
 #: Endpoints whose pages show candle counts.
 CANDLE_PAGES = frozenset({"public.index", "public.hero"})
 #: Response headers that belong to one visitor or one moment, never kept with a page.
 _NOT_KEPT = frozenset({"set-cookie", "content-length", "date"})
-_CHANGED = "memorial.pagecache.changed"
 
 cache = Cache()
 #: endpoint -> function of the view arguments giving the part of a page that differs by
@@ -69,29 +59,6 @@ def varies_by(endpoint: str):
         _VARIANTS[endpoint] = func
         return func
     return register
-
-
-def read_versions(session: Session) -> dict[int, int]:
-    """The content and candle versions stored in the database (0 before the first change)."""
-    rows = dict(session.execute(select(ContentVersion.id, ContentVersion.version)
-                                .where(ContentVersion.id.in_((CONTENT, CANDLES)))).all())
-    return {CONTENT: rows.get(CONTENT, 0), CANDLES: rows.get(CANDLES, 0)}
-
-
-def new_version() -> int:
-    """A fresh random version: unlike a count, a database restored from a backup or a second
-    site sharing the cache server never meets pages kept for another state under its key."""
-    return 1 + secrets.randbelow(2**31 - 2)
-
-
-def raise_version(connection, which: int = CONTENT) -> None:
-    """Give the content (or the candles) a new version inside the transaction of
-    ``connection`` (or a session)."""
-    version = new_version()
-    result = connection.execute(
-        update(ContentVersion).where(ContentVersion.id == which).values(version=version))
-    if result.rowcount == 0:
-        connection.execute(insert(ContentVersion).values(id=which, version=version))
 
 
 class PageCache:
@@ -152,6 +119,11 @@ class PageCache:
         """Read the versions afresh next time (this worker has just replaced one)."""
         self._versions = None
 
+    def committed(self, changed: Changed) -> None:
+        """After a commit of this worker that retired a version, read the versions afresh."""
+        if changed.versions:
+            self.forget_version()
+
 
 def _cache_config(app: Flask) -> dict:
     """Flask-Caching settings for ``MEMORIAL_CACHE_URI``."""
@@ -174,13 +146,6 @@ def _cache_config(app: Flask) -> dict:
 def page_cache(app: Flask | None = None) -> PageCache:
     """The page cache state of ``app`` (default: the current app)."""
     return (app or current_app).extensions["memorial.page_cache"]
-
-
-def forget_version(app: Flask) -> None:
-    """Let ``app``'s next request read the content version afresh."""
-    state = app.extensions.get("memorial.page_cache")
-    if state is not None:
-        state.forget_version()
 
 
 def _page_key(state: PageCache) -> str | None:
@@ -248,75 +213,14 @@ def _keep(response):
     return response.make_conditional(request)
 
 
-def _version_of(cls: type) -> int | None:
-    """Which version a write of a ``cls`` row replaces, if any."""
-    for models, which in VERSION_OF:
-        if issubclass(cls, models):
-            return which
-    return None
-
-
-def _note_public_writes(session: Session, flush_context) -> None:
-    """Remember which versions this transaction's writes replace."""
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        which = _version_of(type(obj))
-        if which is not None:
-            session.info.setdefault(_CHANGED, set()).add(which)
-
-
-def _note_bulk_writes(state) -> None:
-    """The same for ``update(Hero)``-style statements run through a session."""
-    if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None:
-        which = _version_of(state.bind_mapper.class_)
-        if which is not None:
-            state.session.info.setdefault(_CHANGED, set()).add(which)
-
-
-def _after_commit(session: Session) -> None:
-    """After a commit that changed what visitors see, give the content a new version.
-
-    In a transaction of its own, so a long import never holds the counter's row locked
-    while other writers wait on it.
-    """
-    changed = session.info.pop(_CHANGED, None)
-    if not changed:
-        return
-    bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
-    for _ in range(3):
-        try:
-            with engine.begin() as connection:
-                for which in sorted(changed):
-                    raise_version(connection, which)
-            break
-        except IntegrityError:  # two first raises met; the other row is there now
-            continue
-        except Exception:
-            log.warning("content version not raised; cached pages expire on their own",
-                        exc_info=True)
-            break
-    from flask import has_app_context
-
-    if has_app_context():
-        forget_version(current_app)
-
-
-def _after_rollback(session: Session, previous_transaction) -> None:
-    session.info.pop(_CHANGED, None)
-
-
 def init_app(app: Flask) -> None:
     """Attach the cache. Call last: serving from the cache comes after every other
     ``before_request`` hook (rate limits still apply), and keeping a page after every other
     ``after_request`` hook (the headers are final)."""
     cache.init_app(app, config=_cache_config(app))
-    app.extensions["memorial.page_cache"] = PageCache(app)
+    state = PageCache(app)
+    app.extensions["memorial.page_cache"] = state
+    tracker(app).follow(state.committed)
     app.before_request(_serve_cached)
     # Flask runs after-request hooks last-registered first: the first in the list runs last.
     app.after_request_funcs.setdefault(None, []).insert(0, _keep)
-    if not getattr(init_app, "_listening", False):
-        event.listen(Session, "after_flush", _note_public_writes)
-        event.listen(Session, "do_orm_execute", _note_bulk_writes)
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", _after_rollback)
-        init_app._listening = True

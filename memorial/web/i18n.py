@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, g, request
 from flask_babel import get_locale
 
-from .extensions import babel
+from ..extensions import babel
 
 LANG_COOKIE = "lang"
 ONE_YEAR = 365 * 24 * 3600

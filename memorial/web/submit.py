@@ -23,8 +23,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
-from . import archive, media
-from .extensions import db, limiter
+from .. import archive, media
+from ..extensions import db, limiter
 from .forms import (
     FIELD_LABELS,
     AnswerForm,
@@ -35,7 +35,7 @@ from .forms import (
     StoryForm,
     to_iso_date,
 )
-from .models import Hero, Submission
+from ..models import Hero, Submission
 from .public import load_published_hero
 
 log = logging.getLogger(__name__)

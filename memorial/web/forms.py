@@ -23,9 +23,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from . import media
-from .archive import HERO_DATE_FIELDS, HERO_TEXT_FIELDS
-from .dates import PartialDate
+from .. import media
+from ..archive import HERO_DATE_FIELDS, HERO_TEXT_FIELDS
+from ..dates import PartialDate
 
 #: Ukrainian names of the archive fields, for labels, corrections and differences.
 FIELD_LABELS = {

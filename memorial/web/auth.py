@@ -29,11 +29,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from . import audit
-from .accounts import AccountError, create_or_update_user, normalize_email, verify_password
-from .extensions import db, limiter, login_manager
+from .. import audit
+from ..accounts import AccountError, create_or_update_user, normalize_email, verify_password
+from ..extensions import db, limiter, login_manager
 from .forms import AccountForm, LoginForm
-from .models import USER_ROLES, User, new_session_token, utcnow
+from ..models import USER_ROLES, User, new_session_token, utcnow
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 

@@ -9,11 +9,11 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .extensions import db
-from .models import Hero
-from .search import SearchPage, SearchRequest, search
-from .search.documents import FACET_FIELDS, hero_text
-from .search.snippets import make_snippet
+from ..extensions import db
+from ..models import Hero
+from ..search import SearchPage, SearchRequest, search
+from ..search.documents import FACET_FIELDS, hero_text
+from ..search.snippets import make_snippet
 
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "name", "death")

@@ -8,7 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db
+from ..extensions import db
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
-from .extensions import csrf, db
+from ..extensions import csrf, db
 from .finder import MAX_PER_PAGE, BadSearch, find, parse_search_args
-from .models import Hero
-from .porting import hero_record
-from .search import backend_for
+from ..models import Hero
+from ..porting import hero_record
+from ..search import backend_for
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)

@@ -22,12 +22,14 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from . import browse, candles, media, pagecache
-from .dates import day_key
-from .extensions import csrf, db, limiter
+from .. import browse, candles, media
+
+from . import pagecache
+from ..dates import day_key
+from ..extensions import csrf, db, limiter
 from .finder import BadSearch, active_filters, facet_choices, find, parse_search_args
-from .language import UKRAINIAN_ALPHABET
-from .models import Hero, Photo
+from ..language import UKRAINIAN_ALPHABET
+from ..models import Hero, Photo
 from .pagination import Pager
 
 bp = Blueprint("public", __name__)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, url_for
 from sqlalchemy import func, select
 
-from . import browse
-from .extensions import db
-from .models import Hero
+from .. import browse
+from ..extensions import db
+from ..models import Hero
 
 bp = Blueprint("seo", __name__)
 

@@ -12,9 +12,9 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import format_number, ngettext
 from markupsafe import Markup, escape
 
-from .dates import PartialDate, age_at_death, day_key, day_month
+from ..dates import PartialDate, age_at_death, day_key, day_month
 from .i18n import current_language
-from .language import slugify
+from ..language import slugify
 
 
 def partial_date(value: PartialDate | None) -> str:

@@ -1,0 +1,38 @@
+"""The web: every page, form and JSON answer, built on the domain beside this package.
+
+Views validate what came in, call one domain operation, commit once and redirect or answer;
+the rules live in the domain, which never imports from here.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Bind the web extensions, hooks and blueprints to ``app`` (the page cache last)."""
+    from ..extensions import csrf, limiter
+    from . import (
+        api,
+        auth,
+        errors,
+        i18n,
+        pagecache,
+        public,
+        security,
+        seo,
+        staff,
+        submit,
+        templating,
+    )
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    auth.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    for blueprint in (public.bp, api.bp, seo.bp, submit.bp, staff.bp, auth.bp):
+        app.register_blueprint(blueprint)
+    errors.init_app(app)
+    pagecache.init_app(app)
