@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from .extensions import db
 from .language import name_sort_key, slugify
-from .models import CandleLight, Hero, Photo, Story
+from .models import CandleLight, Hero, Photo, Story, published_heroes
 
 #: Browsable text fields of a hero: URL part -> column.
 GROUP_FIELDS = {
@@ -35,16 +35,11 @@ class Group:
     count: int
 
 
-def published():
-    """A select of published heroes."""
-    return select(Hero).where(Hero.status == "published")
-
-
 def groups(field: str) -> list[Group]:
     """Every value of ``field`` among published heroes, merged by URL key, in А–Я order."""
     column = GROUP_FIELDS[field]
     rows = db.session.execute(
-        select(column, func.count(Hero.id)).where(Hero.status == "published", column.is_not(None),
+        select(column, func.count(Hero.id)).where(Hero.is_published, column.is_not(None),
                                                   column != "")
         .group_by(column)).all()
     merged: dict[str, tuple[str, int]] = {}
@@ -71,20 +66,20 @@ def group_values(field: str, key: str) -> list[str]:
     """The stored spellings of ``field`` whose URL key is ``key``."""
     column = GROUP_FIELDS[field]
     values = db.session.scalars(
-        select(column).where(Hero.status == "published", column.is_not(None)).distinct())
+        select(column).where(Hero.is_published, column.is_not(None)).distinct())
     return [v for v in values if slugify(v) == key]
 
 
 def group_query(field: str, values: list[str]):
     """Published heroes whose ``field`` is one of ``values``."""
-    return published().where(GROUP_FIELDS[field].in_(values))
+    return published_heroes().where(GROUP_FIELDS[field].in_(values))
 
 
 def death_years() -> list[tuple[int, int]]:
     """(year, number of heroes) for every year of death among published heroes, latest first."""
     return [tuple(row) for row in db.session.execute(
         select(Hero.death_year, func.count(Hero.id))
-        .where(Hero.status == "published", Hero.death_year.is_not(None))
+        .where(Hero.is_published, Hero.death_year.is_not(None))
         .group_by(Hero.death_year).order_by(Hero.death_year.desc())).all()]
 
 
@@ -125,7 +120,7 @@ def _same_day(month_col, day_col, day: dt.date):
 
 def _heroes(condition, order, offset: int = 0, limit: int | None = None) -> list[Hero]:
     """Published heroes matching ``condition`` in ``order``, photos loaded; a slice if asked."""
-    query = published().where(condition).order_by(*order).options(selectinload(Hero.photos))
+    query = published_heroes().where(condition).order_by(*order).options(selectinload(Hero.photos))
     if offset:
         query = query.offset(offset)
     if limit is not None:
@@ -136,7 +131,7 @@ def _heroes(condition, order, offset: int = 0, limit: int | None = None) -> list
 def _count(condition) -> int:
     """How many published heroes match ``condition``, counted by the database."""
     return db.session.scalar(
-        select(func.count(Hero.id)).where(Hero.status == "published", condition)) or 0
+        select(func.count(Hero.id)).where(Hero.is_published, condition)) or 0
 
 
 def remembered_on(day: dt.date, limit: int | None = None) -> tuple[list[Hero], list[Hero]]:
@@ -210,7 +205,7 @@ def day_slice(day: dt.date, died_total: int, offset: int, limit: int
 
 def counters() -> dict[str, int]:
     """How many heroes, stories, photos and candles the public archive holds."""
-    is_public = Hero.status == "published"
+    is_public = Hero.is_published
     return {
         "heroes": db.session.scalar(select(func.count(Hero.id)).where(is_public)) or 0,
         "stories": db.session.scalar(

@@ -157,7 +157,7 @@ def export_command(path: Path) -> None:
         fail(f"{path} exists and is not a folder")
     if path.is_dir() and (path / "heroes.json").exists():
         fail(f"{path} already holds heroes.json; choose an empty folder")
-    count = db.session.scalar(select(func.count(Hero.id)).where(Hero.status == "published"))
+    count = db.session.scalar(select(func.count(Hero.id)).where(Hero.is_published))
     with progressbar(count or 0, "exporting") as bar:
         written = export_archive(db.session, path, current_app.config["DATA_DIR"], bar.update)
     click.echo(f"exported {written} heroes to {path}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -46,14 +47,25 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # How many reverse proxies (nginx) stand in front and set X-Forwarded-*; 0: none.
         PROXIES=0,
         HEROES_PER_PAGE=30,
+        # Staff sign-in: attempts per address, failures in a row before a lock, its length,
+        # and how long an idle staff session lasts.
+        LOGIN_RATE_LIMIT="10 per minute; 60 per hour",
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_LOCK_MINUTES=15,
+        STAFF_IDLE_MINUTES=120,
+        # Public forms: submissions and status checks per address, and the photos they carry.
+        SUBMIT_RATE_LIMIT="10 per minute; 40 per hour",
+        STATUS_RATE_LIMIT="30 per minute; 200 per hour",
+        MAX_PHOTO_BYTES=25 * 1024 * 1024,
+        MAX_PHOTOS=12,
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="uk",
         BABEL_DEFAULT_TIMEZONE="Europe/Kyiv",
-        LANGUAGES=("uk", "en"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=24 * 3600,
-        JSON_SORT_KEYS=False,
+        # Static URLs carry a content hash (``static_url``), so a year of caching is safe.
+        SEND_FILE_MAX_AGE_DEFAULT=timedelta(days=365),
     )
     app.config.from_pyfile("config.py", silent=True)
     for key in ENV_KEYS:
@@ -71,7 +83,6 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
     url = app.config["DATABASE_URL"]
     if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     try:
         app.config["PROXIES"] = int(app.config["PROXIES"])
         if not 0 <= app.config["PROXIES"] <= 5:

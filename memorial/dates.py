@@ -132,3 +132,20 @@ def age_at_death(birth: PartialDate | None, death: PartialDate | None) -> int | 
     if birth.day is None or death.day is None:
         return None
     return years if death.day >= birth.day else years - 1
+
+
+_DMY = re.compile(r"^\s*(\d{1,2})[./](\d{1,2})[./](\d{4})\s*$")
+_MY = re.compile(r"^\s*(\d{1,2})[./](\d{4})\s*$")
+
+
+def to_iso_date(text: str | None) -> str | None:
+    """A partial date typed as ``1987``, ``03.1987``, ``14.03.1987`` or ISO, in ISO form."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if match := _DMY.match(text):
+        text = f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}"
+    elif match := _MY.match(text):
+        text = f"{match[2]}-{int(match[1]):02d}"
+    parsed = PartialDate.parse(text)
+    return parsed.iso() if parsed else None

@@ -21,7 +21,7 @@ def published_documents(session: Session, batch: int = 500) -> Iterator[HeroDocu
     last = 0
     while True:
         heroes = session.scalars(
-            select(Hero).where(Hero.status == "published", Hero.id > last).order_by(Hero.id)
+            select(Hero).where(Hero.is_published, Hero.id > last).order_by(Hero.id)
             .limit(batch).options(selectinload(Hero.awards), selectinload(Hero.stories))
         ).all()
         if not heroes:
@@ -43,7 +43,7 @@ def rebuild_index(progress_factory: Callable | None = None) -> int:
     with backend.write_lock(blocking=True, timeout=600):
         with Session(db.engine) as session:
             high = session.scalar(select(func.max(SearchOutbox.id))) or 0
-            total = session.scalar(select(func.count(Hero.id)).where(Hero.status == "published"))
+            total = session.scalar(select(func.count(Hero.id)).where(Hero.is_published))
             docs = published_documents(session)
             if progress_factory:
                 with progress_factory(total or 0, "indexing") as bar:

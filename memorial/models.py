@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from enum import StrEnum
 
 from sqlalchemy import (
     DDL,
@@ -20,10 +21,11 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     func,
+    select,
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -31,7 +33,59 @@ from .dates import PartialDate
 from .extensions import db
 from .language import first_letter, full_name, name_sort_key, slug_base
 
-HERO_STATUSES = ("published", "draft")
+
+
+class HeroStatus(StrEnum):
+    """Whether the public may see a hero: only a moderator publishes."""
+
+    PUBLISHED = "published"
+    DRAFT = "draft"
+
+
+class SubmissionKind(StrEnum):
+    """What a family sent."""
+
+    HERO = "hero"
+    STORY = "story"
+    PHOTOS = "photos"
+    CORRECTION = "correction"
+
+
+class SubmissionStatus(StrEnum):
+    """Where a submission stands; the first two wait for a moderator."""
+
+    RECEIVED = "received"
+    NEEDS_INFO = "needs_info"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+
+
+#: Statuses of a submission that still waits for a decision.
+OPEN_SUBMISSION_STATUSES = (SubmissionStatus.RECEIVED, SubmissionStatus.NEEDS_INFO)
+
+
+class UserRole(StrEnum):
+    """What a staff account may do: moderate, or also manage accounts."""
+
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class RevisionSource(StrEnum):
+    """How a revision of a hero came about."""
+
+    IMPORT = "import"
+    MODERATION = "moderation"
+    EDIT = "edit"
+    RESTORE = "restore"
+    PUBLISH = "publish"
+    UNPUBLISH = "unpublish"
+
+
+def one_of(column: str, values: type[StrEnum], name: str) -> CheckConstraint:
+    """A constraint keeping ``column`` to the values of an enum."""
+    listed = ", ".join(f"'{member.value}'" for member in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=name)
 
 
 def utcnow() -> dt.datetime:
@@ -70,7 +124,7 @@ class Hero(db.Model):
 
     __tablename__ = "hero"
     __table_args__ = (
-        CheckConstraint("status IN ('published', 'draft')", name="status_known"),
+        one_of("status", HeroStatus, "status_known"),
         CheckConstraint("length(surname) > 0 AND length(given_name) > 0", name="name_present"),
         *_date_checks("birth"),
         *_date_checks("death"),
@@ -88,7 +142,7 @@ class Hero(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(String(200), unique=True)
     slug: Mapped[str | None] = mapped_column(String(300), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=HeroStatus.DRAFT, index=True)
 
     surname: Mapped[str] = mapped_column(String(200))
     given_name: Mapped[str] = mapped_column(String(200))
@@ -139,10 +193,14 @@ class Hero(db.Model):
         """Surname, given name and patronymic, as the archive shows them."""
         return full_name(self.surname, self.given_name, self.patronymic)
 
-    @property
+    @hybrid_property
     def is_published(self) -> bool:
-        """Whether the public may see this hero."""
-        return self.status == "published"
+        """Whether the public may see this hero; on the class, the same as an SQL condition.
+
+        The one place that says what is public: every page, the API, search, the sitemaps
+        and the export ask it.
+        """
+        return self.status == HeroStatus.PUBLISHED
 
     @property
     def primary_photo(self) -> Photo | None:
@@ -158,6 +216,11 @@ class Hero(db.Model):
 
     def __repr__(self) -> str:
         return f"<Hero {self.id} {self.external_id}>"
+
+
+def published_heroes():
+    """A select of the heroes the public may see."""
+    return select(Hero).where(Hero.is_published)
 
 
 @event.listens_for(Hero, "before_insert")
@@ -248,7 +311,6 @@ class Photo(db.Model):
     hero: Mapped[Hero] = relationship(back_populates="photos")
 
 
-USER_ROLES = ("moderator", "admin")
 
 
 class User(db.Model):
@@ -256,14 +318,14 @@ class User(db.Model):
 
     __tablename__ = "user_account"
     __table_args__ = (
-        CheckConstraint("role IN ('moderator', 'admin')", name="role_known"),
+        one_of("role", UserRole, "role_known"),
         CheckConstraint("length(email) > 3", name="email_present"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
-    role: Mapped[str] = mapped_column(String(20), default="moderator")
+    role: Mapped[str] = mapped_column(String(20), default=UserRole.MODERATOR)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     #: Part of every session of this user; replacing it ends them all at once.
@@ -291,7 +353,7 @@ class User(db.Model):
     @property
     def is_admin(self) -> bool:
         """Whether the account manages other accounts."""
-        return self.role == "admin"
+        return self.role == UserRole.ADMIN
 
     def get_id(self) -> str:
         """The identifier Flask-Login keeps in the session."""
@@ -300,8 +362,6 @@ class User(db.Model):
 
 # --- Submissions from the public, revisions of heroes, and the audit log -------------------
 
-SUBMISSION_KINDS = ("hero", "story", "photos", "correction")
-SUBMISSION_STATUSES = ("received", "needs_info", "published", "rejected")
 
 
 def new_session_token() -> str:
@@ -318,16 +378,16 @@ class Submission(db.Model):
 
     __tablename__ = "submission"
     __table_args__ = (
-        CheckConstraint("kind IN ('hero', 'story', 'photos', 'correction')", name="kind_known"),
-        CheckConstraint("status IN ('received', 'needs_info', 'published', 'rejected')",
-                        name="status_known"),
+        one_of("kind", SubmissionKind, "kind_known"),
+        one_of("status", SubmissionStatus, "status_known"),
         CheckConstraint("kind = 'hero' OR hero_id IS NOT NULL", name="hero_named"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=SubmissionStatus.RECEIVED,
+                                        index=True)
     hero_id: Mapped[int | None] = mapped_column(ForeignKey("hero.id"), index=True)
     #: What was submitted, in archive field names (edited by moderators before approval).
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -356,7 +416,7 @@ class Submission(db.Model):
     @property
     def is_open(self) -> bool:
         """Whether a moderator still has to decide."""
-        return self.status in ("received", "needs_info")
+        return self.status in OPEN_SUBMISSION_STATUSES
 
 
 class SubmissionPhoto(db.Model):
@@ -383,7 +443,6 @@ class SubmissionPhoto(db.Model):
     submission: Mapped[Submission] = relationship(back_populates="photos")
 
 
-REVISION_SOURCES = ("import", "moderation", "edit", "restore", "publish", "unpublish")
 
 
 class Revision(db.Model):

@@ -14,13 +14,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from . import media
-from .archive import HERO_DATE_FIELDS, HERO_TEXT_FIELDS, HeroInput, PhotoInput, upsert_hero
+from .archive import upsert_hero
 from .dates import PartialDate
-from .models import Hero
+from .models import Hero, HeroStatus
+from .records import (
+    HERO_DATE_FIELDS,
+    HERO_TEXT_FIELDS,
+    LIST_FIELDS,
+    HeroInput,
+    PhotoInput,
+    hero_record,
+)
 
 HEROES_FILE = "heroes.json"
 REQUIRED = ("external_id", "surname", "given_name")
-LIST_FIELDS = ("awards", "stories", "photos")
 #: Fields that the JSON API adds; accepted on import and ignored.
 IGNORED = ("id", "slug", "url")
 KNOWN = set(HERO_TEXT_FIELDS) | set(HERO_DATE_FIELDS) | set(LIST_FIELDS) | {
@@ -121,8 +128,8 @@ def validate_record(raw: object, folder: Path) -> ValidatedRecord:
     birth, death = PartialDate.parse(fields["birth_date"]), PartialDate.parse(fields["death_date"])
     if birth and death and _later(birth, death):
         raise ValueError(f'birth_date "{birth.iso()}" is after death_date "{death.iso()}"')
-    status = raw.get("status", "published")
-    if status not in ("published", "draft"):
+    status = raw.get("status", HeroStatus.PUBLISHED)
+    if status not in tuple(HeroStatus):
         raise ValueError(f'status {json.dumps(status, ensure_ascii=False)} is not "published" or "draft"')
 
     awards = []
@@ -255,39 +262,13 @@ def import_records(session: Session, records: Iterable[ValidatedRecord], data_di
     return result
 
 
-def hero_record(hero: Hero) -> dict:
-    """A hero in the archive format (photos named as in an export folder)."""
-    out: dict = {"external_id": hero.external_id}
-    for name in HERO_TEXT_FIELDS[:4]:
-        out[name] = getattr(hero, name)
-    out["birth_date"] = hero.birth_date.iso() if hero.birth_date else None
-    out["death_date"] = hero.death_date.iso() if hero.death_date else None
-    for name in HERO_TEXT_FIELDS[4:]:
-        out[name] = getattr(hero, name)
-    out["awards"] = [{"name": a.name, "date": a.date.iso() if a.date else None,
-                      "posthumous": a.posthumous} for a in hero.awards]
-    out["stories"] = [{"title": s.title, "body": s.body, "author_name": s.author_name,
-                       "author_relation": s.author_relation,
-                       "date": s.date.iso() if s.date else None} for s in hero.stories]
-    out["photos"] = [{"file": export_photo_name(hero, p), "caption": p.caption,
-                      "primary": p.is_primary} for p in hero.photos]
-    out["status"] = hero.status
-    return out
-
-
-def export_photo_name(hero: Hero, photo) -> str:
-    """File name of a photo inside an export folder."""
-    ext = Path(photo.file_path).suffix or ".jpg"
-    return f"photos/{photo.id}{ext}"
-
-
 def export_archive(session: Session, folder: str | os.PathLike, data_dir: str,
                    progress: Callable[[int], None] | None = None) -> int:
     """Write every published hero and its photos to ``folder``; return the number of heroes."""
     folder = Path(folder)
     (folder / "photos").mkdir(parents=True, exist_ok=True)
     heroes = session.scalars(
-        select(Hero).where(Hero.status == "published").order_by(Hero.id)
+        select(Hero).where(Hero.is_published).order_by(Hero.id)
         .options(selectinload(Hero.awards), selectinload(Hero.stories),
                  selectinload(Hero.photos))).all()
     records = []

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
 from .models import Hero, Revision, User
-
-
-def snapshot(hero: Hero) -> dict:
-    """The hero in the archive format, photos named by their stored path so they can be restored."""
-    from .porting import hero_record  # porting imports archive, which imports this module
-
-    record = hero_record(hero)
-    record["photos"] = [
-        {"file": p.file_path, "caption": p.caption, "primary": p.is_primary, "sha256": p.sha256,
-         "width": p.width, "height": p.height, "size_bytes": p.size_bytes}
-        for p in hero.photos
-    ]
-    return record
+from .records import snapshot
 
 
 @contextmanager
@@ -48,3 +37,20 @@ def changed_fields(before: dict | None, after: dict) -> list[tuple[str, object, 
     before = before or {}
     return [(name, before.get(name), value) for name, value in after.items()
             if before.get(name) != value]
+
+
+def word_diff(before: object, after: object) -> list[tuple[str, str]]:
+    """A word-level difference as ``(op, text)`` pairs: ``same``, ``del`` or ``ins``."""
+    old = "" if before is None else str(before)
+    new = "" if after is None else str(after)
+    a, b = old.split(" "), new.split(" ")
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("same", " ".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("del", " ".join(a[i1:i2])))
+        if j2 > j1:
+            out.append(("ins", " ".join(b[j1:j2])))
+    return out

@@ -6,7 +6,9 @@ the rules live in the domain, which never imports from here.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g, request
+
+from .. import audit
 
 
 def init_app(app: Flask) -> None:
@@ -25,6 +27,17 @@ def init_app(app: Flask) -> None:
         submit,
         templating,
     )
+
+    @app.before_request
+    def bind_audit_origin() -> None:
+        """Staff actions taken in this request are logged with the visitor's address."""
+        g.audit_origin = audit.bind_origin(request.remote_addr)
+
+    @app.teardown_request
+    def unbind_audit_origin(exc: BaseException | None) -> None:
+        token = g.pop("audit_origin", None)
+        if token is not None:
+            audit.unbind_origin(token)
 
     csrf.init_app(app)
     limiter.init_app(app)

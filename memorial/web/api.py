@@ -68,7 +68,7 @@ def api_search():
 def api_hero(hero_id: int):
     """One published hero; 404 for a missing or unpublished one."""
     hero = db.session.scalar(
-        select(Hero).where(Hero.id == hero_id, Hero.status == "published")
+        select(Hero).where(Hero.id == hero_id, Hero.is_published)
         .options(selectinload(Hero.awards), selectinload(Hero.stories),
                  selectinload(Hero.photos)))
     if hero is None:

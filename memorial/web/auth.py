@@ -7,7 +7,6 @@ account, or an administrator's "end sessions") ends every session of that accoun
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from functools import wraps
 from urllib.parse import urlsplit
@@ -29,28 +28,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from .. import audit
-from ..accounts import AccountError, create_or_update_user, normalize_email, verify_password
+from .. import accounts, audit
 from ..extensions import db, limiter, login_manager
-from .forms import AccountForm, LoginForm
-from ..models import USER_ROLES, User, new_session_token, utcnow
+from ..models import User
+from .forms import LoginForm
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 
-#: Defaults that ``instance/config.py`` or the test configuration may change.
-DEFAULTS = {
-    "LOGIN_RATE_LIMIT": "10 per minute; 60 per hour",
-    "LOGIN_MAX_FAILURES": 5,
-    "LOGIN_LOCK_MINUTES": 15,
-    "STAFF_IDLE_MINUTES": 120,
-}
 _SEEN_KEY = "staff_seen"
 
 
 def init_app(app: Flask) -> None:
     """Bind Flask-Login and the staff-page rules to the app."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Увійдіть, щоб відкрити цю сторінку.")
@@ -130,7 +119,7 @@ def _safe_next(target: str | None) -> str:
         if not parts.scheme and not parts.netloc and parts.path.startswith("/staff/") \
                 and "\\" not in target:
             return target
-    return url_for("moderation.queue")
+    return url_for("staff.queue")
 
 
 def _login_limit() -> str:
@@ -142,44 +131,26 @@ def _login_limit() -> str:
 def login():
     """Sign in; every attempt is logged, repeated failures lock the account for a while."""
     if current_user.is_authenticated:
-        return redirect(url_for("moderation.queue"))
+        return redirect(url_for("staff.queue"))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        email = normalize_email(form.email.data)
-        user = db.session.scalar(select(User).where(User.email == email))
-        now = utcnow()
-        locked_until = user.locked_until if user is not None else None
-        if locked_until is not None and locked_until.tzinfo is None:
-            locked_until = locked_until.replace(tzinfo=dt.UTC)
-        if user is not None and locked_until is not None and locked_until > now:
-            audit.record(db.session, "login.locked", user)
-            error = _("Забагато невдалих спроб. Спробуйте через %(n)d хв.",
-                      n=current_app.config["LOGIN_LOCK_MINUTES"])
-        elif user is not None and user.active and verify_password(user, form.password.data):
-            user.failed_logins = 0
-            user.locked_until = None
-            user.last_login_at = now
-            audit.record(db.session, "login.success", user)
-            db.session.commit()
+        config = current_app.config
+        attempt = accounts.sign_in(db.session, form.email.data, form.password.data,
+                                   config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"])
+        db.session.commit()
+        if attempt.user is not None:
             target = _safe_next(request.args.get("next"))
             # Nothing from before sign-in survives: a fresh session (no fixation).
             session.clear()
-            login_user(user)
+            login_user(attempt.user)
             session[_SEEN_KEY] = time.time()
             return redirect(target)
+        if attempt.refused == "locked":
+            error = _("Забагато невдалих спроб. Спробуйте через %(n)d хв.",
+                      n=config["LOGIN_LOCK_MINUTES"])
         else:
-            if user is not None:
-                user.failed_logins = (user.failed_logins or 0) + 1
-                if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-                    user.locked_until = now + dt.timedelta(
-                        minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-                    user.failed_logins = 0
-            audit.record(db.session, "login.failure", user, actor=email,
-                         reason="inactive" if user is not None and not user.active else
-                         "unknown" if user is None else "password")
             error = _("Неправильна адреса або пароль.")
-        db.session.commit()
     status = 200 if error is None and not form.errors else 400
     return render_template("auth/login.html", form=form, error=error), status
 
@@ -188,83 +159,9 @@ def login():
 @staff_required
 def logout():
     """Sign out: the account's token changes, so this and every other session of it ends."""
-    user = current_user._get_current_object()
-    user.session_token = new_session_token()
-    audit.record(db.session, "logout", user)
+    accounts.sign_out(db.session, current_user._get_current_object())
     db.session.commit()
     logout_user()
     session.clear()
     flash(_("Ви вийшли."), "info")
     return redirect(url_for("auth.login"))
-
-
-@bp.get("/accounts")
-@admin_required
-def accounts():
-    """Staff accounts and the form for a new one."""
-    users = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("auth/accounts.html", users=users, form=AccountForm())
-
-
-@bp.post("/accounts")
-@admin_required
-def create_account():
-    """Create a staff account (or reset an existing one's password and role)."""
-    form = AccountForm()
-    if form.validate_on_submit():
-        try:
-            user, created = create_or_update_user(db.session, form.email.data,
-                                                  form.password.data, form.role.data)
-        except AccountError:
-            db.session.rollback()
-            form.email.errors.append(_("Це не схоже на адресу електронної пошти."))
-        else:
-            user.session_token = new_session_token()
-            audit.record(db.session, "account.create" if created else "account.reset",
-                         current_user, object_type="user", object_id=user.id, email=user.email,
-                         role=user.role)
-            db.session.commit()
-            flash(_("Обліковий запис %(email)s збережено.", email=user.email), "info")
-            return redirect(url_for("auth.accounts"))
-    users = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("auth/accounts.html", users=users, form=form), 400
-
-
-@bp.post("/accounts/<int:user_id>/<action>")
-@admin_required
-def change_account(user_id: int, action: str):
-    """Disable, enable, change the role of, or end the sessions of an account."""
-    from .forms import ConfirmForm
-
-    user = db.session.get(User, user_id) or abort(404)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    me = current_user._get_current_object()
-    if action == "disable":
-        if user.id == me.id:
-            flash(_("Власний обліковий запис вимкнути не можна."), "error")
-            return redirect(url_for("auth.accounts"))
-        user.active = False
-        user.session_token = new_session_token()
-    elif action == "enable":
-        user.active = True
-        user.failed_logins = 0
-        user.locked_until = None
-    elif action == "end-sessions":
-        user.session_token = new_session_token()
-    elif action in ("role-moderator", "role-admin"):
-        role = action.removeprefix("role-")
-        if role not in USER_ROLES or (user.id == me.id and role != "admin"):
-            flash(_("Власну роль адміністратора зняти не можна."), "error")
-            return redirect(url_for("auth.accounts"))
-        user.role = role
-    else:
-        abort(404)
-    audit.record(db.session, f"account.{action}", me, object_type="user", object_id=user.id,
-                 email=user.email)
-    db.session.commit()
-    flash(_("Зміни для %(email)s збережено.", email=user.email), "info")
-    if user.id == me.id and action == "end-sessions":
-        return redirect(url_for("auth.login"))
-    return redirect(url_for("auth.accounts"))

@@ -119,7 +119,7 @@ def find(request: SearchRequest) -> tuple[SearchPage, list[Found]]:
     heroes = {}
     if ids:
         rows = db.session.scalars(
-            select(Hero).where(Hero.id.in_(ids), Hero.status == "published")
+            select(Hero).where(Hero.id.in_(ids), Hero.is_published)
             .options(selectinload(Hero.stories), selectinload(Hero.awards),
                      selectinload(Hero.photos))
         ).all()

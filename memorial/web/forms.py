@@ -24,8 +24,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import media
-from ..archive import HERO_DATE_FIELDS, HERO_TEXT_FIELDS
-from ..dates import PartialDate
+from ..dates import PartialDate, to_iso_date
+from ..records import HERO_DATE_FIELDS, HERO_TEXT_FIELDS
 
 #: Ukrainian names of the archive fields, for labels, corrections and differences.
 FIELD_LABELS = {
@@ -53,23 +53,8 @@ FIELD_LABELS = {
 }
 LONG_FIELDS = ("death_circumstances", "biography")
 DATE_HINT = _l("Рік (1987), рік і місяць (03.1987) або повна дата (14.03.1987).")
-_DMY = re.compile(r"^\s*(\d{1,2})[./](\d{1,2})[./](\d{4})\s*$")
-_MY = re.compile(r"^\s*(\d{1,2})[./](\d{4})\s*$")
 _PHONE = re.compile(r"^\+?[\d\s()\-]{7,25}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def to_iso_date(text: str | None) -> str | None:
-    """A partial date typed as ``1987``, ``03.1987``, ``14.03.1987`` or ISO, in ISO form."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    if match := _DMY.match(text):
-        text = f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}"
-    elif match := _MY.match(text):
-        text = f"{match[2]}-{int(match[1]):02d}"
-    parsed = PartialDate.parse(text)
-    return parsed.iso() if parsed else None
 
 
 def partial_date(form, field) -> None:
@@ -231,13 +216,28 @@ class HeroFieldsMixin:
         return [{"name": line.strip()[:500], "date": None, "posthumous": False}
                 for line in (self.awards.data or "").splitlines() if line.strip()]
 
+    def payload(self) -> dict:
+        """What a new-hero submission carries: the fields and the awards."""
+        return {**self.hero_fields(), "awards": self.award_list()}
+
+
+class StoryFieldsMixin:
+    """A story's own fields, as a family sends them and a moderator edits them."""
+
+    def payload(self) -> dict:
+        """What a story submission carries, in archive field names."""
+        return {"title": self.title.data or "", "body": self.body.data,
+                "author_name": self.author_name.data,
+                "author_relation": self.author_relation.data or "",
+                "date": to_iso_date(self.date.data)}
+
 
 @_hero_fields
 class NewHeroForm(HeroFieldsMixin, PhotosMixin, SubmitterForm):
     """A new hero profile from a family."""
 
 
-class StoryForm(SubmitterForm):
+class StoryForm(StoryFieldsMixin, SubmitterForm):
     """A memory of an existing hero."""
 
     title = _text(_l("Заголовок"), 500, hint=_l("Необов'язково."))
@@ -328,7 +328,7 @@ class HeroEditForm(SubmissionHeroForm):
     reason = _text(_l("Чому змінено"), 2000, required=True)
 
 
-class StoryEditForm(FlaskForm):
+class StoryEditForm(StoryFieldsMixin, FlaskForm):
     """Staff edit of a story submission before publishing."""
 
     title = _text(_l("Заголовок"), 500)

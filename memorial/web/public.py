@@ -29,17 +29,12 @@ from ..dates import day_key
 from ..extensions import csrf, db, limiter
 from .finder import BadSearch, active_filters, facet_choices, find, parse_search_args
 from ..language import UKRAINIAN_ALPHABET
-from ..models import Hero, Photo
+from ..models import Hero, Photo, published_heroes
 from .pagination import Pager
 
 bp = Blueprint("public", __name__)
 
 _SLUG_ID = re.compile(r"^(?:[a-z0-9-]*-)?(\d+)$")
-
-
-def published():
-    """A select of published heroes."""
-    return select(Hero).where(Hero.status == "published")
 
 
 def demo_archive_shown() -> bool:
@@ -77,7 +72,7 @@ def index():
         born_url = url_for("public.by_day", month_day=day_key(day),
                            page=born_page if born_page > 1 else None, _anchor="born-title")
     recent = db.session.scalars(
-        published().order_by(Hero.published_at.desc(), Hero.id.desc()).limit(8)
+        published_heroes().order_by(Hero.published_at.desc(), Hero.id.desc()).limit(8)
         .options(selectinload(Hero.photos))
     ).all()
     return render_template("index.html", counts=browse.counters(), recent=recent, today=day,
@@ -113,12 +108,12 @@ def heroes():
     letter = (request.args.get("letter") or "").strip().upper()[:1]
     if letter and letter not in UKRAINIAN_ALPHABET:
         letter = ""
-    query = published()
+    query = published_heroes()
     if letter:
         query = query.where(Hero.index_letter == letter)
     rows, pager = _paged(query, (Hero.sort_name, Hero.id))
     letters = set(db.session.scalars(
-        select(Hero.index_letter).where(Hero.status == "published").distinct()))
+        select(Hero.index_letter).where(Hero.is_published).distinct()))
     return render_template("heroes.html", heroes=rows, pager=pager, letter=letter,
                            letters_present=letters)
 
@@ -132,7 +127,7 @@ def years():
 @bp.get("/heroes/year/<int:year>")
 def by_year(year: int):
     """Heroes who died in one year, in order of the date of death."""
-    query = published().where(Hero.death_year == year)
+    query = published_heroes().where(Hero.death_year == year)
     rows, pager = _paged(query, (Hero.death_month.is_(None), Hero.death_month,
                                  Hero.death_day.is_(None), Hero.death_day, Hero.sort_name))
     if not pager.total:
@@ -185,7 +180,7 @@ def load_published_hero(slug: str) -> Hero:
     if not match:
         abort(404)
     hero = db.session.scalar(
-        published().where(Hero.id == int(match.group(1)))
+        published_heroes().where(Hero.id == int(match.group(1)))
         .options(selectinload(Hero.awards), selectinload(Hero.stories),
                  selectinload(Hero.photos)))
     if hero is None:
@@ -288,7 +283,7 @@ def search_page():
 def _published_photo(file_path: str) -> Photo:
     """A photo that belongs to a published hero, or 404 (pending files are never public)."""
     photo = db.session.scalar(
-        select(Photo).join(Hero).where(Photo.file_path == file_path, Hero.status == "published"))
+        select(Photo).join(Hero).where(Photo.file_path == file_path, Hero.is_published))
     if photo is None:
         abort(404)
     return photo

@@ -31,7 +31,7 @@ def robots() -> Response:
 
 
 def _hero_sitemap_count() -> int:
-    total = db.session.scalar(select(func.count(Hero.id)).where(Hero.status == "published")) or 0
+    total = db.session.scalar(select(func.count(Hero.id)).where(Hero.is_published)) or 0
     return max(1, -(-total // HEROES_PER_SITEMAP))
 
 
@@ -61,7 +61,7 @@ def sitemap_heroes(number: int) -> Response:
     if not 1 <= number <= _hero_sitemap_count():
         abort(404)
     rows = db.session.execute(
-        select(Hero.slug, Hero.updated_at).where(Hero.status == "published")
+        select(Hero.slug, Hero.updated_at).where(Hero.is_published)
         .order_by(Hero.id).offset((number - 1) * HEROES_PER_SITEMAP)
         .limit(HEROES_PER_SITEMAP)).all()
     urls = [(url_for("public.hero", slug=slug, _external=True),

@@ -1,8 +1,8 @@
-"""The staff area: the queue of submissions, their review and decision, heroes and revisions."""
+"""The staff area: the queue of submissions, their review and decision, heroes, revisions,
+the audit log and (for administrators) the staff accounts."""
 
 from __future__ import annotations
 
-import difflib
 import mimetypes
 
 from flask import (
@@ -21,28 +21,39 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .. import archive, audit, media
-from .auth import admin_required, staff_headers, staff_required
+from .. import accounts, archive, media, submissions
 from ..extensions import db
+from ..models import (
+    OPEN_SUBMISSION_STATUSES,
+    AuditEvent,
+    Hero,
+    HeroStatus,
+    Photo,
+    Revision,
+    Submission,
+    SubmissionKind,
+    SubmissionPhoto,
+    SubmissionStatus,
+    User,
+)
+from ..records import snapshot
+from ..revisions import changed_fields, word_diff
+from .auth import admin_required, staff_headers, staff_required
 from .forms import (
     FIELD_LABELS,
+    AccountForm,
     ConfirmForm,
     CorrectionEditForm,
     HeroEditForm,
     ReasonForm,
     StoryEditForm,
     SubmissionHeroForm,
-    to_iso_date,
 )
-from ..language import first_letter, fold
-from ..models import AuditEvent, Hero, Photo, Revision, Submission, SubmissionPhoto
 from .pagination import Pager
-from ..revisions import changed_fields, snapshot
 
-bp = Blueprint("moderation", __name__, url_prefix="/staff")
+bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.after_request(staff_headers)
 
-OPEN_STATUSES = ("received", "needs_info")
 PER_PAGE = 50
 
 
@@ -65,8 +76,8 @@ def queue():
     which = request.args.get("status", "open")
     query = select(Submission)
     if which == "open":
-        query = query.where(Submission.status.in_(OPEN_STATUSES))
-    elif which in ("published", "rejected", "needs_info", "received"):
+        query = query.where(Submission.status.in_(OPEN_SUBMISSION_STATUSES))
+    elif which in tuple(SubmissionStatus):
         query = query.where(Submission.status == which)
     else:
         which = "all"
@@ -86,52 +97,6 @@ def _submission(submission_id: int) -> Submission:
     if submission is None:
         abort(404)
     return submission
-
-
-#: First letters that people confuse when typing a name (so a duplicate may sit under either).
-_LOOKALIKE_LETTERS = ("ГҐ", "ИІЇЙ", "ЕЄЭ")
-
-
-def possible_duplicates(payload: dict, limit: int = 10) -> list[tuple[Hero, int]]:
-    """Heroes whose name is the same or close and whose dates do not contradict the payload."""
-    surname, given = payload.get("surname") or "", payload.get("given_name") or ""
-    if not surname:
-        return []
-    wanted = fold(f"{surname} {given}")
-    letter = first_letter(surname)
-    letters = next((group for group in _LOOKALIKE_LETTERS if letter in group), letter)
-    query = select(Hero).where(Hero.index_letter.in_(list(letters)))
-    for name in ("birth_date", "death_date"):
-        year = (payload.get(name) or "")[:4]
-        if year.isdigit():
-            column = Hero.birth_year if name == "birth_date" else Hero.death_year
-            query = query.where(or_(column.is_(None), column.between(int(year) - 1,
-                                                                       int(year) + 1)))
-    scored = []
-    for hero in db.session.scalars(query):
-        ratio = difflib.SequenceMatcher(None, wanted,
-                                        fold(f"{hero.surname} {hero.given_name}")).ratio()
-        if ratio >= 0.75:
-            scored.append((hero, round(ratio * 100)))
-    scored.sort(key=lambda item: -item[1])
-    return scored[:limit]
-
-
-def word_diff(before: object, after: object) -> list[tuple[str, str]]:
-    """A word-level difference as ``(op, text)`` pairs: ``same``, ``del`` or ``ins``."""
-    old = "" if before is None else str(before)
-    new = "" if after is None else str(after)
-    a, b = old.split(" "), new.split(" ")
-    out: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.append(("same", " ".join(a[i1:i2])))
-            continue
-        if i2 > i1:
-            out.append(("del", " ".join(a[i1:i2])))
-        if j2 > j1:
-            out.append(("ins", " ".join(b[j1:j2])))
-    return out
 
 
 def _edit_form(submission: Submission, formdata=None):
@@ -154,9 +119,10 @@ def _edit_form(submission: Submission, formdata=None):
 def submission(submission_id: int):
     """One submission: what was sent, its photos, duplicates or difference, and the decisions."""
     item = _submission(submission_id)
-    duplicates = possible_duplicates(item.payload) if item.kind == "hero" else []
+    duplicates = (submissions.possible_duplicates(db.session, item.payload)
+                  if item.kind == SubmissionKind.HERO else [])
     diff = None
-    if item.kind == "correction" and item.hero is not None:
+    if item.kind == SubmissionKind.CORRECTION and item.hero is not None:
         name = item.payload["field"]
         current = snapshot(item.hero).get(name)
         diff = {"field": name, "label": FIELD_LABELS.get(name, name), "before": current,
@@ -174,39 +140,28 @@ def edit_submission(submission_id: int):
     item = _submission(submission_id)
     if not item.is_open:
         flash(_("Це звернення вже розглянуто."), "error")
-        return redirect(url_for("moderation.submission", submission_id=item.id))
+        return redirect(url_for("staff.submission", submission_id=item.id))
     form = _edit_form(item, formdata=request.form)
     if not form.validate():
         flash(_("Зміни не збережено: виправте позначені поля."), "error")
         return render_template("staff/submission.html", item=item, duplicates=[], diff=None,
                                edit=form, reason=ReasonForm(formdata=None),
                                confirm=ConfirmForm(formdata=None), labels=FIELD_LABELS), 400
-    if item.kind == "hero":
-        payload = {**form.hero_fields(), "awards": form.award_list()}
-    elif item.kind == "story":
-        payload = {"title": form.title.data or "", "body": form.body.data,
-                   "author_name": form.author_name.data,
-                   "author_relation": form.author_relation.data or "",
-                   "date": to_iso_date(form.date.data)}
-    elif item.kind == "correction":
-        value = form.value.data
-        if item.payload["field"] in archive.HERO_DATE_FIELDS:
-            try:
-                value = to_iso_date(value)
-            except ValueError:
-                flash(_("Не вдалося прочитати дату."), "error")
-                return redirect(url_for("moderation.submission", submission_id=item.id))
-        payload = {"value": value}
+    if item.kind == SubmissionKind.CORRECTION:
+        try:
+            payload = {"value": submissions.correction_value(item.payload["field"],
+                                                             form.value.data)}
+        except ValueError:
+            flash(_("Не вдалося прочитати дату."), "error")
+            return redirect(url_for("staff.submission", submission_id=item.id))
     else:
-        payload = {}
+        payload = {} if item.kind == SubmissionKind.PHOTOS else form.payload()
     captions = [(request.form.get(f"caption-{p.id}") or "").strip()[:1000] or None
                 for p in item.photos]
-    archive.edit_submission(item, payload, captions)
-    audit.record(db.session, "submission.edit", _me(), object_type="submission",
-                 object_id=item.reference)
+    submissions.edit_submission(db.session, item, payload, captions, _me())
     db.session.commit()
     flash(_("Зміни збережено."), "info")
-    return redirect(url_for("moderation.submission", submission_id=item.id))
+    return redirect(url_for("staff.submission", submission_id=item.id))
 
 
 @bp.post("/submissions/<int:submission_id>/approve")
@@ -218,20 +173,18 @@ def approve(submission_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        hero = archive.approve(db.session, item, _me(), form.text.data or "")
-    except archive.ModerationError:
+        hero = submissions.approve(db.session, item, _me(), form.text.data or "")
+    except submissions.ModerationError:
         db.session.rollback()
         flash(_("Це звернення вже розглянуто."), "error")
-        return redirect(url_for("moderation.submission", submission_id=item.id))
+        return redirect(url_for("staff.submission", submission_id=item.id))
     except ValueError:
         db.session.rollback()
         flash(_("Опублікувати не вдалося: перевірте дати та обов'язкові поля."), "error")
-        return redirect(url_for("moderation.submission", submission_id=item.id))
-    audit.record(db.session, "submission.approve", _me(), object_type="submission",
-                 object_id=item.reference, hero_id=hero.id)
+        return redirect(url_for("staff.submission", submission_id=item.id))
     db.session.commit()
     flash(_("Опубліковано."), "info")
-    return redirect(url_for("moderation.hero", hero_id=hero.id))
+    return redirect(url_for("staff.hero", hero_id=hero.id))
 
 
 def _decide(submission_id: int, action: str):
@@ -239,20 +192,18 @@ def _decide(submission_id: int, action: str):
     form = ReasonForm()
     if not form.validate_on_submit():
         flash(_("Напишіть пояснення для автора звернення."), "error")
-        return redirect(url_for("moderation.submission", submission_id=item.id))
+        return redirect(url_for("staff.submission", submission_id=item.id))
     try:
         if action == "reject":
-            archive.reject(item, _me(), form.text.data)
+            submissions.reject(db.session, item, _me(), form.text.data)
         else:
-            archive.ask_for_information(item, _me(), form.text.data)
-    except archive.ModerationError:
+            submissions.ask_for_information(db.session, item, _me(), form.text.data)
+    except submissions.ModerationError:
         flash(_("Це звернення вже розглянуто."), "error")
-        return redirect(url_for("moderation.submission", submission_id=item.id))
-    audit.record(db.session, f"submission.{action}", _me(), object_type="submission",
-                 object_id=item.reference)
+        return redirect(url_for("staff.submission", submission_id=item.id))
     db.session.commit()
     flash(_("Відхилено.") if action == "reject" else _("Запитання надіслано."), "info")
-    return redirect(url_for("moderation.queue"))
+    return redirect(url_for("staff.queue"))
 
 
 @bp.post("/submissions/<int:submission_id>/reject")
@@ -314,10 +265,9 @@ def edit_hero(hero_id: int):
         else HeroEditForm()
     if form.validate_on_submit():
         archive.edit_hero(db.session, item, form.hero_fields(), _me(), form.reason.data)
-        audit.record(db.session, "hero.edit", _me(), object_type="hero", object_id=item.id)
         db.session.commit()
         flash(_("Зміни збережено."), "info")
-        return redirect(url_for("moderation.hero", hero_id=item.id))
+        return redirect(url_for("staff.hero", hero_id=item.id))
     return render_template("staff/hero_edit.html", hero=item, form=form), \
         400 if request.method == "POST" else 200
 
@@ -330,13 +280,12 @@ def change_status(hero_id: int, action: str):
     form = ReasonForm()
     if not form.validate_on_submit():
         flash(_("Напишіть, чому."), "error")
-        return redirect(url_for("moderation.hero", hero_id=item.id))
-    status = "published" if action == "publish" else "draft"
+        return redirect(url_for("staff.hero", hero_id=item.id))
+    status = HeroStatus.PUBLISHED if action == "publish" else HeroStatus.DRAFT
     archive.change_status(db.session, item, status, _me(), form.text.data)
-    audit.record(db.session, f"hero.{action}", _me(), object_type="hero", object_id=item.id)
     db.session.commit()
     flash(_("Опубліковано.") if action == "publish" else _("Знято з публікації."), "info")
-    return redirect(url_for("moderation.hero", hero_id=item.id))
+    return redirect(url_for("staff.hero", hero_id=item.id))
 
 
 def _revision(revision_id: int) -> Revision:
@@ -368,11 +317,9 @@ def restore(revision_id: int):
         abort(400)
     reason = form.text.data or _("Відновлено стан ревізії %(n)d", n=item.id)
     archive.restore_revision(db.session, item, _me(), reason)
-    audit.record(db.session, "revision.restore", _me(), object_type="revision",
-                 object_id=item.id, hero_id=item.hero_id)
     db.session.commit()
     flash(_("Відновлено."), "info")
-    return redirect(url_for("moderation.hero", hero_id=item.hero_id))
+    return redirect(url_for("staff.hero", hero_id=item.hero_id))
 
 
 @bp.get("/audit")
@@ -430,3 +377,59 @@ def media_thumb(side: int, file_path: str):
     except (media.MediaError, OSError):
         abort(404)
     return _send(path, "image/jpeg")
+
+
+# -- staff accounts (administrators) -------------------------------------------------------
+def _accounts_page(form: AccountForm, status: int = 200):
+    users = db.session.scalars(select(User).order_by(User.email)).all()
+    return render_template("staff/accounts.html", users=users, form=form), status
+
+
+@bp.get("/accounts")
+@admin_required
+def accounts_page():
+    """Staff accounts and the form for a new one."""
+    return _accounts_page(AccountForm())
+
+
+@bp.post("/accounts")
+@admin_required
+def create_account():
+    """Create a staff account (or reset an existing one's password and role)."""
+    form = AccountForm()
+    if form.validate_on_submit():
+        try:
+            user, _created = accounts.create_or_update_user(
+                db.session, form.email.data, form.password.data, form.role.data, by=_me())
+        except accounts.AccountError:
+            db.session.rollback()
+            form.email.errors.append(_("Це не схоже на адресу електронної пошти."))
+        else:
+            db.session.commit()
+            flash(_("Обліковий запис %(email)s збережено.", email=user.email), "info")
+            return redirect(url_for("staff.accounts_page"))
+    return _accounts_page(form, 400)
+
+
+@bp.post("/accounts/<int:user_id>/<action>")
+@admin_required
+def change_account(user_id: int, action: str):
+    """Disable, enable, change the role of, or end the sessions of an account."""
+    user = db.session.get(User, user_id) or abort(404)
+    if action not in accounts.ACCOUNT_ACTIONS:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    me = _me()
+    try:
+        accounts.change_account(db.session, me, user, action)
+    except accounts.AccountError:
+        db.session.rollback()
+        flash(_("Власний обліковий запис вимкнути не можна.") if action == "disable" else
+              _("Власну роль адміністратора зняти не можна."), "error")
+        return redirect(url_for("staff.accounts_page"))
+    db.session.commit()
+    flash(_("Зміни для %(email)s збережено.", email=user.email), "info")
+    if user.id == me.id and action == "end-sessions":
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("staff.accounts_page"))

@@ -23,8 +23,10 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
-from .. import archive, media
+from .. import media, submissions
 from ..extensions import db, limiter
+from ..models import Hero, SubmissionKind, SubmissionStatus
+from ..records import PhotoInput
 from .forms import (
     FIELD_LABELS,
     AnswerForm,
@@ -33,27 +35,13 @@ from .forms import (
     PhotosForm,
     StatusForm,
     StoryForm,
-    to_iso_date,
 )
-from ..models import Hero, Submission
 from .public import load_published_hero
 
 log = logging.getLogger(__name__)
 bp = Blueprint("submit", __name__)
 
-DEFAULTS = {
-    "SUBMIT_RATE_LIMIT": "10 per minute; 40 per hour",
-    "STATUS_RATE_LIMIT": "30 per minute; 200 per hour",
-    "MAX_PHOTO_BYTES": 25 * 1024 * 1024,
-    "MAX_PHOTOS": 12,
-}
 _DONE_KEY = "submitted_reference"
-
-
-@bp.record_once
-def _defaults(state) -> None:
-    for key, value in DEFAULTS.items():
-        state.app.config.setdefault(key, value)
 
 
 def _submit_limit() -> str:
@@ -84,14 +72,14 @@ def _honeypot_refused(form):
     return None
 
 
-def _store_photos(form, written: list) -> list[archive.PhotoInput]:
+def _store_photos(form, written: list) -> list[PhotoInput]:
     """Write the accepted photos (already re-encoded) and describe them for the submission."""
     data_dir = current_app.config["DATA_DIR"]
     inputs = []
     for (clean, ext, width, height), caption in zip(form.accepted_photos, form.caption_list()):
         stored = media.write_clean(data_dir, clean, ext, width, height)
         written.append(media.safe_path(data_dir, stored.file_path))
-        inputs.append(archive.PhotoInput(stored.file_path, stored.sha256, stored.size_bytes,
+        inputs.append(PhotoInput(stored.file_path, stored.sha256, stored.size_bytes,
                                          stored.width, stored.height, caption))
     return inputs
 
@@ -101,7 +89,7 @@ def _save(form, kind: str, payload: dict, hero: Hero | None = None):
     written: list = []
     try:
         photos = _store_photos(form, written) if hasattr(form, "accepted_photos") else []
-        submission = archive.submit(db.session, kind, payload, form.submitter(), photos, hero)
+        submission = submissions.submit(db.session, kind, payload, form.submitter(), photos, hero)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -125,8 +113,7 @@ def new_hero():
     if (refused := _honeypot_refused(form)) is not None:
         return refused
     if form.validate_on_submit():
-        payload = {**form.hero_fields(), "awards": form.award_list()}
-        return _save(form, "hero", payload)
+        return _save(form, SubmissionKind.HERO, form.payload())
     return _render("submit/hero.html", form)
 
 
@@ -144,11 +131,7 @@ def story(hero_id: int):
     if (refused := _honeypot_refused(form)) is not None:
         return refused
     if form.validate_on_submit():
-        payload = {"title": form.title.data or "", "body": form.body.data,
-                   "author_name": form.author_name.data,
-                   "author_relation": form.author_relation.data or "",
-                   "date": to_iso_date(form.date.data)}
-        return _save(form, "story", payload, hero)
+        return _save(form, SubmissionKind.STORY, form.payload(), hero)
     return _render("submit/story.html", form, hero)
 
 
@@ -161,7 +144,7 @@ def photos(hero_id: int):
     if (refused := _honeypot_refused(form)) is not None:
         return refused
     if form.validate_on_submit():
-        return _save(form, "photos", {}, hero)
+        return _save(form, SubmissionKind.PHOTOS, {}, hero)
     return _render("submit/photos.html", form, hero)
 
 
@@ -171,16 +154,15 @@ def correction(hero_id: int):
     """A correction of one published field ("повідомити про неточність")."""
     hero = _published_hero(hero_id)
     form = CorrectionForm()
-    if request.method == "GET" and request.args.get("field") in archive.CORRECTABLE_FIELDS:
+    if request.method == "GET" and request.args.get("field") in submissions.CORRECTABLE_FIELDS:
         form.field.data = request.args["field"]
     if (refused := _honeypot_refused(form)) is not None:
         return refused
     if form.validate_on_submit():
-        value = form.value.data
-        if form.field.data in archive.HERO_DATE_FIELDS:
-            value = to_iso_date(value)
-        payload = {"field": form.field.data, "value": value, "note": form.note.data or ""}
-        return _save(form, "correction", payload, hero)
+        payload = {"field": form.field.data,
+                   "value": submissions.correction_value(form.field.data, form.value.data),
+                   "note": form.note.data or ""}
+        return _save(form, SubmissionKind.CORRECTION, payload, hero)
     return _render("submit/correction.html", form, hero)
 
 
@@ -193,13 +175,6 @@ def done():
     return render_template("submit/done.html", reference=reference)
 
 
-def _find(code: str) -> Submission | None:
-    reference = archive.normalize_reference(code)
-    if not reference:
-        return None
-    return db.session.scalar(select(Submission).where(Submission.reference == reference))
-
-
 @bp.route("/submit/status", methods=["GET", "POST"])
 @limiter.limit(_status_limit, methods=["POST"])
 def status():
@@ -208,7 +183,7 @@ def status():
     found = None
     code = 200
     if form.validate_on_submit():
-        found = _find(form.code.data)
+        found = submissions.find(db.session, form.code.data)
         if found is None:
             form.code.errors.append(_("Звернення з таким кодом не знайдено. Перевірте код: "
                                       "він має вигляд MEM-7K2F-9QX4."))
@@ -225,13 +200,13 @@ def status():
 def answer():
     """The submitter answers the moderator's question."""
     form = AnswerForm()
-    found = _find(form.code.data or "") if form.code.data else None
+    found = submissions.find(db.session, form.code.data or "") if form.code.data else None
     if found is None:
         abort(404)
-    if found.status != "needs_info":
+    if found.status != SubmissionStatus.NEEDS_INFO:
         return redirect(url_for("submit.status"))
     if form.validate_on_submit():
-        archive.answer_question(found, form.answer.data)
+        submissions.answer_question(found, form.answer.data)
         db.session.commit()
         return render_template("submit/status.html", form=StatusForm(formdata=None),
                                submission=found, answer=None, labels=FIELD_LABELS,

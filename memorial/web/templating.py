@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app, request, url_for
@@ -119,9 +118,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(full_date, "fdate")
     app.add_template_filter(day_of_year, "daymonth")
     app.add_template_filter(day_key, "daykey")
-    if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
-        # Static URLs carry a content hash (``static_url``), so a year of caching is safe.
-        app.config["SEND_FILE_MAX_AGE_DEFAULT"] = timedelta(days=365)
     app.add_template_global(static_url, "static_url")
     app.add_template_global(lang_attr, "lang_attr")
     app.add_template_filter(number, "number")

@@ -13,7 +13,7 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from memorial import archive, create_app
+from memorial import create_app, submissions
 from memorial.dates import day_key
 from memorial.extensions import db
 from memorial.language import slugify
@@ -122,7 +122,7 @@ def _sample_paths(app) -> dict[str, str]:
         demo = db.session.scalar(select(Hero).where(Hero.external_id == "demo-001"))
         volunteer = db.session.scalar(select(Hero).where(Hero.external_id == "demo-011"))
         other = db.session.scalar(select(Hero).where(Hero.external_id == "demo-002"))
-        submission = archive.submit(
+        submission = submissions.submit(
             db.session, "story",
             {"title": "Вечір на терасі", "body": "Він грав на гітарі для всіх сусідів.",
              "author_name": "Ірина", "author_relation": "сусідка", "date": "2024"},

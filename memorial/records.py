@@ -1,0 +1,105 @@
+"""The hero *record*: the archive format's fields, and a hero turned into them.
+
+One concept used by the archive format (import and export), the JSON API, revisions and the
+staff forms; it imports none of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .models import Hero, HeroStatus, Photo
+
+#: Plain text fields of a hero, in the order of the archive format.
+HERO_TEXT_FIELDS = (
+    "surname", "given_name", "patronymic", "call_sign",
+    "birth_place", "home_community", "rank", "position", "military_unit",
+    "death_place", "death_circumstances", "burial_place", "burial_plot", "biography",
+)
+HERO_DATE_FIELDS = ("birth_date", "death_date")
+#: Every field of a hero a person types (and a correction may change), in archive order.
+HERO_FIELDS = HERO_TEXT_FIELDS + HERO_DATE_FIELDS
+#: Lists of things that belong to a hero.
+LIST_FIELDS = ("awards", "stories", "photos")
+
+
+@dataclass
+class PhotoInput:
+    """A photo to attach: stored file facts plus caption and portrait flag."""
+
+    file_path: str
+    sha256: str
+    size_bytes: int
+    width: int
+    height: int
+    caption: str | None = None
+    primary: bool = False
+
+
+@dataclass
+class HeroInput:
+    """A validated hero record, ready to be written."""
+
+    external_id: str
+    fields: dict
+    awards: list[dict] = field(default_factory=list)
+    stories: list[dict] = field(default_factory=list)
+    photos: list[PhotoInput] = field(default_factory=list)
+    status: str = HeroStatus.PUBLISHED
+
+
+def hero_fields(record: dict) -> dict:
+    """The plain and date fields of a record (missing ones as ``None``)."""
+    return {name: record.get(name) for name in HERO_FIELDS}
+
+
+def hero_record(hero: Hero) -> dict:
+    """A hero in the archive format (photos named as in an export folder)."""
+    out: dict = {"external_id": hero.external_id}
+    for name in HERO_TEXT_FIELDS[:4]:
+        out[name] = getattr(hero, name)
+    out["birth_date"] = hero.birth_date.iso() if hero.birth_date else None
+    out["death_date"] = hero.death_date.iso() if hero.death_date else None
+    for name in HERO_TEXT_FIELDS[4:]:
+        out[name] = getattr(hero, name)
+    out["awards"] = [{"name": a.name, "date": a.date.iso() if a.date else None,
+                      "posthumous": a.posthumous} for a in hero.awards]
+    out["stories"] = [{"title": s.title, "body": s.body, "author_name": s.author_name,
+                       "author_relation": s.author_relation,
+                       "date": s.date.iso() if s.date else None} for s in hero.stories]
+    out["photos"] = [{"file": export_photo_name(p), "caption": p.caption,
+                      "primary": p.is_primary} for p in hero.photos]
+    out["status"] = hero.status
+    return out
+
+
+def export_photo_name(photo: Photo) -> str:
+    """File name of a photo inside an export folder."""
+    ext = Path(photo.file_path).suffix or ".jpg"
+    return f"photos/{photo.id}{ext}"
+
+
+def snapshot(hero: Hero) -> dict:
+    """The hero in the archive format, photos named by their stored path so they can be restored."""
+    record = hero_record(hero)
+    record["photos"] = [
+        {"file": p.file_path, "caption": p.caption, "primary": p.is_primary, "sha256": p.sha256,
+         "width": p.width, "height": p.height, "size_bytes": p.size_bytes}
+        for p in hero.photos
+    ]
+    return record
+
+
+def snapshot_photos(record: dict) -> list[PhotoInput]:
+    """The photos of a snapshot, to be attached again."""
+    return [PhotoInput(p["file"], p["sha256"], p["size_bytes"], p["width"], p["height"],
+                       p.get("caption"), bool(p.get("primary")))
+            for p in record.get("photos") or []]
+
+
+def photo_inputs(photos) -> list[PhotoInput]:
+    """Stored photo rows (of a hero or a submission) described for attaching."""
+    return [PhotoInput(p.file_path, p.sha256, p.size_bytes, p.width, p.height, p.caption,
+                       bool(getattr(p, "is_primary", False)))
+            for p in photos]

@@ -1,0 +1,206 @@
+"""What families send, and how moderators decide it: operations that flush, log themselves in
+the audit log, and never commit.
+
+A submission is decided exactly once: its status leaves the open states in one step, and a
+second moderator acting on a decided submission gets :class:`ModerationError`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import secrets
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from . import audit
+from .archive import add_photos, add_story, apply_fields, upsert_hero
+from .dates import to_iso_date
+from .language import first_letter, fold
+from .models import (
+    Hero,
+    HeroStatus,
+    RevisionSource,
+    Submission,
+    SubmissionKind,
+    SubmissionPhoto,
+    SubmissionStatus,
+    User,
+    utcnow,
+)
+from .records import HERO_DATE_FIELDS, HERO_FIELDS, HeroInput, PhotoInput, photo_inputs
+from .revisions import recorded
+
+#: Letters and digits that cannot be mistaken for one another when read aloud or retyped.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+#: Fields a correction may change.
+CORRECTABLE_FIELDS = HERO_FIELDS
+
+
+class ModerationError(ValueError):
+    """A moderation step that cannot be taken in the submission's current state."""
+
+
+def new_reference() -> str:
+    """An unguessable, readable reference code such as ``MEM-7K2F-9QX4`` (about 40 bits)."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"MEM-{chars[:4]}-{chars[4:]}"
+
+
+def normalize_reference(text: str) -> str:
+    """The canonical form of a reference code as a person may type it (case, spaces, dashes)."""
+    chars = "".join(ch for ch in (text or "").upper() if ch.isalnum())
+    chars = chars.removeprefix("MEM")
+    if len(chars) != 8 or any(ch not in REFERENCE_ALPHABET for ch in chars):
+        return ""
+    return f"MEM-{chars[:4]}-{chars[4:]}"
+
+
+def find(session: Session, code: str) -> Submission | None:
+    """The submission a reference code names, as a person may type it."""
+    reference = normalize_reference(code)
+    if not reference:
+        return None
+    return session.scalar(select(Submission).where(Submission.reference == reference))
+
+
+def correction_value(field: str, value: str | None) -> str | None:
+    """A corrected value as it will be stored: a date field's value in ISO form.
+
+    Raises ``ValueError`` for a date field whose value is not a date.
+    """
+    if field in HERO_DATE_FIELDS:
+        return to_iso_date(value)
+    return value
+
+
+def submit(session: Session, kind: str, payload: dict, submitter: dict,
+           photos: list[PhotoInput] | tuple = (), hero: Hero | None = None) -> Submission:
+    """Record a submission from the public with its stored photos (flush only)."""
+    submission = Submission(
+        reference=new_reference(), kind=SubmissionKind(kind), status=SubmissionStatus.RECEIVED,
+        hero_id=hero.id if hero is not None else None, payload=payload, original=dict(payload),
+        submitter_name=submitter["submitter_name"],
+        submitter_relation=submitter.get("submitter_relation") or "",
+        submitter_email=submitter.get("submitter_email") or None,
+        submitter_phone=submitter.get("submitter_phone") or None,
+        consent=bool(submitter.get("consent")),
+    )
+    for pos, photo in enumerate(photos):
+        submission.photos.append(SubmissionPhoto(
+            position=pos, file_path=photo.file_path, caption=photo.caption, width=photo.width,
+            height=photo.height, size_bytes=photo.size_bytes, sha256=photo.sha256))
+    session.add(submission)
+    session.flush()
+    return submission
+
+
+def _require_open(submission: Submission) -> None:
+    if not submission.is_open:
+        raise ModerationError("the submission has already been decided")
+
+
+def _log(session: Session, action: str, user: User, submission: Submission, **detail) -> None:
+    audit.record(session, f"submission.{action}", user, object_type="submission",
+                 object_id=submission.reference, **detail)
+
+
+def edit_submission(session: Session, submission: Submission, payload: dict,
+                    captions: list[str | None], user: User) -> None:
+    """Change what will be published (the submitter's original is kept apart)."""
+    _require_open(submission)
+    submission.payload = {**submission.payload, **payload}
+    for photo, caption in zip(submission.photos, captions):
+        photo.caption = caption or None
+    _log(session, "edit", user, submission)
+
+
+def ask_for_information(session: Session, submission: Submission, user: User,
+                        question: str) -> None:
+    """Ask the submitter a question; they see it on the status page."""
+    _require_open(submission)
+    submission.status = SubmissionStatus.NEEDS_INFO
+    submission.question = question
+    submission.decided_by_id = user.id
+    _log(session, "ask", user, submission)
+
+
+def answer_question(submission: Submission, answer: str) -> None:
+    """The submitter's answer to a moderator's question; the submission is back in the queue."""
+    if submission.status != SubmissionStatus.NEEDS_INFO:
+        raise ModerationError("no question is waiting for an answer")
+    previous = f"{submission.answer}\n\n" if submission.answer else ""
+    submission.answer = previous + answer
+    submission.status = SubmissionStatus.RECEIVED
+
+
+def reject(session: Session, submission: Submission, user: User, reason: str) -> None:
+    """Decline a submission with a reason the submitter will see; nothing is deleted."""
+    _require_open(submission)
+    submission.status = SubmissionStatus.REJECTED
+    submission.reason = reason
+    submission.decided_at = utcnow()
+    submission.decided_by_id = user.id
+    _log(session, "reject", user, submission)
+
+
+def approve(session: Session, submission: Submission, user: User, reason: str = "") -> Hero:
+    """Publish what a submission brings; the hero changes with a revision (flush only)."""
+    _require_open(submission)
+    payload = submission.payload
+    why = reason or f"{submission.reference}"
+    if submission.kind == SubmissionKind.HERO:
+        hero, _ = upsert_hero(session, HeroInput(
+            external_id=f"submission-{submission.reference.lower()}",
+            fields={k: payload.get(k) for k in HERO_FIELDS},
+            awards=payload.get("awards") or [], stories=payload.get("stories") or [],
+            photos=photo_inputs(submission.photos), status=HeroStatus.PUBLISHED,
+        ), source=RevisionSource.MODERATION, user=user, reason=why, submission_id=submission.id)
+    else:
+        hero = submission.hero
+        assert hero is not None
+        with recorded(session, hero, RevisionSource.MODERATION, user, why, submission.id):
+            if submission.kind == SubmissionKind.STORY:
+                add_story(hero, payload)
+            elif submission.kind == SubmissionKind.PHOTOS:
+                add_photos(session, hero, photo_inputs(submission.photos))
+            elif submission.kind == SubmissionKind.CORRECTION:
+                apply_fields(hero, {payload["field"]: payload.get("value") or ""})
+    submission.hero_id = hero.id
+    submission.status = SubmissionStatus.PUBLISHED
+    submission.decided_at = utcnow()
+    submission.decided_by_id = user.id
+    session.flush()
+    _log(session, "approve", user, submission, hero_id=hero.id)
+    return hero
+
+
+#: First letters that people confuse when typing a name (so a duplicate may sit under either).
+_LOOKALIKE_LETTERS = ("ГҐ", "ИІЇЙ", "ЕЄЭ")
+
+
+def possible_duplicates(session: Session, payload: dict, limit: int = 10
+                        ) -> list[tuple[Hero, int]]:
+    """Heroes whose name is the same or close and whose dates do not contradict the payload,
+    with how alike the names are (per cent)."""
+    surname, given = payload.get("surname") or "", payload.get("given_name") or ""
+    if not surname:
+        return []
+    wanted = fold(f"{surname} {given}")
+    letter = first_letter(surname)
+    letters = next((group for group in _LOOKALIKE_LETTERS if letter in group), letter)
+    query = select(Hero).where(Hero.index_letter.in_(list(letters)))
+    for name in ("birth_date", "death_date"):
+        year = (payload.get(name) or "")[:4]
+        if year.isdigit():
+            column = Hero.birth_year if name == "birth_date" else Hero.death_year
+            query = query.where(or_(column.is_(None), column.between(int(year) - 1,
+                                                                       int(year) + 1)))
+    scored = []
+    for hero in session.scalars(query):
+        ratio = difflib.SequenceMatcher(None, wanted,
+                                        fold(f"{hero.surname} {hero.given_name}")).ratio()
+        if ratio >= 0.75:
+            scored.append((hero, round(ratio * 100)))
+    scored.sort(key=lambda item: -item[1])
+    return scored[:limit]
