@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -15,12 +14,6 @@ from sqlalchemy.orm import Session
 from .models import CandleLight, Hero
 
 VISITOR_COOKIE = "visitor"
-KYIV = ZoneInfo("Europe/Kyiv")
-
-
-def today_in_kyiv(now: dt.datetime | None = None) -> dt.date:
-    """The calendar day in Kyiv, which is the day a candle counts for."""
-    return (now or dt.datetime.now(dt.UTC)).astimezone(KYIV).date()
 
 
 def new_visitor_token() -> str:

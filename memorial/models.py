@@ -29,6 +29,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
+from . import clock
 from .dates import PartialDate
 from .extensions import db
 from .language import first_letter, full_name, name_sort_key, slug_base
@@ -90,7 +91,7 @@ def one_of(column: str, values: type[StrEnum], name: str) -> CheckConstraint:
 
 def utcnow() -> dt.datetime:
     """The current moment in UTC, as stored everywhere in the database."""
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 def _date_checks(prefix: str) -> list[CheckConstraint]:

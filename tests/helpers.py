@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from pathlib import Path
 
 from PIL import Image
+
+from memorial import clock
 
 
 def record(external_id: str = "t-1", **fields) -> dict:
@@ -77,3 +80,9 @@ def gps_jpeg(size=(64, 48), orientation: int | None = None) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", exif=exif.tobytes(), icc_profile=icc, comment=b"secret-comment")
     return out.getvalue()
+
+
+def home(client, day: str, lang: str | None = None):
+    """The home page as it shows on ``day`` (ISO), the archive's clock stopped at noon in Kyiv."""
+    with clock.frozen(dt.date.fromisoformat(day)):
+        return client.get("/" + (f"?lang={lang}" if lang else ""))

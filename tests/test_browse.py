@@ -7,10 +7,11 @@ import json
 import re
 
 import pytest
-from helpers import record, write_archive
+from helpers import home, record, write_archive
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
+from memorial import clock
 from memorial.browse import TODAY_SHOWN, remembered_on
 from memorial.extensions import db
 from memorial.models import CandleLight, Hero
@@ -57,14 +58,17 @@ def test_remembered_on_uses_only_dates_known_to_the_day(dated):
 
 
 def test_home_shows_who_is_remembered_today(dated, client):
-    page = client.get("/?today=2026-05-24").get_data(as_text=True)
+    page = home(client, "2026-05-24").get_data(as_text=True)
     today = page.split('id="today-title"')[1].split("</section>")[0]
     assert "Денисенко" in today and "24 травня 2026" in today
     assert "Місяченко" not in today and "Чернетко" not in today
-    english = client.get("/?today=2026-03-14&lang=en").get_data(as_text=True)
+    english = home(client, "2026-03-14", "en").get_data(as_text=True)
     assert "Today we remember" in english and "14 March 2026" in english
     assert "Birthday" in english
-    assert client.get("/?today=not-a-date").status_code == 400
+    # The day is the archive's clock; no address of a page can change it.
+    with clock.frozen(dt.date(2026, 3, 14)):
+        asked = client.get("/?today=2026-05-24").get_data(as_text=True)
+    assert "14 березня 2026" in asked and "24 травня 2026" not in asked
 
 
 @pytest.fixture
@@ -108,7 +112,7 @@ def loaded_heroes(app):
 
 
 def test_home_shows_a_few_of_each_and_links_to_all_of_the_day(crowded, client, loaded_heroes):
-    page = client.get("/?today=2026-05-24").get_data(as_text=True)
+    page = home(client, "2026-05-24").get_data(as_text=True)
     today = page.split('id="today-title"')[1].split("</section>")[0]
     died_part, born_part = today.split("День народження")
     assert cards(died_part) == died_order()[:TODAY_SHOWN]
@@ -119,16 +123,16 @@ def test_home_shows_a_few_of_each_and_links_to_all_of_the_day(crowded, client, l
     assert ('<a href="/heroes/day/05-24#born-title">Усі 22 імені тих, хто народився цього дня →'
             '</a>') in born_part
     assert loaded_heroes["n"] <= 2 * TODAY_SHOWN + 8  # the two lists and "recently added"
-    english = client.get("/?today=2026-05-24&lang=en").get_data(as_text=True)
+    english = home(client, "2026-05-24", "en").get_data(as_text=True)
     assert "All 14 who died on this day" in english and "All 22 born on this day" in english
     # Where the born begin on the day's page: after the 14 who died, 10 a page.
     crowded.config["HEROES_PER_PAGE"] = 10
-    page = client.get("/?today=2026-05-24&lang=uk").get_data(as_text=True)
+    page = home(client, "2026-05-24", "uk").get_data(as_text=True)
     assert 'href="/heroes/day/05-24?page=2#born-title">Усі 22 імені' in page
 
 
 def test_home_links_to_all_only_when_some_are_not_shown(dated, client):
-    today = client.get("/?today=2026-05-24").get_data(as_text=True).split(
+    today = home(client, "2026-05-24").get_data(as_text=True).split(
         'id="today-title"')[1].split("</section>")[0]
     assert "Денисенко" in today and "Усі " not in today
     assert 'href="/heroes/day/05-24"' in today
@@ -169,8 +173,8 @@ def test_day_page_names_one_day_of_any_year(crowded, client):
     leap = client.get("/heroes/day/02-29").get_data(as_text=True)
     assert "Лютенко" in leap and "Лютий" not in leap
     # The home page of a common year still remembers 29 February on the 28th.
-    home = client.get("/?today=2027-02-28").get_data(as_text=True)
-    assert "Лютенко" in home and "Лютий" in home
+    common_year = home(client, "2027-02-28").get_data(as_text=True)
+    assert "Лютенко" in common_year and "Лютий" in common_year
     new_year = client.get("/heroes/day/01-01").get_data(as_text=True)
     assert 'href="/heroes/day/12-31">← 31 грудня' in new_year
     assert "Цього дня в архіві немає ні дати загибелі, ні дня народження." in new_year

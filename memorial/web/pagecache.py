@@ -28,7 +28,7 @@ from flask import Flask, current_app, g, request, session
 from flask_caching import Cache
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..candles import today_in_kyiv
+from ..clock import today_in_kyiv
 from ..changes import CANDLES, CONTENT, Changed, read_versions, tracker
 from ..extensions import db
 from .i18n import current_language

@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from .. import browse, candles, media
 
 from . import pagecache
+from ..clock import today_in_kyiv
 from ..dates import day_key
 from ..extensions import csrf, db, limiter
 from .finder import BadSearch, active_filters, facet_choices, find, parse_search_args
@@ -55,13 +56,7 @@ def site_context():
 @bp.get("/")
 def index():
     """Home: the search box, who is remembered today, recently published heroes, counters."""
-    day = candles.today_in_kyiv()
-    asked = request.args.get("today")
-    if asked and current_app.testing:
-        try:
-            day = dt.date.fromisoformat(asked)
-        except ValueError:
-            abort(400)
+    day = today_in_kyiv()
     remembered = browse.remembered_today(day)
     day_url = url_for("public.by_day", month_day=day_key(day))
     born_url = None
@@ -212,7 +207,7 @@ def _lit_today(hero_id: int) -> bool:
     if not request.cookies.get(candles.VISITOR_COOKIE):  # most visitors: no query at all
         return False
     key, fresh = _visitor()
-    return not fresh and candles.lit_today(db.session, hero_id, key, candles.today_in_kyiv())
+    return not fresh and candles.lit_today(db.session, hero_id, key, today_in_kyiv())
 
 
 @pagecache.varies_by("public.hero")
@@ -248,7 +243,7 @@ def light_candle(slug: str):
         abort(400)
     found = load_published_hero(slug)
     key, fresh = _visitor()
-    if candles.light_candle(db.session, found, key, candles.today_in_kyiv()):
+    if candles.light_candle(db.session, found, key, today_in_kyiv()):
         db.session.commit()
         flash(_("Дякуємо. Ви запалили свічку пам'яті."), "success")
     else:
