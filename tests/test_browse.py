@@ -67,7 +67,7 @@ def test_home_shows_who_is_remembered_today(dated, client):
     assert "Birthday" in english
     # The day is the archive's clock; no address of a page can change it.
     with clock.frozen(dt.date(2026, 3, 14)):
-        asked = client.get("/?today=2026-05-24").get_data(as_text=True)
+        asked = client.get("/?today=2026-05-24&lang=uk").get_data(as_text=True)
     assert "14 березня 2026" in asked and "24 травня 2026" not in asked
 
 
