@@ -24,7 +24,7 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if _wants_json():
             return jsonify({"error": exc.description, "status": exc.code}), exc.code
-        return render_template("error.html", code=exc.code, title=_title(exc.code)), exc.code
+        return render_template("errors/error.html", code=exc.code, title=_title(exc.code)), exc.code
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
@@ -32,7 +32,7 @@ def init_app(app: Flask) -> None:
         log.exception("unhandled error on %s", request.path)
         if _wants_json():
             return jsonify({"error": "internal error", "status": 500}), 500
-        return render_template("error.html", code=500, title=_title(500)), 500
+        return render_template("errors/error.html", code=500, title=_title(500)), 500
 
 
 def _title(code: int | None) -> str:

@@ -25,7 +25,9 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import media
 from ..dates import PartialDate, to_iso_date
+from ..models import UserRole
 from ..records import HERO_DATE_FIELDS, HERO_TEXT_FIELDS
+from .labels import choices
 
 #: Ukrainian names of the archive fields, for labels, corrections and differences.
 FIELD_LABELS = {
@@ -352,5 +354,5 @@ class AccountForm(FlaskForm):
     password = PasswordField(_l("Пароль"), validators=[
         DataRequired(_l("Заповніть це поле.")),
         Length(min=10, max=256, message=_l("Пароль має містити від 10 до 256 символів."))])
-    role = SelectField(_l("Роль"), choices=[SelectChoice("moderator", _l("модератор")),
-                                            SelectChoice("admin", _l("адміністратор"))])
+    role = SelectField(_l("Роль"), choices=[SelectChoice(value, name)
+                                            for value, name in choices(UserRole)])

@@ -70,7 +70,7 @@ def index():
         published_heroes().order_by(Hero.published_at.desc(), Hero.id.desc()).limit(8)
         .options(selectinload(Hero.photos))
     ).all()
-    return render_template("index.html", counts=browse.counters(), recent=recent, today=day,
+    return render_template("public/index.html", counts=browse.counters(), recent=recent, today=day,
                            died_today=remembered.died, born_today=remembered.born,
                            died_total=remembered.died_total, born_total=remembered.born_total,
                            day_url=day_url, born_url=born_url)
@@ -109,14 +109,14 @@ def heroes():
     rows, pager = _paged(query, (Hero.sort_name, Hero.id))
     letters = set(db.session.scalars(
         select(Hero.index_letter).where(Hero.is_published).distinct()))
-    return render_template("heroes.html", heroes=rows, pager=pager, letter=letter,
+    return render_template("public/heroes.html", heroes=rows, pager=pager, letter=letter,
                            letters_present=letters)
 
 
 @bp.get("/heroes/year/")
 def years():
     """The years of death, each with its number of heroes."""
-    return render_template("browse_years.html", years=browse.death_years())
+    return render_template("public/browse_years.html", years=browse.death_years())
 
 
 @bp.get("/heroes/year/<int:year>")
@@ -127,14 +127,14 @@ def by_year(year: int):
                                  Hero.death_day.is_(None), Hero.death_day, Hero.sort_name))
     if not pager.total:
         abort(404)
-    return render_template("browse_list.html", heroes=rows, pager=pager, field="year",
+    return render_template("public/browse_list.html", heroes=rows, pager=pager, field="year",
                            label=str(year), index_url=url_for("public.years"))
 
 
 @bp.get("/heroes/<any(unit, community, burial):field>/")
 def group_index(field: str):
     """Every unit, community or burial place, each with its number of heroes."""
-    return render_template("browse_groups.html", field=field, groups=browse.groups(field))
+    return render_template("public/browse_groups.html", field=field, groups=browse.groups(field))
 
 
 @bp.get("/heroes/<any(unit, community, burial):field>/<key>")
@@ -144,7 +144,7 @@ def by_group(field: str, key: str):
     if not values:
         abort(404)
     rows, pager = _paged(browse.group_query(field, values), (Hero.sort_name, Hero.id))
-    return render_template("browse_list.html", heroes=rows, pager=pager, field=field,
+    return render_template("public/browse_list.html", heroes=rows, pager=pager, field=field,
                            label=values[0], index_url=url_for("public.group_index", field=field))
 
 
@@ -164,7 +164,7 @@ def by_day(month_day: str):
     died, born = browse.day_slice(day, died_total, pager.offset, pager.per_page)
     born_page = died_total // pager.per_page + 1
     return render_template(
-        "browse_day.html", day=day, died=died, born=born, died_total=died_total,
+        "public/browse_day.html", day=day, died=died, born=born, died_total=died_total,
         born_total=born_total, pager=pager, born_page=born_page,
         previous_day=day - dt.timedelta(days=1), next_day=day + dt.timedelta(days=1))
 
@@ -198,7 +198,7 @@ def hero(slug: str):
     found = load_published_hero(slug)
     if slug != found.slug:
         return redirect(url_for("public.hero", slug=found.slug), code=301)
-    return render_template("hero.html", hero=found, lit=_lit_today(found.id),
+    return render_template("public/hero.html", hero=found, lit=_lit_today(found.id),
                            candle_count=candles.candle_count(db.session, found.id))
 
 
@@ -270,7 +270,7 @@ def search_page():
         error = str(exc)
     pager = Pager(req.page, req.per_page, page.total) if page and req else None
     status = 400 if error else 200
-    return render_template("search.html", req=req, page=page, found=found, pager=pager,
+    return render_template("public/search.html", req=req, page=page, found=found, pager=pager,
                            error=error, facet_choices=facet_choices,
                            active_filters=active_filters), status
 

@@ -38,7 +38,7 @@ def _hero_sitemap_count() -> int:
 @bp.get("/sitemap.xml")
 def sitemap_index() -> Response:
     """The sitemap index: one file of browsing pages, and the profiles in numbered files."""
-    return _xml("sitemap_index.xml", hero_files=range(1, _hero_sitemap_count() + 1))
+    return _xml("public/sitemap_index.xml", hero_files=range(1, _hero_sitemap_count() + 1))
 
 
 @bp.get("/sitemap-pages.xml")
@@ -52,7 +52,7 @@ def sitemap_pages() -> Response:
         urls.append(url_for("public.group_index", field=field, _external=True))
         urls += [url_for("public.by_group", field=field, key=group.key, _external=True)
                  for group in browse.groups(field)]
-    return _xml("sitemap_urls.xml", urls=[(u, None) for u in urls])
+    return _xml("public/sitemap_urls.xml", urls=[(u, None) for u in urls])
 
 
 @bp.get("/sitemap-heroes-<int:number>.xml")
@@ -66,7 +66,7 @@ def sitemap_heroes(number: int) -> Response:
         .limit(HEROES_PER_SITEMAP)).all()
     urls = [(url_for("public.hero", slug=slug, _external=True),
              updated.date().isoformat() if updated else None) for slug, updated in rows]
-    return _xml("sitemap_urls.xml", urls=urls)
+    return _xml("public/sitemap_urls.xml", urls=urls)
 
 
 def person_jsonld(hero: Hero) -> dict:

@@ -38,6 +38,7 @@ from ..models import (
 )
 from ..records import snapshot
 from ..revisions import changed_fields, word_diff
+from . import labels
 from .auth import admin_required, staff_headers, staff_required
 from .forms import (
     FIELD_LABELS,
@@ -89,7 +90,8 @@ def queue():
         .offset(pager.offset).limit(PER_PAGE)
         .options(selectinload(Submission.hero), selectinload(Submission.photos))).all()
     return render_template("staff/queue.html", submissions=rows, order=order, which=which,
-                           pager=pager, labels=FIELD_LABELS)
+                           pager=pager, labels=FIELD_LABELS,
+                           statuses=labels.choices(SubmissionStatus))
 
 
 def _submission(submission_id: int) -> Submission:

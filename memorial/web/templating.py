@@ -12,6 +12,7 @@ from flask_babel import format_number, ngettext
 from markupsafe import Markup, escape
 
 from ..dates import PartialDate, age_at_death, day_key, day_month
+from . import labels
 from .i18n import current_language
 from ..language import slugify
 
@@ -125,3 +126,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(partial_date, "pdate")
     app.add_template_filter(age, "age")
     app.add_template_filter(paragraphs, "paragraphs")
+    app.jinja_env.globals.update(labels.template_globals())
