@@ -8,7 +8,7 @@ TEST_INSTALLED := $(VENV)/.installed-test
 # The PostgreSQL server the second test run uses; each run works in databases of its own.
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres lint bench bench-load bench-lighthouse translations clean-index
+.PHONY: run test test-fast test-sqlite test-postgres lint bench bench-load bench-lighthouse translations clean-index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +52,13 @@ run: $(INSTALLED)
 	$(BIN)/memorial import-archive archive_data --if-empty
 	$(BIN)/memorial run --host 127.0.0.1 --port 5000
 
-## test: install what the tests need and run the whole suite on SQLite, then on PostgreSQL
-test: test-sqlite test-postgres
+## test: install what the tests need, check lint, format and types, then run the whole suite
+## on SQLite and on PostgreSQL
+test: lint test-sqlite test-postgres
+
+## test-fast: the suite without browsers, servers or PostgreSQL, for the edit-run loop
+test-fast: $(TEST_INSTALLED)
+	$(BIN)/python -m pytest -q -m "not slow" --ignore=tests/browser
 
 test-sqlite: $(TEST_INSTALLED) $(BROWSER_TOOLS)
 	$(BIN)/python -m pytest
@@ -72,9 +77,11 @@ bench-load: $(TEST_INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python bench/search_bench.py --sizes $(or $(BENCH_SIZES),10000 100000)
 
+## lint: ruff's rules and format, and mypy on the domain and search
 lint: $(TEST_INSTALLED)
-	$(BIN)/python -m pip install --quiet ruff
-	$(BIN)/ruff check memorial tests bench
+	$(BIN)/ruff check memorial tests bench archive_data
+	$(BIN)/ruff format --check memorial tests bench archive_data
+	$(BIN)/mypy
 
 ## translations: refresh the message catalogs from the code and templates, then compile them
 translations: $(INSTALLED)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import stat
 
+import pytest
+
 from memorial import create_app
 
 
@@ -94,6 +96,7 @@ print(json.dumps(app.test_client().get("/probe-pragmas").get_json()))
 """
 
 
+@pytest.mark.slow
 def test_sqlite_pragmas_hold_in_a_fresh_worker(tmp_path):
     import json
     import subprocess

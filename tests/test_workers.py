@@ -27,6 +27,8 @@ from memorial import create_app
 from memorial.extensions import db
 from memorial.models import Submission
 
+pytestmark = pytest.mark.slow  # every test here starts gunicorn workers
+
 BIN = Path(sys.executable).parent
 IMPORTERS = 3
 HEROES_EACH = 15
