@@ -348,10 +348,6 @@ class PostgresBackend:
         part.match = "(" + " | ".join(alternatives) + ")"
         return part
 
-    def phrase_part(self, conn: Connection, phrase: list[str], inflected: bool) -> _Part:
-        """Words in this order in a name or in the running text."""
-        return self._phrase_part(phrase, inflected)
-
     def run(self, conn: Connection, parts: Sequence[_Part], filters: Filters,
             req: SearchRequest, partial: bool) -> SearchPage:
         """One page of the heroes matching every part (``partial``: any part)."""
@@ -363,8 +359,7 @@ class PostgresBackend:
         clauses, params = self._filter(filters)
         return self._run(conn, list(parts), clauses, params, req, partial=partial)
 
-    @staticmethod
-    def _phrase_part(phrase: list[str], inflected: bool = False) -> _Part:
+    def phrase_part(self, conn: Connection, phrase: list[str], inflected: bool) -> _Part:
         """Words in this order in a name or in the running text.
 
         First as typed: neighbours of a function word by their pair lexeme, the other runs
@@ -381,6 +376,7 @@ class PostgresBackend:
 
     @staticmethod
     def _filter(filters: Filters) -> tuple[list[str], dict]:
+        """The filters as SQL conditions on the document's columns, with their parameters."""
         clauses: list[str] = []
         params: dict = {}
         if filters.death_year:

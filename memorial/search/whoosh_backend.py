@@ -305,10 +305,6 @@ class WhooshBackend:
                      for term, distance in word.near)
         return Q.Or(parts)
 
-    def phrase_part(self, searcher: Searcher, phrase: list[str], inflected: bool) -> Q.Query:
-        """Words in this order in a name or in the running text."""
-        return self._phrase_query(phrase, inflected)
-
     def run(self, searcher: Searcher, parts: Sequence[Q.Query], filters: Filters,
             req: SearchRequest, partial: bool) -> SearchPage:
         """One page of the heroes matching every part (``partial``: any part)."""
@@ -320,7 +316,7 @@ class WhooshBackend:
         query = parts[0] if len(parts) == 1 else Q.And(list(parts))
         return self._run(searcher, query, req, flt)
 
-    def _phrase_query(self, phrase: list[str], inflected: bool = False) -> Q.Query:
+    def phrase_part(self, searcher: Searcher, phrase: list[str], inflected: bool) -> Q.Query:
         """Words in this order in a name or in the running text.
 
         First as typed (every two neighbours one pair term: fast); ``inflected`` asks for
@@ -343,6 +339,7 @@ class WhooshBackend:
 
     @staticmethod
     def _filter(filters: Filters) -> Q.Query | None:
+        """The filters as one Whoosh query (``None`` when nothing is filtered)."""
         parts: list[Q.Query] = []
         if filters.death_year:
             parts.append(Q.NumericRange("death_year", filters.death_year, filters.death_year))
