@@ -5,15 +5,15 @@ the Whoosh fields (``exact_term``, ``name_terms``, ``latin_terms`` with their lo
 key, ``text_terms``, and word pairs around function words for phrases) and stored as a
 ``tsvector`` whose lexemes carry a field prefix, positions and a weight; a GIN index answers
 the queries. Names score the fixed ``NAME_SCORE``/``FUZZY_SCORE`` of :mod:`.query`, running
-text a rank below them. Misspelt names are looked up by trigram similarity (``pg_trgm``) in
-a small table of the name words present in the index and ranked by Damerau distance, like
-the Whoosh backend does.
+text a rank below them. Candidates for misspelt names are looked up by trigram similarity
+(``pg_trgm``) in a small table of the name words present in the index; the shared algorithm
+(:mod:`.algorithm`) measures their Damerau distance.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -23,21 +23,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from .. import language
 from ..extensions import db
-from .documents import FACET_FIELDS, HeroDocument, facet_value
-from .query import (
-    FUZZY_SCORE,
-    NAME_SCORE,
-    SUGGEST_BELOW,
-    YEAR_SCORE,
-    Hit,
-    SearchPage,
-    SearchRequest,
-    acquire,
-    damerau,
-    parse_query,
-    typo_budget,
-    year_of,
-)
+from . import algorithm
+from .backend import Filters, TermField, Word
+from .documents import FACET_FIELDS, HeroDocument
+from .query import FUZZY_SCORE, NAME_SCORE, YEAR_SCORE, Hit, SearchPage, SearchRequest, acquire
 
 #: Key of the session-level advisory lock that admits one index writer at a time.
 WRITE_LOCK_KEY = 0x6D656D6F  # "memo"
@@ -53,6 +42,8 @@ MAX_POSITION = 16383
 MAX_LEXEME = 500
 TRIGRAM_THRESHOLD = 0.12  # loose: the Damerau distance decides afterwards
 BATCH = 500
+#: The lexeme prefix of each field the algorithm looks terms up in.
+_PREFIXES: dict[TermField, str] = {"exact": "x", "latin": "l", "text": "t"}
 
 
 # -- analysis -----------------------------------------------------------------------------
@@ -193,7 +184,6 @@ class _Part:
     match: str
     bonuses: list[tuple[str, float]] = field(default_factory=list)
     text: str | None = None
-    near: list[str] = field(default_factory=list)
     #: A typed year: the part also matches heroes born or fallen that year (columns, not
     #: lexemes).
     year: int | None = None
@@ -295,71 +285,81 @@ class PostgresBackend:
         with self.engine.connect() as conn:
             return conn.execute(text("SELECT count(*) FROM search_document")).scalar_one()
 
-    @staticmethod
-    def _near_terms(conn: Connection, field_name: str, word: str, budget: int) -> dict[str, int]:
-        """Name words in the index within ``budget`` Damerau edits of ``word`` (first letter
-        kept), with their distance; trigrams find the candidates through a GIN index."""
-        if not budget or not word or word.isdigit():
-            return {}
-        rows = conn.execute(
+    # -- search primitives (the algorithm is in .algorithm) ---------------------------------
+    def search(self, req: SearchRequest) -> SearchPage:
+        """Run a request with the shared search algorithm."""
+        return algorithm.search(self, req)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """One connection (and transaction) for a whole search, with the trigram threshold."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
+                         {"t": str(TRIGRAM_THRESHOLD)})
+            yield conn
+
+    def near_terms(self, conn: Connection, field: TermField, term: str,
+                   budget: int) -> Iterable[str]:
+        """Name words in the index that may lie near ``term`` (first letter kept): trigrams
+        find the candidates through a GIN index, the algorithm measures the distance."""
+        return conn.execute(
             text("SELECT term FROM search_term WHERE field = :f AND term % :w "
                  "AND left(term, 1) = left(:w, 1)"),
-            {"f": field_name, "w": word[:200]},
-        ).scalars()
-        out = {}
-        for term in rows:
-            if term != word:
-                distance = damerau(word, term)
-                if distance <= budget:
-                    out[term] = distance
-        return out
+            {"f": _PREFIXES[field], "w": term[:200]},
+        ).scalars().all()
 
-    def _word_part(self, conn: Connection, word: str) -> _Part:
+    def heroes_with(self, conn: Connection, field: TermField, term: str) -> int:
+        """How many indexed heroes have ``term`` in ``field``."""
+        return self._exists(conn, _any([_lex(_PREFIXES[field], term)]))
+
+    def word_part(self, conn: Connection, word: Word) -> _Part:
         """Everything one typed word may match, scored like the Whoosh backend scores it.
 
         The exact name form earns ``NAME_SCORE["exact"]`` on top of the inflected one, an
         inflection or the Latin spelling ``NAME_SCORE["inflected"]``, a near spelling
         ``FUZZY_SCORE[distance]``; places, unit and text add a rank below those.
         """
-        exact = language.exact_term(word)
-        text_terms = language.text_terms(word)
+        exact = word.exact
         exact_q = _any_of("x", [exact])
-        names_q = _any_of("n", language.name_terms(word))
-        text_q = "(" + " | ".join(_any_of(prefix, text_terms or (exact,))
+        names_q = _any_of("n", word.name_terms)
+        text_q = "(" + " | ".join(_any_of(prefix, word.text_terms or (exact,))
                                   for prefix in ("p", "u", "t")) + ")"
         part = _Part(match="", text=text_q,
                      bonuses=[(exact_q, NAME_SCORE["exact"]), (names_q, NAME_SCORE["inflected"])],
-                     year=year_of(exact))
+                     year=word.year)
         alternatives = [exact_q, names_q, text_q]
+        if word.latin_terms:
+            latin_q = _any_of("l", word.latin_terms)
+            alternatives.append(latin_q)
+            part.bonuses.append((latin_q, NAME_SCORE["inflected"]))
+        # A spelling near two Latin terms of the word scores once, by the nearer; spellings
+        # at one distance share one query.
         near: dict[str, int] = {}
-        if not exact.isdigit():
-            if language.is_cyrillic(word):
-                prefix = "x"
-                near = self._near_terms(conn, "x", exact, typo_budget(exact))
-            else:
-                prefix = "l"
-                latin = language.latin_terms(word)
-                if latin:
-                    latin_q = _any_of("l", latin)
-                    alternatives.append(latin_q)
-                    part.bonuses.append((latin_q, NAME_SCORE["inflected"]))
-                for typed in latin:
-                    for term, distance in self._near_terms(
-                            conn, "l", typed, typo_budget(typed)).items():
-                        near[term] = min(distance, near.get(term, distance))
-            by_distance: dict[int, list[str]] = defaultdict(list)
-            for term, distance in near.items():
-                by_distance[distance].append(term)
-            for distance, terms in sorted(by_distance.items()):
-                near_q = _any_of(prefix, terms)
-                alternatives.append(near_q)
-                part.bonuses.append((near_q, FUZZY_SCORE[distance]))
-        part.near = list(near)
+        for term, distance in word.near:
+            near[term] = min(distance, near.get(term, distance))
+        by_distance: dict[int, list[str]] = defaultdict(list)
+        for term, distance in near.items():
+            by_distance[distance].append(term)
+        prefix = _PREFIXES[word.near_field]
+        for distance, terms in sorted(by_distance.items()):
+            near_q = _any_of(prefix, terms)
+            alternatives.append(near_q)
+            part.bonuses.append((near_q, FUZZY_SCORE[distance]))
         part.match = "(" + " | ".join(alternatives) + ")"
         return part
 
-    @staticmethod
-    def _phrase_part(phrase: list[str], inflected: bool = False) -> _Part:
+    def run(self, conn: Connection, parts: Sequence[_Part], filters: Filters,
+            req: SearchRequest, partial: bool) -> SearchPage:
+        """One page of the heroes matching every part (``partial``: any part)."""
+        if parts:
+            # The planner prices a scan by the heap's pages and not by the out-of-line
+            # (TOAST) vectors it would read: it picks a sequential scan that reads every
+            # vector (measured 50 ms at 5,000 heroes against 1 ms through the GIN index).
+            conn.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
+        clauses, params = self._filter(filters)
+        return self._run(conn, list(parts), clauses, params, req, partial=partial)
+
+    def phrase_part(self, conn: Connection, phrase: list[str], inflected: bool) -> _Part:
         """Words in this order in a name or in the running text.
 
         First as typed: neighbours of a function word by their pair lexeme, the other runs
@@ -375,53 +375,23 @@ class PostgresBackend:
                      bonuses=[(in_name, NAME_SCORE["inflected"])])
 
     @staticmethod
-    def _filter(req: SearchRequest) -> tuple[list[str], dict]:
+    def _filter(filters: Filters) -> tuple[list[str], dict]:
+        """The filters as SQL conditions on the document's columns, with their parameters."""
         clauses: list[str] = []
         params: dict = {}
-        if req.death_year:
+        if filters.death_year:
             clauses.append("death_year = :death_year")
-            params["death_year"] = req.death_year
-        if req.birth_year:
+            params["death_year"] = filters.death_year
+        if filters.birth_year:
             clauses.append("birth_year = :birth_year")
-            params["birth_year"] = req.birth_year
-        if req.letter:
+            params["birth_year"] = filters.birth_year
+        if filters.letter:
             clauses.append("letter = :letter")
-            params["letter"] = req.letter.casefold()
-        for key, value in sorted(req.filters.items()):
-            if key in FACET_FIELDS and value:
-                clauses.append(f"f_{key} = :f_{key}")
-                params[f"f_{key}"] = facet_value(value)
+            params["letter"] = filters.letter
+        for key, value in filters.facets:
+            clauses.append(f"f_{key} = :f_{key}")
+            params[f"f_{key}"] = value
         return clauses, params
-
-    def search(self, req: SearchRequest) -> SearchPage:
-        """Run a request: all words must match; if none do, the best partial matches."""
-        parsed = parse_query(req.q)
-        clauses, params = self._filter(req)
-        terms = [*parsed.words, *(w for p in parsed.phrases for w in p)]
-        with self.engine.connect() as conn:
-            conn.execute(text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
-                         {"t": str(TRIGRAM_THRESHOLD)})
-            words = [self._word_part(conn, w) for w in parsed.words]
-            parts = words + [self._phrase_part(p) for p in parsed.phrases]
-            if not parts and not clauses:
-                return SearchPage(total=0, hits=[], terms=terms)
-            if parts:
-                # The planner prices a scan by the heap's pages and not by the out-of-line
-                # (TOAST) vectors it would read: it picks a sequential scan that reads every
-                # vector (measured 50 ms at 5,000 heroes against 1 ms through the GIN index).
-                conn.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
-            page = self._run(conn, parts, clauses, params, req)
-            if page.total == 0 and parsed.phrases:  # the phrase in another inflection
-                parts = words + [self._phrase_part(p, inflected=True) for p in parsed.phrases]
-                page = self._run(conn, parts, clauses, params, req)
-            if page.total == 0 and len(parts) > 1:
-                page = self._run(conn, parts, clauses, params, req, partial=True)
-                page.partial = page.total > 0
-            expansions = [t for part in words for t in part.near]
-            page.terms = terms + [t for t in dict.fromkeys(expansions) if t not in terms]
-            if parsed.words and page.total < SUGGEST_BELOW:
-                page.suggestion = self._suggest(conn, parsed.words)
-        return page
 
     @staticmethod
     def _exists(conn: Connection, query: str) -> int:
@@ -430,30 +400,6 @@ class PostgresBackend:
             text("SELECT count(*) FROM search_document WHERE lexemes @@ CAST(:q AS tsquery)"),
             {"q": query},
         ).scalar_one()
-
-    def _suggest(self, conn: Connection, words: list[str]) -> str | None:
-        """The query with each unknown word replaced by the nearest name in the index."""
-        out, changed = [], False
-        for word in words:
-            exact = language.exact_term(word)
-            prefix = "x" if language.is_cyrillic(word) else "l"
-            probe = [_lex(prefix, exact), _lex("t", (language.text_terms(word) or ("",))[0])]
-            if exact.isdigit() or self._exists(conn, _any(probe)):
-                out.append(word)
-                continue
-            budget = max(1, typo_budget(exact))
-            best = None
-            for term, distance in self._near_terms(conn, prefix, exact, budget).items():
-                heroes = self._exists(conn, _any_of(prefix, [term]))
-                key = (distance, -heroes, term)
-                if heroes and (best is None or key < best):
-                    best = key
-            if best is None:
-                out.append(word)
-            else:
-                changed = True
-                out.append(best[2].capitalize() if word[:1].isupper() else best[2])
-        return " ".join(out) if changed else None
 
     def _run(self, conn: Connection, parts: list[_Part], clauses: list[str], params: dict,
              req: SearchRequest, partial: bool = False) -> SearchPage:

@@ -9,16 +9,18 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh import sorting
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.searching import Searcher
 
 from .. import language
+from . import algorithm
 from .analysis import (
     ExactAnalyzer,
     LatinNameAnalyzer,
@@ -27,21 +29,12 @@ from .analysis import (
     WordPairAnalyzer,
     frequent_words,
 )
-from .documents import FACET_FIELDS, HeroDocument, facet_value
-from .query import (
-    FUZZY_SCORE,
-    NAME_SCORE,
-    SUGGEST_BELOW,
-    YEAR_SCORE,
-    Hit,
-    SearchPage,
-    SearchRequest,
-    acquire,
-    damerau,
-    parse_query,
-    typo_budget,
-    year_of,
-)
+from .backend import Filters, TermField, Word
+from .documents import FACET_FIELDS, HeroDocument
+from .query import FUZZY_SCORE, NAME_SCORE, YEAR_SCORE, Hit, SearchPage, SearchRequest, acquire
+
+#: The Whoosh field of each field the algorithm looks terms up in.
+_FIELDS: dict[TermField, str] = {"exact": "name_exact", "latin": "name_latin", "text": "text"}
 
 
 def make_schema(common: frozenset[str] = frozenset()) -> Schema:
@@ -148,7 +141,7 @@ class WhooshBackend:
         return self._ix
 
     @contextmanager
-    def searcher(self):
+    def searcher(self) -> Iterator[Searcher]:
         """A searcher on the latest committed index, kept open per thread between searches.
 
         Opening one costs several milliseconds; an open one is replaced only when a commit
@@ -263,61 +256,67 @@ class WhooshBackend:
         """How many heroes the index holds."""
         return self.open().doc_count()
 
-    def _word_query(self, reader, word: str) -> tuple[Q.Query, list[str]]:
-        """Everything one typed word may match, and the indexed spellings fuzzy matching added.
+    # -- search primitives (the algorithm is in .algorithm) ---------------------------------
+    def search(self, req: SearchRequest) -> SearchPage:
+        """Run a request with the shared search algorithm."""
+        return algorithm.search(self, req)
 
-        Weights carry the ranking rules: the exact name form above an inflected one above a
-        near spelling; a name above places and unit above running text.
-        """
-        exact = language.exact_term(word)
-        text_terms = language.text_terms(word)
-        parts: list[Q.Query] = [
-            Q.ConstantScoreQuery(Q.Term("name_exact", exact), score=NAME_SCORE["exact"]),
-            Q.ConstantScoreQuery(_any("name", language.name_terms(word)),
-                                 score=NAME_SCORE["inflected"]),
-            _any("places", text_terms),
-            _any("unit", text_terms),
-            _any("text", text_terms),
-        ]
-        expansions: list[str] = []
-        if exact.isdigit():
-            year = year_of(exact)
-            if year is not None:
-                parts.append(Q.ConstantScoreQuery(
-                    Q.Or([Q.NumericRange("death_year", year, year),
-                          Q.NumericRange("birth_year", year, year)]), score=YEAR_SCORE))
-            return Q.Or(parts), expansions
-        if language.is_cyrillic(word):
-            fuzzy = self._fuzzy(reader, "name_exact", exact)
-        else:
-            latin = language.latin_terms(word)
-            parts.append(Q.ConstantScoreQuery(_any("name_latin", latin),
-                                              score=NAME_SCORE["inflected"]))
-            fuzzy = [q for t in latin for q in self._fuzzy(reader, "name_latin", t)]
-        parts.extend(fuzzy)
-        expansions.extend(q.child.text for q in fuzzy)
-        return Q.Or(parts), expansions
+    def reading(self) -> AbstractContextManager[Searcher]:
+        """A searcher on the latest committed index for one search."""
+        return self.searcher()
 
-    def _fuzzy(self, reader, fieldname: str, word: str) -> list[Q.Query]:
-        """Near spellings of a name present in the index, scored by Damerau distance.
+    def near_terms(self, searcher: Searcher, field: TermField, term: str,
+                   budget: int) -> Iterable[str]:
+        """Indexed terms near ``term`` (first letter kept).
 
         Whoosh's automaton counts a swap of neighbours as two edits, so it is asked for one
-        edit more and the true (Damerau) distance decides.
+        edit more and the algorithm measures the true (Damerau) distance.
         """
-        budget = typo_budget(word)
-        if not budget:
-            return []
-        out = []
-        for term in reader.terms_within(fieldname, word, min(budget + 1, 2), prefix=1):
-            if term == word:
-                continue
-            distance = damerau(word, term)
-            if distance <= budget:
-                weight = FUZZY_SCORE[distance]
-                out.append(Q.ConstantScoreQuery(Q.Term(fieldname, term), score=weight))
-        return out
+        return searcher.reader().terms_within(_FIELDS[field], term, min(budget + 1, 2),
+                                              prefix=1)
 
-    def _phrase_query(self, phrase: list[str], inflected: bool = False) -> Q.Query:
+    def heroes_with(self, searcher: Searcher, field: TermField, term: str) -> int:
+        """How many heroes have ``term`` in ``field``."""
+        return searcher.reader().doc_frequency(_FIELDS[field], term)
+
+    def word_part(self, searcher: Searcher, word: Word) -> Q.Query:
+        """Everything one typed word may match.
+
+        Weights carry the ranking rules: the exact name form above an inflected one above a
+        near spelling; a name above places and unit above running text. ``Or`` adds up the
+        scores of every alternative that matches.
+        """
+        parts: list[Q.Query] = [
+            Q.ConstantScoreQuery(Q.Term("name_exact", word.exact), score=NAME_SCORE["exact"]),
+            Q.ConstantScoreQuery(_any("name", word.name_terms), score=NAME_SCORE["inflected"]),
+            _any("places", word.text_terms),
+            _any("unit", word.text_terms),
+            _any("text", word.text_terms),
+        ]
+        if word.year is not None:
+            parts.append(Q.ConstantScoreQuery(
+                Q.Or([Q.NumericRange("death_year", word.year, word.year),
+                      Q.NumericRange("birth_year", word.year, word.year)]), score=YEAR_SCORE))
+        if word.latin_terms is not None:
+            parts.append(Q.ConstantScoreQuery(_any("name_latin", word.latin_terms),
+                                              score=NAME_SCORE["inflected"]))
+        near_field = _FIELDS[word.near_field]
+        parts.extend(Q.ConstantScoreQuery(Q.Term(near_field, term), score=FUZZY_SCORE[distance])
+                     for term, distance in word.near)
+        return Q.Or(parts)
+
+    def run(self, searcher: Searcher, parts: Sequence[Q.Query], filters: Filters,
+            req: SearchRequest, partial: bool) -> SearchPage:
+        """One page of the heroes matching every part (``partial``: any part)."""
+        flt = self._filter(filters)
+        if not parts:
+            return self._run(searcher, Q.Every(), req, flt)
+        if partial:
+            return self._run(searcher, Q.Or(list(parts)), req, flt, rank_parts=list(parts))
+        query = parts[0] if len(parts) == 1 else Q.And(list(parts))
+        return self._run(searcher, query, req, flt)
+
+    def phrase_part(self, searcher: Searcher, phrase: list[str], inflected: bool) -> Q.Query:
         """Words in this order in a name or in the running text.
 
         First as typed (every two neighbours one pair term: fast); ``inflected`` asks for
@@ -338,77 +337,21 @@ class WhooshBackend:
             return None
         return schema["text_pairs"].analyzer
 
-    def _filter(self, req: SearchRequest) -> Q.Query | None:
+    @staticmethod
+    def _filter(filters: Filters) -> Q.Query | None:
+        """The filters as one Whoosh query (``None`` when nothing is filtered)."""
         parts: list[Q.Query] = []
-        if req.death_year:
-            parts.append(Q.NumericRange("death_year", req.death_year, req.death_year))
-        if req.birth_year:
-            parts.append(Q.NumericRange("birth_year", req.birth_year, req.birth_year))
-        if req.letter:
-            parts.append(Q.Term("letter", req.letter.casefold()))
-        for key, value in req.filters.items():
-            if key in FACET_FIELDS and value:
-                parts.append(Q.Term(f"f_{key}", facet_value(value)))
+        if filters.death_year:
+            parts.append(Q.NumericRange("death_year", filters.death_year, filters.death_year))
+        if filters.birth_year:
+            parts.append(Q.NumericRange("birth_year", filters.birth_year, filters.birth_year))
+        if filters.letter:
+            parts.append(Q.Term("letter", filters.letter))
+        for key, value in filters.facets:
+            parts.append(Q.Term(f"f_{key}", value))
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else Q.And(parts)
-
-    def search(self, req: SearchRequest) -> SearchPage:
-        """Run a request: all words must match; if nothing does, the best partial matches."""
-        parsed = parse_query(req.q)
-        with self.searcher() as searcher:
-            reader = searcher.reader()
-            parts: list[Q.Query] = []
-            expansions: list[str] = []
-            for word in parsed.words:
-                query, near = self._word_query(reader, word)
-                parts.append(query)
-                expansions.extend(near)
-            parts.extend(self._phrase_query(p) for p in parsed.phrases)
-            flt = self._filter(req)
-            terms = [*parsed.words, *(w for p in parsed.phrases for w in p)]
-            if not parts and flt is None:
-                return SearchPage(total=0, hits=[], terms=terms)
-            if not parts:
-                query: Q.Query = Q.Every()
-            else:
-                query = parts[0] if len(parts) == 1 else Q.And(parts)
-            page = self._run(searcher, query, req, flt)
-            if page.total == 0 and parsed.phrases:  # the phrase in another inflection
-                parts = parts[: len(parts) - len(parsed.phrases)] + [
-                    self._phrase_query(p, inflected=True) for p in parsed.phrases]
-                query = parts[0] if len(parts) == 1 else Q.And(parts)
-                page = self._run(searcher, query, req, flt)
-            if page.total == 0 and len(parts) > 1:
-                page = self._run(searcher, Q.Or(parts), req, flt, rank_parts=parts)
-                page.partial = page.total > 0
-            page.terms = terms + [t for t in expansions if t not in terms]
-            if parsed.words and page.total < SUGGEST_BELOW:
-                page.suggestion = self._suggest(reader, parsed.words)
-            return page
-
-    def _suggest(self, reader, words: list[str]) -> str | None:
-        """The query with each unknown word replaced by the nearest name in the index."""
-        out, changed = [], False
-        for word in words:
-            exact = language.exact_term(word)
-            field = "name_exact" if language.is_cyrillic(word) else "name_latin"
-            if exact.isdigit() or reader.doc_frequency(field, exact) or \
-                    reader.doc_frequency("text", (language.text_terms(word) or ("",))[0]):
-                out.append(word)
-                continue
-            budget = max(1, typo_budget(exact))
-            best = None
-            for term in reader.terms_within(field, exact, min(budget + 1, 2), prefix=1):
-                key = (damerau(exact, term), -reader.doc_frequency(field, term), term)
-                if key[0] <= budget and (best is None or key < best):
-                    best = key
-            if best is None:
-                out.append(word)
-            else:
-                changed = True
-                out.append(best[2].capitalize() if word[:1].isupper() else best[2])
-        return " ".join(out) if changed else None
 
     def _run(self, searcher, query: Q.Query, req: SearchRequest, flt: Q.Query | None,
              rank_parts: list[Q.Query] | None = None) -> SearchPage:

@@ -1,0 +1,129 @@
+"""The search algorithm, once for every backend: what a query may match and in which order.
+
+Every decision lives here: which terms a word may match, which near spellings count (by
+Damerau distance), the fallbacks (a phrase in any inflection, then partial matches), the
+terms for snippets and the "did you mean" suggestion. A backend (:class:`.SearchBackend`)
+only translates parts, filters and lookups into its own queries.
+"""
+
+from __future__ import annotations
+
+from .. import language
+from .backend import Filters, Part, SearchBackend, Session, TermField, Word
+from .documents import FACET_FIELDS, facet_value
+from .query import (
+    SUGGEST_BELOW,
+    SearchPage,
+    SearchRequest,
+    damerau,
+    parse_query,
+    typo_budget,
+    year_of,
+)
+
+
+def search(backend: SearchBackend[Session, Part], req: SearchRequest) -> SearchPage:
+    """Run a request: all words must match; if nothing does, the best partial matches."""
+    parsed = parse_query(req.q)
+    filters = filters_of(req)
+    terms = [*parsed.words, *(w for p in parsed.phrases for w in p)]
+    with backend.reading() as session:
+        words: list[Word] = []
+        word_parts: list[Part] = []
+        for typed in parsed.words:
+            word = word_of(backend, session, typed)
+            words.append(word)
+            word_parts.append(backend.word_part(session, word))
+        parts = word_parts + [backend.phrase_part(session, p, False) for p in parsed.phrases]
+        if not parts and filters.empty:
+            return SearchPage(total=0, hits=[], terms=terms)
+        page = backend.run(session, parts, filters, req, False)
+        if page.total == 0 and parsed.phrases:  # the phrase in another inflection
+            parts = word_parts + [backend.phrase_part(session, p, True) for p in parsed.phrases]
+            page = backend.run(session, parts, filters, req, False)
+        if page.total == 0 and len(parts) > 1:
+            page = backend.run(session, parts, filters, req, True)
+            page.partial = page.total > 0
+        near = dict.fromkeys(term for word in words for term, _ in word.near)
+        page.terms = terms + [t for t in near if t not in terms]
+        if parsed.words and page.total < SUGGEST_BELOW:
+            page.suggestion = suggest(backend, session, parsed.words)
+    return page
+
+
+def filters_of(req: SearchRequest) -> Filters:
+    """The filters of a request; facet keys outside ``FACET_FIELDS`` and empty values ignored."""
+    return Filters(
+        death_year=req.death_year or None,
+        birth_year=req.birth_year or None,
+        letter=req.letter.casefold() if req.letter else None,
+        facets=tuple((key, facet_value(value)) for key, value in sorted(req.filters.items())
+                     if key in FACET_FIELDS and value),
+    )
+
+
+def word_of(backend: SearchBackend[Session, Part], session: Session, typed: str) -> Word:
+    """Everything one typed word may match, its near spellings in the index included."""
+    exact = language.exact_term(typed)
+    latin: tuple[str, ...] | None = None
+    near_field: TermField = "exact"
+    near: list[tuple[str, int]] = []
+    if exact.isdigit():
+        pass  # a number is matched as typed (and as a year): no inflections, no typos
+    elif language.is_cyrillic(typed):
+        near = near_spellings(backend, session, "exact", exact, typo_budget(exact))
+    else:
+        # Latin words are compared with the transliterated names, never with Cyrillic ones.
+        latin = language.latin_terms(typed)
+        near_field = "latin"
+        near = [n for term in latin
+                for n in near_spellings(backend, session, "latin", term, typo_budget(term))]
+    return Word(typed=typed, exact=exact, name_terms=language.name_terms(typed),
+                text_terms=language.text_terms(typed), latin_terms=latin, year=year_of(exact),
+                near_field=near_field, near=tuple(near))
+
+
+def near_spellings(backend: SearchBackend[Session, Part], session: Session, field: TermField,
+                   term: str, budget: int) -> list[tuple[str, int]]:
+    """Indexed terms of ``field`` within ``budget`` Damerau edits of ``term``, with distance.
+
+    Backends only propose candidates (Whoosh's automaton counts a swap of neighbours as two
+    edits, trigrams are looser still); the true Damerau distance decides here.
+    """
+    if not budget or not term or term.isdigit():
+        return []
+    out = []
+    for candidate in backend.near_terms(session, field, term, budget):
+        if candidate != term:
+            distance = damerau(term, candidate)
+            if distance <= budget:
+                out.append((candidate, distance))
+    return out
+
+
+def suggest(backend: SearchBackend[Session, Part], session: Session,
+            words: list[str]) -> str | None:
+    """The query with each unknown word replaced by the nearest name in the index."""
+    out, changed = [], False
+    for word in words:
+        exact = language.exact_term(word)
+        field: TermField = "exact" if language.is_cyrillic(word) else "latin"
+        text_term = (language.text_terms(word) or ("",))[0]
+        if exact.isdigit() or backend.heroes_with(session, field, exact) or \
+                (text_term and backend.heroes_with(session, "text", text_term)):
+            out.append(word)
+            continue
+        # Even a short word gets one edit: a suggestion is only offered, never imposed.
+        budget = max(1, typo_budget(exact))
+        best: tuple[int, int, str] | None = None
+        for term, distance in near_spellings(backend, session, field, exact, budget):
+            heroes = backend.heroes_with(session, field, term)
+            key = (distance, -heroes, term)  # nearest, then most heroes, then alphabetical
+            if heroes and (best is None or key < best):
+                best = key
+        if best is None:
+            out.append(word)
+        else:
+            changed = True
+            out.append(best[2].capitalize() if word[:1].isupper() else best[2])
+    return " ".join(out) if changed else None
