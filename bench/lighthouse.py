@@ -27,8 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
 BEGIN, END = "<!-- lighthouse:begin -->", "<!-- lighthouse:end -->"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
-CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run "
-                "--disable-background-networking --disable-component-update --disable-sync")
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run "
+    "--disable-background-networking --disable-component-update --disable-sync"
+)
 
 
 def serve_demo(tmp: Path):
@@ -38,9 +40,15 @@ def serve_demo(tmp: Path):
     from memorial.models import Hero
     from memorial.schema import create_schema
 
-    app = create_app({"INSTANCE_PATH": str(tmp), "DATA_DIR": str(tmp / "data"),
-                      "DATABASE_URL": f"sqlite:///{tmp / 'memorial.db'}",
-                      "SECRET_KEY": os.urandom(16).hex(), "SEARCH_SYNC": "inline"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp),
+            "DATA_DIR": str(tmp / "data"),
+            "DATABASE_URL": f"sqlite:///{tmp / 'memorial.db'}",
+            "SECRET_KEY": os.urandom(16).hex(),
+            "SEARCH_SYNC": "inline",
+        }
+    )
     with app.app_context():
         create_schema()
     result = app.test_cli_runner().invoke(args=["import-archive", str(ROOT / "archive_data")])
@@ -57,9 +65,19 @@ def serve_demo(tmp: Path):
 def run_lighthouse(lighthouse: str, url: str, out: Path) -> dict:
     """One Lighthouse run; returns the category scores (0-100) and the main timings."""
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
-    subprocess.run([lighthouse, url, "--output=json", f"--output-path={out}",
-                    f"--chrome-flags={CHROME_FLAGS}", "--quiet",
-                    "--only-categories=" + ",".join(CATEGORIES)], check=True, env=env)
+    subprocess.run(
+        [
+            lighthouse,
+            url,
+            "--output=json",
+            f"--output-path={out}",
+            f"--chrome-flags={CHROME_FLAGS}",
+            "--quiet",
+            "--only-categories=" + ",".join(CATEGORIES),
+        ],
+        check=True,
+        env=env,
+    )
     report = json.loads(out.read_text())
     scores = {c: round(report["categories"][c]["score"] * 100) for c in CATEGORIES}
     audits = report["audits"]
@@ -68,9 +86,12 @@ def run_lighthouse(lighthouse: str, url: str, out: Path) -> dict:
     scores["cls"] = audits["cumulative-layout-shift"]["displayValue"]
     scores["tbt"] = audits["total-blocking-time"]["displayValue"]
     scores["failed"] = sorted(
-        key for key, audit in audits.items()
-        if audit.get("score") is not None and audit["score"] < 0.9
-        and audit.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings"))
+        key
+        for key, audit in audits.items()
+        if audit.get("score") is not None
+        and audit["score"] < 0.9
+        and audit.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings")
+    )
     return scores
 
 
@@ -78,26 +99,31 @@ def write_results(rows: list[tuple[str, str, dict]]) -> None:
     """Replace the Lighthouse section of bench/RESULTS.md with a table of the runs."""
     cpu = platform.processor() or platform.machine()
     lines = [
-        (f"Measured {dt.date.today().isoformat()} on {os.cpu_count()} cores ({cpu}), Lighthouse "
-         "12.2.3 with Debian's Chromium, default mobile emulation (simulated slow 4G, 4x CPU "
-         "slowdown), demo archive served by the Werkzeug server. `make bench-lighthouse`."),
+        (
+            f"Measured {dt.date.today().isoformat()} on {os.cpu_count()} cores ({cpu}), Lighthouse "
+            "12.2.3 with Debian's Chromium, default mobile emulation (simulated slow 4G, 4x CPU "
+            "slowdown), demo archive served by the Werkzeug server. `make bench-lighthouse`."
+        ),
         "",
-        ("| page | URL | performance | accessibility | best practices | SEO | FCP | LCP | TBT "
-         "| CLS |"),
+        (
+            "| page | URL | performance | accessibility | best practices | SEO | FCP | LCP | TBT "
+            "| CLS |"
+        ),
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, path, s in rows:
-        lines.append(f"| {name} | `{path}` | {s['performance']} | {s['accessibility']} | "
-                     f"{s['best-practices']} | {s['seo']} | {s['fcp']} | {s['lcp']} | "
-                     f"{s['tbt']} | {s['cls']} |")
+        lines.append(
+            f"| {name} | `{path}` | {s['performance']} | {s['accessibility']} | "
+            f"{s['best-practices']} | {s['seo']} | {s['fcp']} | {s['lcp']} | "
+            f"{s['tbt']} | {s['cls']} |"
+        )
     failing = {f"{name}: {', '.join(s['failed'])}" for name, _p, s in rows if s["failed"]}
     if failing:
         lines += ["", "Audits below 0.9: " + "; ".join(sorted(failing)) + "."]
     text = RESULTS.read_text(encoding="utf-8")
     head, rest = text.split(BEGIN, 1)
     _old, tail = rest.split(END, 1)
-    RESULTS.write_text(head + BEGIN + "\n" + "\n".join(lines) + "\n" + END + tail,
-                       encoding="utf-8")
+    RESULTS.write_text(head + BEGIN + "\n" + "\n".join(lines) + "\n" + END + tail, encoding="utf-8")
 
 
 def main() -> None:
@@ -109,8 +135,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         server, base, slug = serve_demo(tmp)
-        pages = [("home", "/"), ("profile", f"/heroes/{slug}"),
-                 ("search", "/search?q=" + urllib.parse.quote("Сокіл"))]
+        pages = [
+            ("home", "/"),
+            ("profile", f"/heroes/{slug}"),
+            ("search", "/search?q=" + urllib.parse.quote("Сокіл")),
+        ]
         rows = []
         try:
             for number, (name, path) in enumerate(pages, 1):

@@ -62,8 +62,14 @@ def pg_admin(sql: str) -> None:
     from sqlalchemy.engine import make_url
 
     url = make_url(PG_SERVER)
-    with psycopg.connect(host=url.host, port=url.port or 5432, user=url.username,
-                         password=url.password, dbname=url.database, autocommit=True) as conn:
+    with psycopg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+        autocommit=True,
+    ) as conn:
         conn.execute(sql)
 
 
@@ -71,8 +77,14 @@ def timed(cmd: list[str], env: dict) -> tuple[float, int, str]:
     """Run a command; return seconds, peak resident memory in MiB, and its last output line."""
     stats = WORK / "time.txt"
     start = time.monotonic()
-    result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(stats), *cmd], env=env,
-                            cwd=ROOT, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", "-o", str(stats), *cmd],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.monotonic() - start
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{result.stderr[-2000:]}")
@@ -100,20 +112,37 @@ def sample_paths(env: dict, count: int = 200, cold: int = 20_000) -> dict[str, l
         f"  random.seed(7); rows=random.sample(rows,min({count + cold},len(rows)))\n"
         "  print(json.dumps([list(r) for r in rows],ensure_ascii=False))\n"
     )
-    out = subprocess.run([str(BIN / "python"), "-c", code], env=env, cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [str(BIN / "python"), "-c", code],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     rows = json.loads(out)
     rng = random.Random(11)
     queries = []
-    for slug, surname, place, _given in rows:
-        queries.append(rng.choice((surname, f"{surname} {place}", place or surname,
-                                   surname[:-1] + "а" if len(surname) > 5 else surname)))
+    for _slug, surname, place, _given in rows:
+        queries.append(
+            rng.choice(
+                (
+                    surname,
+                    f"{surname} {place}",
+                    place or surname,
+                    surname[:-1] + "а" if len(surname) > 5 else surname,
+                )
+            )
+        )
     # Distinct cold searches: the way visitors mostly search, by name (given name and
     # surname in either order, or the surname with one letter dropped).
     cold_queries = []
     for n, (_, surname, _place, given) in enumerate(rows):
-        cold_queries.append((f"{given} {surname}", f"{surname} {given}",
-                             f"{surname[:-2]}{surname[-1]} {given}")[n % 3])
+        cold_queries.append(
+            (f"{given} {surname}", f"{surname} {given}", f"{surname[:-2]}{surname[-1]} {given}")[
+                n % 3
+            ]
+        )
     cold_queries = list(dict.fromkeys(cold_queries))
     quote = urllib.parse.quote
     warm, rest = rows[:count], rows[count:]
@@ -124,10 +153,13 @@ def sample_paths(env: dict, count: int = 200, cold: int = 20_000) -> dict[str, l
         "search page": [f"/search?q={quote(q)}" for q in queries[:count]],
         "search API": [f"/api/v1/search?q={quote(q)}" for q in queries[:count]],
         "profile, uncached": [f"/heroes/{slug}" for slug, *_ in rest],
-        "search page, uncached": [f"/search?q={quote(q)}"
-                                  for q in cold_queries[count:count + cold // 4]],
-        "search API, uncached": [f"/api/v1/search?q={quote(q)}"
-                                 for q in cold_queries[count + cold // 4:count + cold // 2]],
+        "search page, uncached": [
+            f"/search?q={quote(q)}" for q in cold_queries[count : count + cold // 4]
+        ],
+        "search API, uncached": [
+            f"/api/v1/search?q={quote(q)}"
+            for q in cold_queries[count + cold // 4 : count + cold // 2]
+        ],
     }
 
 
@@ -156,11 +188,24 @@ def _ms(value: str) -> float:
 def run_wrk(base: str, paths: list[str], seconds: int, connections: int) -> dict:
     """wrk against ``paths`` in rotation; requests/s, p50/p99 in ms and the error count."""
     script = WORK / "paths.lua"
-    script.write_text(LUA % ", ".join('"' + p.replace('"', '%22') + '"' for p in paths))
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
-                          "--timeout", f"{TIMEOUT}s",
-                          "-s", str(script), base], capture_output=True, text=True,
-                         check=True).stdout
+    script.write_text(LUA % ", ".join('"' + p.replace('"', "%22") + '"' for p in paths))
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "--timeout",
+            f"{TIMEOUT}s",
+            "-s",
+            str(script),
+            base,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))
@@ -168,8 +213,7 @@ def run_wrk(base: str, paths: list[str], seconds: int, connections: int) -> dict
     match = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if match:
         errors += int(match.group(1))
-    match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
-                      out)
+    match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if match:
         errors += sum(int(x) for x in match.groups())
     total = int(re.search(r"(\d+) requests in", out).group(1))
@@ -199,8 +243,15 @@ def worker_peaks(master: int) -> int:
     return peak
 
 
-def measure(kind: str, corpus: Path, heroes: int, seconds: int, connections: int,
-            keep: bool = False, reuse: bool = False) -> dict:
+def measure(
+    kind: str,
+    corpus: Path,
+    heroes: int,
+    seconds: int,
+    connections: int,
+    keep: bool = False,
+    reuse: bool = False,
+) -> dict:
     """Import the corpus into a fresh ``kind`` database (or reuse a kept one) and load the
     server; return figures."""
     data = WORK / f"data-{kind}-{heroes}"
@@ -210,12 +261,18 @@ def measure(kind: str, corpus: Path, heroes: int, seconds: int, connections: int
         shutil.rmtree(data, ignore_errors=True)
         saved.unlink(missing_ok=True)
         data.mkdir(parents=True)
-    env = dict(os.environ, MEMORIAL_DATA_DIR=str(data), MEMORIAL_SECRET_KEY="load-bench",
-               MEMORIAL_SEARCH_SYNC="thread")
+    env = dict(
+        os.environ,
+        MEMORIAL_DATA_DIR=str(data),
+        MEMORIAL_SECRET_KEY="load-bench",
+        MEMORIAL_SEARCH_SYNC="thread",
+    )
     pg_name = f"memorial_load_{heroes}" if keep or reuse else f"memorial_load_{os.getpid()}"
     if kind == "sqlite":
-        env.update(MEMORIAL_DATABASE_URL=f"sqlite:///{data / 'memorial.db'}",
-                   MEMORIAL_SEARCH_BACKEND="whoosh")
+        env.update(
+            MEMORIAL_DATABASE_URL=f"sqlite:///{data / 'memorial.db'}",
+            MEMORIAL_SEARCH_BACKEND="whoosh",
+        )
     else:
         from sqlalchemy.engine import make_url
 
@@ -229,23 +286,35 @@ def measure(kind: str, corpus: Path, heroes: int, seconds: int, connections: int
         if reuse:
             figures = json.loads(saved.read_text())
             seconds_import, peak_import = figures["seconds"], figures["peak"]
-            print(f"[{kind}] reusing the import of {figures['when']}", file=sys.stderr,
-                  flush=True)
+            print(f"[{kind}] reusing the import of {figures['when']}", file=sys.stderr, flush=True)
         else:
             timed([str(BIN / "memorial"), "init-db"], env)
             print(f"[{kind}] importing {heroes} heroes ...", file=sys.stderr, flush=True)
             seconds_import, peak_import, line = timed(
-                [str(BIN / "memorial"), "import-archive", str(corpus)], env)
+                [str(BIN / "memorial"), "import-archive", str(corpus)], env
+            )
             print(f"[{kind}] {line} in {seconds_import:.0f} s", file=sys.stderr, flush=True)
-            figures = {"seconds": seconds_import, "peak": peak_import,
-                       "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+            figures = {
+                "seconds": seconds_import,
+                "peak": peak_import,
+                "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            }
             if keep:
                 saved.write_text(json.dumps(figures))
-        check = subprocess.run([str(BIN / "memorial"), "check"], env=env, cwd=ROOT,
-                               capture_output=True, text=True, check=False)
+        check = subprocess.run(
+            [str(BIN / "memorial"), "check"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if not seconds:
-            return {"import_s": seconds_import, "import_peak": peak_import,
-                    "check": check.returncode}
+            return {
+                "import_s": seconds_import,
+                "import_peak": peak_import,
+                "check": check.returncode,
+            }
         paths = sample_paths(env)
         if CACHE.startswith("redis://"):
             import redis
@@ -256,10 +325,21 @@ def measure(kind: str, corpus: Path, heroes: int, seconds: int, connections: int
             env.update(MEMORIAL_CACHE_URI=CACHE)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(WORKERS), "-b",
-                                   f"127.0.0.1:{port}", "memorial:create_app()"], env=env,
-                                  cwd=ROOT, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, start_new_session=True)
+        server = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "-w",
+                str(WORKERS),
+                "-b",
+                f"127.0.0.1:{port}",
+                "memorial:create_app()",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         for _ in range(150):
             try:
                 urllib.request.urlopen(base + "/healthz", timeout=5).read()
@@ -277,11 +357,20 @@ def measure(kind: str, corpus: Path, heroes: int, seconds: int, connections: int
             rows[label] = run_wrk(base, urls, seconds, connections)
             rows[label]["paths"] = len(urls)
             r = rows[label]
-            print(f"[{kind}] {label}: {r['rps']:.0f} req/s p50 {r['p50']:.1f} ms "
-                  f"p99 {r['p99']:.1f} ms errors {r['errors']}", file=sys.stderr, flush=True)
-        return {"import_s": seconds_import, "import_peak": peak_import, "rows": rows,
-                "worker_peak": worker_peaks(server.pid), "check": check.returncode,
-                "import_when": figures["when"]}
+            print(
+                f"[{kind}] {label}: {r['rps']:.0f} req/s p50 {r['p50']:.1f} ms "
+                f"p99 {r['p99']:.1f} ms errors {r['errors']}",
+                file=sys.stderr,
+                flush=True,
+            )
+        return {
+            "import_s": seconds_import,
+            "import_peak": peak_import,
+            "rows": rows,
+            "worker_peak": worker_peaks(server.pid),
+            "check": check.returncode,
+            "import_when": figures["when"],
+        }
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -300,8 +389,9 @@ def table(results: dict, heroes: int, seconds: int, connections: int) -> str:
     cache = {"none": "off"}.get(CACHE, f"`{CACHE}`")
     first = next(iter(results.values()))["rows"]
     cold_profiles = first["profile, uncached"]["paths"]
-    cold_searches = min(first["search page, uncached"]["paths"],
-                        first["search API, uncached"]["paths"])
+    cold_searches = min(
+        first["search page, uncached"]["paths"], first["search API, uncached"]["paths"]
+    )
     intro = (
         f"Measured {dt.date.today().isoformat()} on {os.cpu_count()} × {cpu}, "
         f"{platform.python_implementation()} {platform.python_version()}, with `make bench-load` "
@@ -325,16 +415,26 @@ def table(results: dict, heroes: int, seconds: int, connections: int) -> str:
         name = "SQLite / Whoosh" if kind == "sqlite" else "PostgreSQL / PostgreSQL"
         ceiling = result["rows"]["static file (ceiling)"]["rps"]
         for label, r in result["rows"].items():
-            lines.append(f"| {name} | {label} | {r['rps']:.0f} | {100 * r['rps'] / ceiling:.0f} % "
-                         f"| {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} |")
-    lines += ["", ("| database / search | import (incl. indexing) | profiles/s | import peak RSS "
-                   "| worker peak RSS | `memorial check` after |"), "|---|---:|---:|---:|---:|---|"]
+            lines.append(
+                f"| {name} | {label} | {r['rps']:.0f} | {100 * r['rps'] / ceiling:.0f} % "
+                f"| {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} |"
+            )
+    lines += [
+        "",
+        (
+            "| database / search | import (incl. indexing) | profiles/s | import peak RSS "
+            "| worker peak RSS | `memorial check` after |"
+        ),
+        "|---|---:|---:|---:|---:|---|",
+    ]
     for kind, result in results.items():
         name = "SQLite / Whoosh" if kind == "sqlite" else "PostgreSQL / PostgreSQL"
         name += f" (import {result['import_when']})"
-        lines.append(f"| {name} | {result['import_s']:.0f} s | {heroes / result['import_s']:.0f} "
-                     f"| {result['import_peak']} MiB | {result['worker_peak']} MiB | "
-                     f"{'exit 0' if result['check'] == 0 else 'FAILED'} |")
+        lines.append(
+            f"| {name} | {result['import_s']:.0f} s | {heroes / result['import_s']:.0f} "
+            f"| {result['import_peak']} MiB | {result['worker_peak']} MiB | "
+            f"{'exit 0' if result['check'] == 0 else 'FAILED'} |"
+        )
     return "\n".join(lines)
 
 
@@ -350,21 +450,32 @@ def write_results(section: str) -> None:
 def main() -> None:
     """Command line entry point."""
     global CACHE
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--heroes", type=int, default=100_000)
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", choices=("sqlite", "postgres"))
-    parser.add_argument("--cache", default=CACHE,
-                        help="MEMORIAL_CACHE_URI of the server: a redis:// database of its own "
-                             "(emptied first; rate limits kept there too), memory:// or none")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the imported databases for a later --reuse")
-    parser.add_argument("--reuse", action="store_true",
-                        help="load the databases a --keep run left instead of importing")
-    parser.add_argument("--import-only", action="store_true",
-                        help="import (with --keep) and stop before loading the server")
+    parser.add_argument(
+        "--cache",
+        default=CACHE,
+        help="MEMORIAL_CACHE_URI of the server: a redis:// database of its own "
+        "(emptied first; rate limits kept there too), memory:// or none",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the imported databases for a later --reuse"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="load the databases a --keep run left instead of importing",
+    )
+    parser.add_argument(
+        "--import-only",
+        action="store_true",
+        help="import (with --keep) and stop before loading the server",
+    )
     args = parser.parse_args()
     CACHE = args.cache
     if not shutil.which("wrk"):
@@ -379,9 +490,18 @@ def main() -> None:
         for kind in kinds:
             measure(kind, corpus, args.heroes, 0, args.connections, keep=True)
         return
-    results = {kind: measure(kind, corpus, args.heroes, args.duration, args.connections,
-                             keep=args.keep, reuse=args.reuse)
-               for kind in kinds}
+    results = {
+        kind: measure(
+            kind,
+            corpus,
+            args.heroes,
+            args.duration,
+            args.connections,
+            keep=args.keep,
+            reuse=args.reuse,
+        )
+        for kind in kinds
+    }
     section = table(results, args.heroes, args.duration, args.connections)
     write_results(section)
     print(section)

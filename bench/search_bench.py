@@ -47,13 +47,25 @@ def hero_of(p: dict) -> SimpleNamespace:
     """A stand-in hero with the attributes ``build_document`` reads."""
     death = SimpleNamespace(year=p["death_year"], month=None, day=None)
     return SimpleNamespace(
-        id=p["id"], surname=p["surname"], given_name=p["given_name"],
-        patronymic=p["patronymic"], call_sign=p["call_sign"], birth_place=p["birth_place"],
-        home_community=p["home_community"], death_place=None, burial_place=p["burial_place"],
-        military_unit=p["military_unit"], rank=p["rank"], position=None,
-        biography=p["biography"], death_circumstances=None,
-        awards=[SimpleNamespace(name=a) for a in p["awards"]], stories=[],
-        birth_year=p["birth_year"], death_year=p["death_year"], death_date=death,
+        id=p["id"],
+        surname=p["surname"],
+        given_name=p["given_name"],
+        patronymic=p["patronymic"],
+        call_sign=p["call_sign"],
+        birth_place=p["birth_place"],
+        home_community=p["home_community"],
+        death_place=None,
+        burial_place=p["burial_place"],
+        military_unit=p["military_unit"],
+        rank=p["rank"],
+        position=None,
+        biography=p["biography"],
+        death_circumstances=None,
+        awards=[SimpleNamespace(name=a) for a in p["awards"]],
+        stories=[],
+        birth_year=p["birth_year"],
+        death_year=p["death_year"],
+        death_date=death,
     )
 
 
@@ -96,8 +108,11 @@ def make_queries(corpus: Corpus, n: int, count: int, seed: int = 11) -> dict[str
     out: dict[str, list[dict]] = {k: [] for k in KINDS}
     while min(len(v) for v in out.values()) < count:
         p = corpus.profile(rng.randint(1, n))
-        words = [w for w in language.words(p["biography"])
-                 if len(w) >= 5 and language.is_cyrillic(w) and w.lower() in vocabulary]
+        words = [
+            w
+            for w in language.words(p["biography"])
+            if len(w) >= 5 and language.is_cyrillic(w) and w.lower() in vocabulary
+        ]
         if len(words) < 4:
             continue
         a, b = rng.sample(words, 2)
@@ -106,15 +121,16 @@ def make_queries(corpus: Corpus, n: int, count: int, seed: int = 11) -> dict[str
         j = rng.randrange(1, len(surname) - 1)
         edit = rng.choice(("swap", "sub", "del"))
         if edit == "swap":
-            typo = surname[:j] + surname[j + 1] + surname[j] + surname[j + 2:]
+            typo = surname[:j] + surname[j + 1] + surname[j] + surname[j + 2 :]
         elif edit == "sub":
-            typo = surname[:j] + rng.choice("аеиоуіклмнрст") + surname[j + 1:]
+            typo = surname[:j] + rng.choice("аеиоуіклмнрст") + surname[j + 1 :]
         else:
-            typo = surname[:j] + surname[j + 1:]
+            typo = surname[:j] + surname[j + 1 :]
         plain = [w for w in language.words(p["biography"])]
         k = rng.randrange(len(plain) - 1)
         for kind, q, extra in (
-            ("one word", a, {}), ("two words", f"{a} {b}", {}),
+            ("one word", a, {}),
+            ("two words", f"{a} {b}", {}),
             ("name", f"{surname} {p['given_name']}", {}),
             ("phrase", f'"{plain[k]} {plain[k + 1]}"', {}),
             ("typo'd surname", typo, {}),
@@ -135,8 +151,11 @@ def build_whoosh(corpus: Corpus, n: int, root: Path) -> dict:
     with backend.write_lock():
         backend.rebuild(docs, progress=progress, size_hint=n)
     seconds = time.monotonic() - start
-    return {"build_s": seconds, "size_mib": dir_mib(backend.current_link.resolve()),
-            "backend": backend}
+    return {
+        "build_s": seconds,
+        "size_mib": dir_mib(backend.current_link.resolve()),
+        "backend": backend,
+    }
 
 
 def fill_texts(corpus: Corpus, n: int, path: Path) -> sqlite3.Connection:
@@ -145,22 +164,27 @@ def fill_texts(corpus: Corpus, n: int, path: Path) -> sqlite3.Connection:
     conn.execute("CREATE TABLE IF NOT EXISTS profile (id INTEGER PRIMARY KEY, text TEXT)")
     if conn.execute("SELECT count(*) FROM profile").fetchone()[0] != n:
         conn.execute("DELETE FROM profile")
-        conn.executemany("INSERT INTO profile VALUES (?, ?)",
-                         ((p["id"], text_of(p)) for p in corpus.profiles(n)))
+        conn.executemany(
+            "INSERT INTO profile VALUES (?, ?)", ((p["id"], text_of(p)) for p in corpus.profiles(n))
+        )
         conn.commit()
     return conn
 
 
-def query_whoosh(backend: WhooshBackend, texts: sqlite3.Connection, item: dict
-                 ) -> tuple[float, bool]:
+def query_whoosh(
+    backend: WhooshBackend, texts: sqlite3.Connection, item: dict
+) -> tuple[float, bool]:
     """One search with snippets of the page's heroes, as the app does it."""
     start = time.perf_counter()
     req = SearchRequest(q=item["q"], per_page=TOP, death_year=item.get("death_year"))
     page = backend.search(req)
     ids = [h.hero_id for h in page.hits]
     marks = ",".join("?" * len(ids))
-    rows = dict(texts.execute(f"SELECT id, text FROM profile WHERE id IN ({marks})", ids)) \
-        if ids else {}
+    rows = (
+        dict(texts.execute(f"SELECT id, text FROM profile WHERE id IN ({marks})", ids))
+        if ids
+        else {}
+    )
     for hero_id in ids:
         make_snippet(rows[hero_id], page.terms)
     return time.perf_counter() - start, item["id"] in ids
@@ -176,8 +200,10 @@ def build_fts(corpus: Corpus, n: int, path: Path) -> dict:
         path.unlink()
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("CREATE VIRTUAL TABLE fts USING fts5(name, places, unit, text, "
-                 "death_year UNINDEXED, tokenize='unicode61 remove_diacritics 2')")
+    conn.execute(
+        "CREATE VIRTUAL TABLE fts USING fts5(name, places, unit, text, "
+        "death_year UNINDEXED, tokenize='unicode61 remove_diacritics 2')"
+    )
     conn.execute("CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, 'col')")
     progress = Progress(n, "fts5")
     start = time.monotonic()
@@ -185,16 +211,30 @@ def build_fts(corpus: Corpus, n: int, path: Path) -> dict:
     for p in corpus.profiles(n):
         name = f"{p['surname']} {p['given_name']} {p['patronymic']} {p['call_sign']}"
         places = f"{p['birth_place']} {p['home_community']} {p['burial_place']}"
-        rows.append((p["id"], name.translate(FTS_APOSTROPHE), places.translate(FTS_APOSTROPHE),
-                     p["military_unit"], text_of(p).translate(FTS_APOSTROPHE), p["death_year"]))
+        rows.append(
+            (
+                p["id"],
+                name.translate(FTS_APOSTROPHE),
+                places.translate(FTS_APOSTROPHE),
+                p["military_unit"],
+                text_of(p).translate(FTS_APOSTROPHE),
+                p["death_year"],
+            )
+        )
         if len(rows) == 1000:
-            conn.executemany("INSERT INTO fts(rowid, name, places, unit, text, death_year) "
-                             "VALUES (?, ?, ?, ?, ?, ?)", rows)
+            conn.executemany(
+                "INSERT INTO fts(rowid, name, places, unit, text, death_year) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
             progress(len(rows))
             rows = []
     if rows:
-        conn.executemany("INSERT INTO fts(rowid, name, places, unit, text, death_year) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany(
+            "INSERT INTO fts(rowid, name, places, unit, text, death_year) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
         progress(len(rows))
     conn.commit()
     seconds = time.monotonic() - start
@@ -215,14 +255,18 @@ def query_fts(conn: sqlite3.Connection, kind: str, item: dict) -> tuple[float, b
         word = words[0].lower()
         budget = 1 if len(word) <= 6 else 2
         hi = word[0] + "\U0010ffff"
-        near = [t for (t,) in conn.execute(
-            "SELECT term FROM fts_vocab WHERE col='name' AND term >= ? AND term < ?",
-            (word[0], hi)) if abs(len(t) - len(word)) <= budget and damerau(word, t) <= budget]
+        near = [
+            t
+            for (t,) in conn.execute(
+                "SELECT term FROM fts_vocab WHERE col='name' AND term >= ? AND term < ?",
+                (word[0], hi),
+            )
+            if abs(len(t) - len(word)) <= budget and damerau(word, t) <= budget
+        ]
         match = "name : (" + " OR ".join(f'"{t}"' for t in near or [word]) + ")"
     else:
         match = " ".join(f'"{w}"' for w in words)
-    sql = ("SELECT rowid, snippet(fts, 3, '<mark>', '</mark>', '…', 32) FROM fts "
-           "WHERE fts MATCH ?")
+    sql = "SELECT rowid, snippet(fts, 3, '<mark>', '</mark>', '…', 32) FROM fts WHERE fts MATCH ?"
     args: list = [match]
     if "death_year" in item:
         sql += " AND death_year = ?"
@@ -242,10 +286,14 @@ def edit_latency(data_dir: Path, n: int, edits: int) -> list[float]:
     from memorial.schema import create_schema
     from memorial.search import backend_for
 
-    app = create_app({
-        "SECRET_KEY": "bench", "DATA_DIR": str(data_dir),
-        "DATABASE_URL": f"sqlite:///{data_dir / 'memorial.db'}", "SEARCH_SYNC": "thread",
-    })
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "DATA_DIR": str(data_dir),
+            "DATABASE_URL": f"sqlite:///{data_dir / 'memorial.db'}",
+            "SEARCH_SYNC": "thread",
+        }
+    )
     with app.app_context():
         create_schema()
     backend = backend_for(app)
@@ -254,14 +302,17 @@ def edit_latency(data_dir: Path, n: int, edits: int) -> list[float]:
     for i in range(edits):
         surname = "Затрим" + letters[i % 20] + letters[(i // 20) % 20] + "енко"
         with app.test_request_context("/bench", method="POST"):
-            hero = Hero(id=n + 1000 + i, external_id=f"bench-{i}", surname=surname,
-                        given_name="Тест")
+            hero = Hero(
+                id=n + 1000 + i, external_id=f"bench-{i}", surname=surname, given_name="Тест"
+            )
             set_status(hero, "published")
             db.session.add(hero)
             db.session.commit()
             start = time.monotonic()
         while True:
-            if any(h.hero_id == n + 1000 + i for h in backend.search(SearchRequest(q=surname)).hits):
+            if any(
+                h.hero_id == n + 1000 + i for h in backend.search(SearchRequest(q=surname)).hits
+            ):
                 out.append(time.monotonic() - start)
                 break
             if time.monotonic() - start > 30:
@@ -287,8 +338,14 @@ def run_size(corpus: Corpus, n: int, work: Path, count: int, edits: int) -> dict
     fts = build_fts(corpus, n, base / "fts.db")
     log(f"N={n}: fts5 {fts['build_s']:.0f} s, {fts['size_mib']:.0f} MiB; queries")
     queries = make_queries(corpus, n, count)
-    result = {"n": n, "whoosh_build_s": whoosh["build_s"], "whoosh_mib": whoosh["size_mib"],
-              "fts_build_s": fts["build_s"], "fts_mib": fts["size_mib"], "kinds": {}}
+    result = {
+        "n": n,
+        "whoosh_build_s": whoosh["build_s"],
+        "whoosh_mib": whoosh["size_mib"],
+        "fts_build_s": fts["build_s"],
+        "fts_mib": fts["size_mib"],
+        "kinds": {},
+    }
     backend = whoosh["backend"]
     for item in queries["one word"][:5]:  # warm the caches and the OS page cache
         query_whoosh(backend, texts, item)
@@ -302,13 +359,20 @@ def run_size(corpus: Corpus, n: int, work: Path, count: int, edits: int) -> dict
             f_times.append(t)
             f_found += ok
         result["kinds"][kind] = {
-            "whoosh_p50": pct(w_times, 0.5), "whoosh_p95": pct(w_times, 0.95),
-            "fts_p50": pct(f_times, 0.5), "fts_p95": pct(f_times, 0.95),
-            "whoosh_found": w_found, "fts_found": f_found, "count": len(queries[kind])}
+            "whoosh_p50": pct(w_times, 0.5),
+            "whoosh_p95": pct(w_times, 0.95),
+            "fts_p50": pct(f_times, 0.5),
+            "fts_p95": pct(f_times, 0.95),
+            "whoosh_found": w_found,
+            "fts_found": f_found,
+            "count": len(queries[kind]),
+        }
         r = result["kinds"][kind]
-        log(f"  {kind}: whoosh {r['whoosh_p50']:.1f}/{r['whoosh_p95']:.1f} ms "
+        log(
+            f"  {kind}: whoosh {r['whoosh_p50']:.1f}/{r['whoosh_p95']:.1f} ms "
             f"({w_found}/{r['count']}), fts5 {r['fts_p50']:.1f}/{r['fts_p95']:.1f} ms "
-            f"({f_found}/{r['count']})")
+            f"({f_found}/{r['count']})"
+        )
     log(f"N={n}: commit -> searchable")
     latencies = edit_latency(base / "data", n, edits)
     result["edit_p50"] = pct(latencies, 0.5)
@@ -329,29 +393,41 @@ def machine() -> str:
         mem = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20
     except OSError:
         mem = 0
-    return (f"{model}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, "
-            f"SQLite {sqlite3.sqlite_version}")
+    return (
+        f"{model}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}"
+    )
 
 
 def table(results: list[dict]) -> str:
     """The Markdown tables of a run."""
-    lines = [
-        "| N | engine | build s | index MiB |", "|---|---|---|---|"]
+    lines = ["| N | engine | build s | index MiB |", "|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r['n']:,} | Whoosh (lemmas, all cores) | {r['whoosh_build_s']:.0f} | "
-                     f"{r['whoosh_mib']:.0f} |")
-        lines.append(f"| {r['n']:,} | FTS5 (no lemmas) | {r['fts_build_s']:.0f} | "
-                     f"{r['fts_mib']:.0f} |")
-    lines += ["", ("Query latency, top 20 with snippets, p50 / p95 ms (intended hero found in "
-                   "top 20); ratio = Whoosh p50 ÷ FTS5 p50"), "",
-              "| N | query | Whoosh | FTS5 | ratio |", "|---|---|---|---|---|"]
+        lines.append(
+            f"| {r['n']:,} | Whoosh (lemmas, all cores) | {r['whoosh_build_s']:.0f} | "
+            f"{r['whoosh_mib']:.0f} |"
+        )
+        lines.append(
+            f"| {r['n']:,} | FTS5 (no lemmas) | {r['fts_build_s']:.0f} | {r['fts_mib']:.0f} |"
+        )
+    lines += [
+        "",
+        (
+            "Query latency, top 20 with snippets, p50 / p95 ms (intended hero found in "
+            "top 20); ratio = Whoosh p50 ÷ FTS5 p50"
+        ),
+        "",
+        "| N | query | Whoosh | FTS5 | ratio |",
+        "|---|---|---|---|---|",
+    ]
     for r in results:
         for kind, k in r["kinds"].items():
             ratio = k["whoosh_p50"] / k["fts_p50"] if k["fts_p50"] else float("nan")
             lines.append(
                 f"| {r['n']:,} | {kind} | {k['whoosh_p50']:.1f} / {k['whoosh_p95']:.1f} "
                 f"({k['whoosh_found']}/{k['count']}) | {k['fts_p50']:.1f} / {k['fts_p95']:.1f} "
-                f"({k['fts_found']}/{k['count']}) | {ratio:.1f}× |")
+                f"({k['fts_found']}/{k['count']}) | {ratio:.1f}× |"
+            )
     lines += ["", "| N | committed edit searchable, p50 / p95 ms |", "|---|---|"]
     for r in results:
         lines.append(f"| {r['n']:,} | {r['edit_p50']:.0f} / {r['edit_p95']:.0f} |")
@@ -375,17 +451,23 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=30)
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md")
-    parser.add_argument("--notes", type=Path, default=ROOT / "bench" / "search_notes.md",
-                        help="analysis appended under the tables, if the file exists")
+    parser.add_argument(
+        "--notes",
+        type=Path,
+        default=ROOT / "bench" / "search_notes.md",
+        help="analysis appended under the tables, if the file exists",
+    )
     args = parser.parse_args()
     corpus = Corpus()
     results = []
     for n in args.sizes:
         results.append(run_size(corpus, n, args.work, args.queries, args.edits))
         (args.work / "search_results.json").write_text(json.dumps(results, indent=1))
-        text = (f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine()}; "
-                f"`make bench` (bench/search_bench.py), {args.queries} queries of each kind, "
-                f"{args.edits} edits.\n\n" + table(results))
+        text = (
+            f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine()}; "
+            f"`make bench` (bench/search_bench.py), {args.queries} queries of each kind, "
+            f"{args.edits} edits.\n\n" + table(results)
+        )
         if args.notes.is_file():
             text += "\n\n" + args.notes.read_text().strip()
         write_results(text, args.results)

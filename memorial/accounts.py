@@ -46,8 +46,9 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def create_or_update_user(session: Session, email: str, password: str, role: str,
-                          by: User | None = None) -> tuple[User, bool]:
+def create_or_update_user(
+    session: Session, email: str, password: str, role: str, by: User | None = None
+) -> tuple[User, bool]:
     """Create a staff account, or reset the password and role of an existing one (flush only).
 
     ``by``: the administrator doing it (then it is logged, and every session of the account
@@ -74,8 +75,15 @@ def create_or_update_user(session: Session, email: str, password: str, role: str
         user.session_token = new_session_token()
     session.flush()
     if by is not None:
-        audit.record(session, "account.create" if created else "account.reset", by,
-                     object_type="user", object_id=user.id, email=user.email, role=user.role)
+        audit.record(
+            session,
+            "account.create" if created else "account.reset",
+            by,
+            object_type="user",
+            object_id=user.id,
+            email=user.email,
+            role=user.role,
+        )
     return user, created
 
 
@@ -88,8 +96,9 @@ class SignIn:
     refused: str | None = None
 
 
-def sign_in(session: Session, email: str, password: str, max_failures: int,
-            lock_minutes: int) -> SignIn:
+def sign_in(
+    session: Session, email: str, password: str, max_failures: int, lock_minutes: int
+) -> SignIn:
     """Check a sign-in attempt and log it; ``max_failures`` wrong passwords in a row lock the
     account for ``lock_minutes`` (flush only)."""
     email = normalize_email(email)
@@ -112,9 +121,17 @@ def sign_in(session: Session, email: str, password: str, max_failures: int,
         if user.failed_logins >= max_failures:
             user.locked_until = now + dt.timedelta(minutes=lock_minutes)
             user.failed_logins = 0
-    audit.record(session, "login.failure", user, actor=email,
-                 reason="inactive" if user is not None and not user.active else
-                 "unknown" if user is None else "password")
+    audit.record(
+        session,
+        "login.failure",
+        user,
+        actor=email,
+        reason="inactive"
+        if user is not None and not user.active
+        else "unknown"
+        if user is None
+        else "password",
+    )
     return SignIn(None, "refused")
 
 
@@ -152,5 +169,6 @@ def change_account(session: Session, admin: User, user: User, action: str) -> No
         user.role = role
     else:
         raise ValueError(f"unknown account action {action!r}")
-    audit.record(session, f"account.{action}", admin, object_type="user", object_id=user.id,
-                 email=user.email)
+    audit.record(
+        session, f"account.{action}", admin, object_type="user", object_id=user.id, email=user.email
+    )

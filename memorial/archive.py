@@ -31,34 +31,49 @@ def apply_fields(hero: Hero, fields: dict) -> None:
     for name in HERO_TEXT_FIELDS:
         if name in fields:
             value = fields[name]
-            setattr(hero, name, value.strip() if isinstance(value, str) and value.strip() else
-                    (None if name not in ("surname", "given_name") else value))
+            setattr(
+                hero,
+                name,
+                value.strip()
+                if isinstance(value, str) and value.strip()
+                else (None if name not in ("surname", "given_name") else value),
+            )
     for name in HERO_DATE_FIELDS:
         if name in fields:
             value = fields[name]
-            setattr(hero, name, value if isinstance(value, PartialDate) else PartialDate.parse(value))
+            setattr(
+                hero, name, value if isinstance(value, PartialDate) else PartialDate.parse(value)
+            )
 
 
 def replace_awards(hero: Hero, awards: list[dict]) -> None:
     """Make the hero's awards exactly ``awards`` (in order)."""
     hero.awards.clear()
     for pos, award in enumerate(awards):
-        hero.awards.append(Award(
-            position=pos, name=award["name"], date=PartialDate.parse(award.get("date")),
-            posthumous=bool(award.get("posthumous", False)),
-        ))
+        hero.awards.append(
+            Award(
+                position=pos,
+                name=award["name"],
+                date=PartialDate.parse(award.get("date")),
+                posthumous=bool(award.get("posthumous", False)),
+            )
+        )
 
 
 def replace_stories(hero: Hero, stories: list[dict]) -> None:
     """Make the hero's stories exactly ``stories`` (in order)."""
     hero.stories.clear()
     for pos, story in enumerate(stories):
-        hero.stories.append(Story(
-            position=pos, title=story.get("title") or "", body=story["body"],
-            author_name=story.get("author_name") or "",
-            author_relation=story.get("author_relation") or "",
-            date=PartialDate.parse(story.get("date")),
-        ))
+        hero.stories.append(
+            Story(
+                position=pos,
+                title=story.get("title") or "",
+                body=story["body"],
+                author_name=story.get("author_name") or "",
+                author_relation=story.get("author_relation") or "",
+                date=PartialDate.parse(story.get("date")),
+            )
+        )
 
 
 def sync_photos(session: Session, hero: Hero, photos: list[PhotoInput]) -> None:
@@ -68,8 +83,13 @@ def sync_photos(session: Session, hero: Hero, photos: list[PhotoInput]) -> None:
     for photo in photos:
         row = existing.pop(photo.sha256, None)
         if row is None:
-            row = Photo(file_path=photo.file_path, sha256=photo.sha256,
-                        size_bytes=photo.size_bytes, width=photo.width, height=photo.height)
+            row = Photo(
+                file_path=photo.file_path,
+                sha256=photo.sha256,
+                size_bytes=photo.size_bytes,
+                width=photo.width,
+                height=photo.height,
+            )
         wanted.append(row)
     for row in existing.values():
         hero.photos.remove(row)
@@ -77,22 +97,28 @@ def sync_photos(session: Session, hero: Hero, photos: list[PhotoInput]) -> None:
     for row in hero.photos:
         row.is_primary = False
     session.flush()
-    for pos, (row, photo) in enumerate(zip(wanted, photos)):
+    for pos, (row, photo) in enumerate(zip(wanted, photos, strict=True)):
         row.position = pos
         row.caption = photo.caption
         if row not in hero.photos:
             hero.photos.append(row)
     session.flush()
-    primary = next((r for r, p in zip(wanted, photos) if p.primary), None)
+    primary = next((r for r, p in zip(wanted, photos, strict=True) if p.primary), None)
     if primary is None and wanted:
         primary = wanted[0]
     if primary is not None:
         primary.is_primary = True
 
 
-def upsert_hero(session: Session, record: HeroInput, *, source: str = RevisionSource.IMPORT,
-                user: User | None = None, reason: str = "",
-                submission_id: int | None = None) -> tuple[Hero, bool]:
+def upsert_hero(
+    session: Session,
+    record: HeroInput,
+    *,
+    source: str = RevisionSource.IMPORT,
+    user: User | None = None,
+    reason: str = "",
+    submission_id: int | None = None,
+) -> tuple[Hero, bool]:
     """Create or update the hero with ``record.external_id``; return it and whether it is new.
 
     The change is kept as a revision (``source`` says whether by import or moderation).
@@ -116,17 +142,24 @@ def upsert_hero(session: Session, record: HeroInput, *, source: str = RevisionSo
 
 def add_story(hero: Hero, story: dict) -> None:
     """Add a story after the hero's others."""
-    hero.stories.append(Story(
-        position=len(hero.stories), title=story.get("title") or "", body=story["body"],
-        author_name=story.get("author_name") or "",
-        author_relation=story.get("author_relation") or "",
-        date=PartialDate.parse(story.get("date"))))
+    hero.stories.append(
+        Story(
+            position=len(hero.stories),
+            title=story.get("title") or "",
+            body=story["body"],
+            author_name=story.get("author_name") or "",
+            author_relation=story.get("author_relation") or "",
+            date=PartialDate.parse(story.get("date")),
+        )
+    )
 
 
 def add_photos(session: Session, hero: Hero, photos: list[PhotoInput]) -> None:
     """Attach photos after the hero's own; one already attached (same checksum) is skipped."""
-    kept = [PhotoInput(p.file_path, p.sha256, p.size_bytes, p.width, p.height, p.caption,
-                       p.is_primary) for p in hero.photos]
+    kept = [
+        PhotoInput(p.file_path, p.sha256, p.size_bytes, p.width, p.height, p.caption, p.is_primary)
+        for p in hero.photos
+    ]
     known = {p.sha256 for p in kept}
     sync_photos(session, hero, kept + [p for p in photos if p.sha256 not in known])
 
@@ -141,24 +174,37 @@ def edit_hero(session: Session, hero: Hero, fields: dict, user: User, reason: st
 def change_status(session: Session, hero: Hero, status: str, user: User, reason: str) -> None:
     """Publish or unpublish (the reversible deletion) a hero, kept as a revision and logged."""
     publish = status == HeroStatus.PUBLISHED
-    with recorded(session, hero, RevisionSource.PUBLISH if publish else RevisionSource.UNPUBLISH,
-                  user, reason):
+    with recorded(
+        session, hero, RevisionSource.PUBLISH if publish else RevisionSource.UNPUBLISH, user, reason
+    ):
         set_status(hero, status)
-    audit.record(session, "hero.publish" if publish else "hero.unpublish", user,
-                 object_type="hero", object_id=hero.id)
+    audit.record(
+        session,
+        "hero.publish" if publish else "hero.unpublish",
+        user,
+        object_type="hero",
+        object_id=hero.id,
+    )
 
 
 def restore_revision(session: Session, revision, user: User, reason: str = "") -> None:
     """Bring the hero back to the state recorded after ``revision``; itself a new revision."""
     hero = revision.hero
     state = revision.after
-    with recorded(session, hero, RevisionSource.RESTORE, user, reason,
-                  restored_from_id=revision.id):
+    with recorded(
+        session, hero, RevisionSource.RESTORE, user, reason, restored_from_id=revision.id
+    ):
         apply_fields(hero, hero_fields(state))
         replace_awards(hero, state.get("awards") or [])
         replace_stories(hero, state.get("stories") or [])
         session.flush()
         sync_photos(session, hero, snapshot_photos(state))
         set_status(hero, state.get("status") or HeroStatus.DRAFT)
-    audit.record(session, "revision.restore", user, object_type="revision",
-                 object_id=revision.id, hero_id=hero.id)
+    audit.record(
+        session,
+        "revision.restore",
+        user,
+        object_type="revision",
+        object_id=revision.id,
+        hero_id=hero.id,
+    )

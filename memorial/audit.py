@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from .models import AuditEvent, User
 
-
 #: The network address an action came from: set by the web for each request, empty for
 #: the command line.
 _origin: ContextVar[str] = ContextVar("memorial_audit_origin", default="")
@@ -24,8 +23,16 @@ def unbind_origin(token: Token[str]) -> None:
     _origin.reset(token)
 
 
-def record(session: Session, action: str, user: User | None = None, *, actor: str = "",
-           object_type: str = "", object_id: object = "", **detail: object) -> AuditEvent:
+def record(
+    session: Session,
+    action: str,
+    user: User | None = None,
+    *,
+    actor: str = "",
+    object_type: str = "",
+    object_id: object = "",
+    **detail: object,
+) -> AuditEvent:
     """Append one event (flush only); the time is UTC and the address is the origin's."""
     event = AuditEvent(
         action=action,

@@ -24,8 +24,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL
 
 from . import media
-from .extensions import db
 from .changes import CANDLES, CONTENT, raise_version
+from .extensions import db
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "memorial.db"
@@ -46,8 +46,13 @@ def _sqlite_path(url: URL) -> Path:
 def pg_environment(url: URL) -> dict[str, str]:
     """Environment for the PostgreSQL client tools: the password never shows in ``ps``."""
     env = dict(os.environ)
-    for key, value in (("PGHOST", url.host), ("PGPORT", url.port), ("PGUSER", url.username),
-                       ("PGPASSWORD", url.password), ("PGDATABASE", url.database)):
+    for key, value in (
+        ("PGHOST", url.host),
+        ("PGPORT", url.port),
+        ("PGUSER", url.username),
+        ("PGPASSWORD", url.password),
+        ("PGDATABASE", url.database),
+    ):
         if value is not None:
             env[key] = str(value)
     options = url.query.get("options")
@@ -59,18 +64,24 @@ def pg_environment(url: URL) -> dict[str, str]:
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if not path:
-        raise BackupError(f"{name} is not installed; install the PostgreSQL client "
-                          "(Debian: apt-get install postgresql-client)")
+        raise BackupError(
+            f"{name} is not installed; install the PostgreSQL client "
+            "(Debian: apt-get install postgresql-client)"
+        )
     return path
 
 
 def _check_tool_version(tool: str, server_major: int) -> None:
     """pg_dump refuses servers newer than itself; say so before starting."""
-    out = subprocess.run([_tool(tool), "--version"], capture_output=True, text=True, check=False).stdout
+    out = subprocess.run(
+        [_tool(tool), "--version"], capture_output=True, text=True, check=False
+    ).stdout
     match = re.search(r"(\d+)(?:\.\d+)?", out)
     if not match or int(match.group(1)) < server_major:
-        raise BackupError(f"{tool} ({out.strip()}) is older than the PostgreSQL server "
-                          f"({server_major}); install a client of version {server_major} or newer")
+        raise BackupError(
+            f"{tool} ({out.strip()}) is older than the PostgreSQL server "
+            f"({server_major}); install a client of version {server_major} or newer"
+        )
 
 
 def _run(args: list[str], env: dict[str, str]) -> None:
@@ -114,10 +125,20 @@ def backup_postgres(target: Path) -> list[tuple[str, str]]:
         conn.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         # pg_dump joins this transaction's snapshot, so dump and photo list agree exactly.
         snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-        photos = [tuple(r) for r in conn.execute(
-            text("SELECT file_path, sha256 FROM photo ORDER BY id"))]
-        _run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
-              f"--snapshot={snapshot}", f"--file={target}"], pg_environment(url))
+        photos = [
+            tuple(r) for r in conn.execute(text("SELECT file_path, sha256 FROM photo ORDER BY id"))
+        ]
+        _run(
+            [
+                _tool("pg_dump"),
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                f"--snapshot={snapshot}",
+                f"--file={target}",
+            ],
+            pg_environment(url),
+        )
         conn.exec_driver_sql("COMMIT")
     return photos
 
@@ -132,8 +153,12 @@ def make_backup(path: Path, progress_factory: Callable | None = None) -> dict:
     dialect = db.engine.dialect.name
     from .schema import current_revision
 
-    manifest: dict = {"created_at": dt.datetime.now(dt.UTC).isoformat(),
-                      "dialect": dialect, "schema_revision": current_revision(), "media": {}}
+    manifest: dict = {
+        "created_at": dt.datetime.now(dt.UTC).isoformat(),
+        "dialect": dialect,
+        "schema_revision": current_revision(),
+        "media": {},
+    }
     if dialect == "sqlite":
         backup_sqlite(path / SQLITE_FILE)
         photos = _sqlite_photos(path / SQLITE_FILE)
@@ -210,8 +235,10 @@ def restore_backup(path: Path, progress_factory: Callable | None = None) -> dict
     manifest = read_manifest(path)
     dialect = db.engine.dialect.name
     if manifest["dialect"] != dialect:
-        raise BackupError(f"the backup holds a {manifest['dialect']} database, but the "
-                          f"configured database is {dialect}; restore into the same kind")
+        raise BackupError(
+            f"the backup holds a {manifest['dialect']} database, but the "
+            f"configured database is {dialect}; restore into the same kind"
+        )
     data_dir = Path(current_app.config["DATA_DIR"])
     media_dir = media.media_root(data_dir)
     if media_dir.is_dir() and any(media_dir.iterdir()):
@@ -227,15 +254,25 @@ def restore_backup(path: Path, progress_factory: Callable | None = None) -> dict
         shutil.copyfile(path / manifest["database"], target)
     else:
         if not _database_is_empty():
-            raise BackupError("the configured database already holds tables; "
-                              "restore into an empty database")
+            raise BackupError(
+                "the configured database already holds tables; restore into an empty database"
+            )
         db.engine.dispose()
-        _run([_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
-              "--single-transaction", f"--dbname={db.engine.url.database}",
-              str(path / manifest["database"])], pg_environment(db.engine.url))
+        _run(
+            [
+                _tool("pg_restore"),
+                "--no-owner",
+                "--no-privileges",
+                "--exit-on-error",
+                "--single-transaction",
+                f"--dbname={db.engine.url.database}",
+                str(path / manifest["database"]),
+            ],
+            pg_environment(db.engine.url),
+        )
     items = sorted(manifest.get("media", {}).items())
     with _progress(progress_factory, len(items), "media") as step:
-        for rel, sha in items:
+        for rel, _sha in items:
             target_file = media.safe_path(data_dir, rel)
             target_file.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(media.safe_path(path, rel), target_file)
@@ -244,5 +281,8 @@ def restore_backup(path: Path, progress_factory: Callable | None = None) -> dict
         if inspect(conn).has_table("content_version"):
             raise_version(conn, CONTENT)
             raise_version(conn, CANDLES)
-    return {"database": manifest["database"], "media_files": len(items),
-            "schema_revision": manifest.get("schema_revision")}
+    return {
+        "database": manifest["database"],
+        "media_files": len(items),
+        "schema_revision": manifest.get("schema_revision"),
+    }

@@ -39,9 +39,10 @@ def groups(field: str) -> list[Group]:
     """Every value of ``field`` among published heroes, merged by URL key, in А–Я order."""
     column = GROUP_FIELDS[field]
     rows = db.session.execute(
-        select(column, func.count(Hero.id)).where(Hero.is_published, column.is_not(None),
-                                                  column != "")
-        .group_by(column)).all()
+        select(column, func.count(Hero.id))
+        .where(Hero.is_published, column.is_not(None), column != "")
+        .group_by(column)
+    ).all()
     merged: dict[str, tuple[str, int]] = {}
     for value, count in rows:
         key = slugify(value)
@@ -50,8 +51,10 @@ def groups(field: str) -> list[Group]:
         label, total = merged.get(key, (value, 0))
         # Spellings that share a key are shown under the most common one.
         merged[key] = (label if total >= count else value, total + count)
-    return sorted((Group(key, label, count) for key, (label, count) in merged.items()),
-                  key=lambda g: _natural_key(g.label))
+    return sorted(
+        (Group(key, label, count) for key, (label, count) in merged.items()),
+        key=lambda g: _natural_key(g.label),
+    )
 
 
 def _natural_key(label: str) -> tuple[int, int, str]:
@@ -66,7 +69,8 @@ def group_values(field: str, key: str) -> list[str]:
     """The stored spellings of ``field`` whose URL key is ``key``."""
     column = GROUP_FIELDS[field]
     values = db.session.scalars(
-        select(column).where(Hero.is_published, column.is_not(None)).distinct())
+        select(column).where(Hero.is_published, column.is_not(None)).distinct()
+    )
     return [v for v in values if slugify(v) == key]
 
 
@@ -77,10 +81,15 @@ def group_query(field: str, values: list[str]):
 
 def death_years() -> list[tuple[int, int]]:
     """(year, number of heroes) for every year of death among published heroes, latest first."""
-    return [tuple(row) for row in db.session.execute(
-        select(Hero.death_year, func.count(Hero.id))
-        .where(Hero.is_published, Hero.death_year.is_not(None))
-        .group_by(Hero.death_year).order_by(Hero.death_year.desc())).all()]
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(Hero.death_year, func.count(Hero.id))
+            .where(Hero.is_published, Hero.death_year.is_not(None))
+            .group_by(Hero.death_year)
+            .order_by(Hero.death_year.desc())
+        ).all()
+    ]
 
 
 #: How many heroes who died on the day, and how many born on it, the home page shows; the
@@ -130,8 +139,7 @@ def _heroes(condition, order, offset: int = 0, limit: int | None = None) -> list
 
 def _count(condition) -> int:
     """How many published heroes match ``condition``, counted by the database."""
-    return db.session.scalar(
-        select(func.count(Hero.id)).where(Hero.is_published, condition)) or 0
+    return db.session.scalar(select(func.count(Hero.id)).where(Hero.is_published, condition)) or 0
 
 
 def remembered_on(day: dt.date, limit: int | None = None) -> tuple[list[Hero], list[Hero]]:
@@ -151,10 +159,12 @@ def remembered_today(day: dt.date, shown: int = TODAY_SHOWN) -> DayHeroes:
     The database counts only when a list is full, so a quiet day costs two queries.
     """
     died, born = remembered_on(day, limit=shown)
-    died_total = len(died) if len(died) < shown else _count(
-        _same_day(Hero.death_month, Hero.death_day, day))
-    born_total = len(born) if len(born) < shown else _count(
-        _same_day(Hero.birth_month, Hero.birth_day, day))
+    died_total = (
+        len(died) if len(died) < shown else _count(_same_day(Hero.death_month, Hero.death_day, day))
+    )
+    born_total = (
+        len(born) if len(born) < shown else _count(_same_day(Hero.birth_month, Hero.birth_day, day))
+    )
     return DayHeroes(died, born, died_total, born_total)
 
 
@@ -185,8 +195,9 @@ def died_on_day(day: dt.date) -> int:
     return _count(_on_day(Hero.death_month, Hero.death_day, day.month, day.day))
 
 
-def day_slice(day: dt.date, died_total: int, offset: int, limit: int
-              ) -> tuple[list[Hero], list[Hero]]:
+def day_slice(
+    day: dt.date, died_total: int, offset: int, limit: int
+) -> tuple[list[Hero], list[Hero]]:
     """One page of the day's list: those who died on it first, then those born on it.
 
     ``offset`` and ``limit`` count in that joined list; only the page's rows are fetched.
@@ -194,12 +205,20 @@ def day_slice(day: dt.date, died_total: int, offset: int, limit: int
     died: list[Hero] = []
     born: list[Hero] = []
     if offset < died_total:
-        died = _heroes(_on_day(Hero.death_month, Hero.death_day, day.month, day.day),
-                       _DIED_ORDER, offset, min(limit, died_total - offset))
+        died = _heroes(
+            _on_day(Hero.death_month, Hero.death_day, day.month, day.day),
+            _DIED_ORDER,
+            offset,
+            min(limit, died_total - offset),
+        )
     left = limit - len(died)
     if left > 0:
-        born = _heroes(_on_day(Hero.birth_month, Hero.birth_day, day.month, day.day),
-                       _BORN_ORDER, max(0, offset - died_total), left)
+        born = _heroes(
+            _on_day(Hero.birth_month, Hero.birth_day, day.month, day.day),
+            _BORN_ORDER,
+            max(0, offset - died_total),
+            left,
+        )
     return died, born
 
 
@@ -208,10 +227,8 @@ def counters() -> dict[str, int]:
     is_public = Hero.is_published
     return {
         "heroes": db.session.scalar(select(func.count(Hero.id)).where(is_public)) or 0,
-        "stories": db.session.scalar(
-            select(func.count(Story.id)).join(Hero).where(is_public)) or 0,
-        "photos": db.session.scalar(
-            select(func.count(Photo.id)).join(Hero).where(is_public)) or 0,
-        "candles": db.session.scalar(
-            select(func.count(CandleLight.id)).join(Hero).where(is_public)) or 0,
+        "stories": db.session.scalar(select(func.count(Story.id)).join(Hero).where(is_public)) or 0,
+        "photos": db.session.scalar(select(func.count(Photo.id)).join(Hero).where(is_public)) or 0,
+        "candles": db.session.scalar(select(func.count(CandleLight.id)).join(Hero).where(is_public))
+        or 0,
     }

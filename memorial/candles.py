@@ -43,13 +43,21 @@ def light_candle(session: Session, hero: Hero, key: str, day: dt.date) -> bool:
 
 def candle_count(session: Session, hero_id: int) -> int:
     """How many candles have been lit for a hero."""
-    return session.scalar(
-        select(func.count(CandleLight.id)).where(CandleLight.hero_id == hero_id)) or 0
+    return (
+        session.scalar(select(func.count(CandleLight.id)).where(CandleLight.hero_id == hero_id))
+        or 0
+    )
 
 
 def lit_today(session: Session, hero_id: int, key: str, day: dt.date) -> bool:
     """Whether this visitor has already lit a candle for the hero today."""
-    return session.scalar(
-        select(CandleLight.id).where(CandleLight.hero_id == hero_id,
-                                     CandleLight.visitor_key == key,
-                                     CandleLight.day == day)) is not None
+    return (
+        session.scalar(
+            select(CandleLight.id).where(
+                CandleLight.hero_id == hero_id,
+                CandleLight.visitor_key == key,
+                CandleLight.day == day,
+            )
+        )
+        is not None
+    )

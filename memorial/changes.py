@@ -164,8 +164,13 @@ def _after_rollback(session: Session, previous_transaction) -> None:
 # -- versions -----------------------------------------------------------------------------
 def read_versions(session: Session) -> dict[int, int]:
     """The content and candle versions stored in the database (0 before the first change)."""
-    rows = dict(session.execute(select(ContentVersion.id, ContentVersion.version)
-                                .where(ContentVersion.id.in_((CONTENT, CANDLES)))).all())
+    rows = dict(
+        session.execute(
+            select(ContentVersion.id, ContentVersion.version).where(
+                ContentVersion.id.in_((CONTENT, CANDLES))
+            )
+        ).all()
+    )
     return {CONTENT: rows.get(CONTENT, 0), CANDLES: rows.get(CANDLES, 0)}
 
 
@@ -179,7 +184,8 @@ def raise_version(connection, which: int = CONTENT) -> None:
     ``connection`` (or a session)."""
     version = new_version()
     result = connection.execute(
-        update(ContentVersion).where(ContentVersion.id == which).values(version=version))
+        update(ContentVersion).where(ContentVersion.id == which).values(version=version)
+    )
     if result.rowcount == 0:
         connection.execute(insert(ContentVersion).values(id=which, version=version))
 
@@ -196,8 +202,9 @@ def raise_versions(engine, which: set[int]) -> None:
         except IntegrityError:  # two first raises met; the other row is there now
             continue
         except Exception:
-            log.warning("content version not raised; cached pages expire on their own",
-                        exc_info=True)
+            log.warning(
+                "content version not raised; cached pages expire on their own", exc_info=True
+            )
             return
 
 

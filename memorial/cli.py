@@ -31,8 +31,9 @@ def fail(message: str) -> None:
 
 def progressbar(length: int, label: str):
     """A progress bar on standard error, shown only when the work is long enough to need one."""
-    return click.progressbar(length=length, label=label, file=sys.stderr,
-                             show_pos=True, show_eta=True)
+    return click.progressbar(
+        length=length, label=label, file=sys.stderr, show_pos=True, show_eta=True
+    )
 
 
 @click.command("init-db")
@@ -69,8 +70,13 @@ def import_archive_command(path: Path, if_empty: bool) -> None:
         try:
             _serialise_imports()
             with progressbar(len(records), "importing") as bar:
-                result = import_records(db.session, records, current_app.config["DATA_DIR"],
-                                        written, progress=bar.update)
+                result = import_records(
+                    db.session,
+                    records,
+                    current_app.config["DATA_DIR"],
+                    written,
+                    progress=bar.update,
+                )
             db.session.commit()
             break
         except Exception as exc:
@@ -84,8 +90,10 @@ def import_archive_command(path: Path, if_empty: bool) -> None:
                 continue
             fail(f"import failed, nothing was changed: {exc}")
     _drain_index()
-    click.echo(f"imported {len(records)} heroes: {result.created} new, {result.updated} updated, "
-               f"{result.photos_stored} photos stored")
+    click.echo(
+        f"imported {len(records)} heroes: {result.created} new, {result.updated} updated, "
+        f"{result.photos_stored} photos stored"
+    )
 
 
 IMPORT_ATTEMPTS = 3
@@ -111,8 +119,11 @@ def _drain_index() -> None:
     except IndexBusy:
         left = -1
     if left:
-        click.echo("search index is busy; queued changes will be applied by the running site "
-                   "or the next `memorial reindex`", err=True)
+        click.echo(
+            "search index is busy; queued changes will be applied by the running site "
+            "or the next `memorial reindex`",
+            err=True,
+        )
 
 
 @click.command("reindex")
@@ -197,14 +208,17 @@ def restore_command(path: Path) -> None:
         click.echo(problem, err=True)
     if problems:
         fail(f"restored, but {len(problems)} checks failed; see above")
-    click.echo(f"restored {summary['database']} and {summary['media_files']} media files; "
-               f"search index rebuilt: {total} heroes")
+    click.echo(
+        f"restored {summary['database']} and {summary['media_files']} media files; "
+        f"search index rebuilt: {total} heroes"
+    )
 
 
 @click.command("create-user")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["moderator", "admin"]), default="moderator",
-              show_default=True)
+@click.option(
+    "--role", type=click.Choice(["moderator", "admin"]), default="moderator", show_default=True
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def create_user_command(email: str, role: str, password_stdin: bool) -> None:
@@ -228,8 +242,16 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
     click.echo(f"{'created' if created else 'updated'} {role} {user.email}")
 
 
-COMMANDS = (init_db_command, import_archive_command, reindex_command, check_command,
-            export_command, backup_command, restore_command, create_user_command)
+COMMANDS = (
+    init_db_command,
+    import_archive_command,
+    reindex_command,
+    check_command,
+    export_command,
+    backup_command,
+    restore_command,
+    create_user_command,
+)
 
 
 def init_app(app) -> None:

@@ -1,4 +1,5 @@
-"""Configuration: defaults, then ``instance/config.py``, then ``MEMORIAL_*`` environment variables."""
+"""Configuration: defaults, then ``instance/config.py``, then ``MEMORIAL_*`` environment
+variables."""
 
 from __future__ import annotations
 
@@ -82,17 +83,20 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     url = app.config["DATABASE_URL"]
     if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     try:
         app.config["PROXIES"] = int(app.config["PROXIES"])
         if not 0 <= app.config["PROXIES"] <= 5:
             raise ValueError
     except (TypeError, ValueError):
-        raise ValueError("MEMORIAL_PROXIES must be a number of proxies from 0 to 5, "
-                         f"not {app.config['PROXIES']!r}") from None
+        raise ValueError(
+            "MEMORIAL_PROXIES must be a number of proxies from 0 to 5, "
+            f"not {app.config['PROXIES']!r}"
+        ) from None
     if app.config["SEARCH_BACKEND"] not in ("whoosh", "postgres"):
         raise ValueError(
-            f"MEMORIAL_SEARCH_BACKEND must be 'whoosh' or 'postgres', not {app.config['SEARCH_BACKEND']!r}"
+            "MEMORIAL_SEARCH_BACKEND must be 'whoosh' or 'postgres', "
+            f"not {app.config['SEARCH_BACKEND']!r}"
         )
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(instance)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from flask import current_app
 from sqlalchemy import delete, func, select, text
@@ -21,8 +21,11 @@ def published_documents(session: Session, batch: int = 500) -> Iterator[HeroDocu
     last = 0
     while True:
         heroes = session.scalars(
-            select(Hero).where(Hero.is_published, Hero.id > last).order_by(Hero.id)
-            .limit(batch).options(selectinload(Hero.awards), selectinload(Hero.stories))
+            select(Hero)
+            .where(Hero.is_published, Hero.id > last)
+            .order_by(Hero.id)
+            .limit(batch)
+            .options(selectinload(Hero.awards), selectinload(Hero.stories))
         ).all()
         if not heroes:
             return
@@ -66,22 +69,28 @@ def check_database() -> list[str]:
             if rows != ["ok"]:
                 problems.extend(f"database: {r}" for r in rows)
             for row in conn.execute(text("PRAGMA foreign_key_check")):
-                problems.append(f"database: table {row[0]} row {row[1]} points at a missing "
-                                f"{row[2]}")
+                problems.append(
+                    f"database: table {row[0]} row {row[1]} points at a missing {row[2]}"
+                )
     elif db.engine.dialect.name == "postgresql":
         # PostgreSQL enforces keys itself; an index left invalid by a failed build is not.
         with db.engine.connect() as conn:
-            for (name,) in conn.execute(text(
+            for (name,) in conn.execute(
+                text(
                     "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
                     "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE NOT i.indisvalid AND n.nspname = current_schema()")):
+                    "WHERE NOT i.indisvalid AND n.nspname = current_schema()"
+                )
+            ):
                 problems.append(f"database: index {name} is invalid; rebuild it with REINDEX")
     from .schema import current_revision, head_revision
 
     revision = current_revision()
     if revision is not None and revision != head_revision():
-        problems.append(f"database: schema is at migration {revision}, the code expects "
-                        f"{head_revision()}; run `memorial init-db`")
+        problems.append(
+            f"database: schema is at migration {revision}, the code expects "
+            f"{head_revision()}; run `memorial init-db`"
+        )
     return problems
 
 
@@ -94,16 +103,24 @@ def check_index() -> list[str]:
         expected = {doc.id: doc.digest for doc in published_documents(session)}
         statuses = dict(session.execute(select(Hero.id, Hero.status)).all())
     missing = sorted(expected.keys() - indexed.keys())
-    problems += _listed(missing, "index: published hero {} is missing from the index",
-                        "published heroes missing from the index")
+    problems += _listed(
+        missing,
+        "index: published hero {} is missing from the index",
+        "published heroes missing from the index",
+    )
     extra = sorted(indexed.keys() - expected.keys())
     problems += _listed(
-        extra, "index: hero {} is in the index but {}", "heroes in the index but not published",
-        lambda hero_id: ("does not exist" if statuses.get(hero_id) is None
-                         else f"is {statuses[hero_id]}"))
+        extra,
+        "index: hero {} is in the index but {}",
+        "heroes in the index but not published",
+        lambda hero_id: (
+            "does not exist" if statuses.get(hero_id) is None else f"is {statuses[hero_id]}"
+        ),
+    )
     stale = sorted(h for h in expected.keys() & indexed.keys() if expected[h] != indexed[h])
-    problems += _listed(stale, "index: hero {} is out of date in the index",
-                        "heroes out of date in the index")
+    problems += _listed(
+        stale, "index: hero {} is out of date in the index", "heroes out of date in the index"
+    )
     return problems
 
 
@@ -114,12 +131,16 @@ NAMED_PROBLEMS = 20
 def _listed(hero_ids: list[int], line: str, summary: str, why=None) -> list[str]:
     """One line per hero up to ``NAMED_PROBLEMS``, then one line counting the rest, so that an
     index of an older build on a large archive does not print a line per hero."""
-    out = [line.format(hero_id, why(hero_id)) if why else line.format(hero_id)
-           for hero_id in hero_ids[:NAMED_PROBLEMS]]
+    out = [
+        line.format(hero_id, why(hero_id)) if why else line.format(hero_id)
+        for hero_id in hero_ids[:NAMED_PROBLEMS]
+    ]
     rest = len(hero_ids) - NAMED_PROBLEMS
     if rest > 0:
-        out.append(f"index: … and {rest} more {summary} ({len(hero_ids)} in all); "
-                   "`memorial reindex` rebuilds the index from the database")
+        out.append(
+            f"index: … and {rest} more {summary} ({len(hero_ids)} in all); "
+            "`memorial reindex` rebuilds the index from the database"
+        )
     return out
 
 
@@ -137,8 +158,9 @@ def check_media() -> list[str]:
             if not path.is_file():
                 problems.append(f"media: photo {photo.id} file {photo.file_path} is missing")
             elif media.file_sha256(path) != photo.sha256:
-                problems.append(f"media: photo {photo.id} file {photo.file_path} "
-                                "does not match its checksum")
+                problems.append(
+                    f"media: photo {photo.id} file {photo.file_path} does not match its checksum"
+                )
     return problems
 
 

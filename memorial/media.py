@@ -22,8 +22,18 @@ except ImportError:
     pass
 HEIC_READABLE = "HEIF" in ALLOWED_FORMATS
 #: ISO base media "brands" of HEIC/HEIF/AVIF files, found at bytes 8..12 after "ftyp".
-_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1",
-                b"avif", b"avis")
+_HEIF_BRANDS = (
+    b"heic",
+    b"heix",
+    b"hevc",
+    b"hevx",
+    b"heim",
+    b"heis",
+    b"mif1",
+    b"msf1",
+    b"avif",
+    b"avis",
+)
 MAX_PIXELS = 40_000_000
 MAX_SIDE = 4000
 THUMB_SIDES = (320, 800)
@@ -123,8 +133,9 @@ def store_image(data_dir: str | os.PathLike, data: bytes) -> StoredImage:
     return write_clean(data_dir, *reencode(data))
 
 
-def write_clean(data_dir: str | os.PathLike, clean: bytes, ext: str, width: int, height: int
-                ) -> StoredImage:
+def write_clean(
+    data_dir: str | os.PathLike, clean: bytes, ext: str, width: int, height: int
+) -> StoredImage:
     """Write bytes that ``reencode`` produced under a server-chosen name."""
     digest = hashlib.sha256(clean).hexdigest()
     name = f"{digest[:2]}/{secrets.token_hex(16)}.{ext}"

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
-    func,
     select,
     text,
     update,
@@ -33,7 +32,6 @@ from . import clock
 from .dates import PartialDate
 from .extensions import db
 from .language import first_letter, full_name, name_sort_key, slug_base
-
 
 
 class HeroStatus(StrEnum):
@@ -99,10 +97,13 @@ def _date_checks(prefix: str) -> list[CheckConstraint]:
     y, m, d = f"{prefix}_year", f"{prefix}_month", f"{prefix}_day"
     return [
         CheckConstraint(f"{y} IS NULL OR {y} BETWEEN 1000 AND 2999", name=f"{prefix}_year_range"),
-        CheckConstraint(f"{m} IS NULL OR ({m} BETWEEN 1 AND 12 AND {y} IS NOT NULL)",
-                        name=f"{prefix}_month_range"),
-        CheckConstraint(f"{d} IS NULL OR ({d} BETWEEN 1 AND 31 AND {m} IS NOT NULL)",
-                        name=f"{prefix}_day_range"),
+        CheckConstraint(
+            f"{m} IS NULL OR ({m} BETWEEN 1 AND 12 AND {y} IS NOT NULL)",
+            name=f"{prefix}_month_range",
+        ),
+        CheckConstraint(
+            f"{d} IS NULL OR ({d} BETWEEN 1 AND 31 AND {m} IS NOT NULL)", name=f"{prefix}_day_range"
+        ),
     ]
 
 
@@ -238,8 +239,9 @@ def _keep_slug(mapper, connection, hero: Hero) -> None:
     """Give every hero a slug made from its name and id, in the same flush that saves it."""
     slug = hero.compute_slug()
     if hero.slug != slug:
-        connection.execute(update(Hero.__table__).where(Hero.__table__.c.id == hero.id)
-                           .values(slug=slug))
+        connection.execute(
+            update(Hero.__table__).where(Hero.__table__.c.id == hero.id).values(slug=slug)
+        )
         set_committed_value(hero, "slug", slug)
 
 
@@ -293,8 +295,13 @@ class Photo(db.Model):
         CheckConstraint("length(sha256) = 64", name="sha256_length"),
         CheckConstraint("size_bytes >= 0 AND width > 0 AND height > 0", name="dimensions"),
         # At most one portrait per hero.
-        Index("uq_photo_primary_per_hero", "hero_id", unique=True,
-              sqlite_where=text("is_primary"), postgresql_where=text("is_primary")),
+        Index(
+            "uq_photo_primary_per_hero",
+            "hero_id",
+            unique=True,
+            sqlite_where=text("is_primary"),
+            postgresql_where=text("is_primary"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -310,8 +317,6 @@ class Photo(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     hero: Mapped[Hero] = relationship(back_populates="photos")
-
-
 
 
 class User(db.Model):
@@ -364,7 +369,6 @@ class User(db.Model):
 # --- Submissions from the public, revisions of heroes, and the audit log -------------------
 
 
-
 def new_session_token() -> str:
     """A random token; changing a user's token ends every session that carries the old one."""
     return secrets.token_urlsafe(24)
@@ -387,8 +391,7 @@ class Submission(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default=SubmissionStatus.RECEIVED,
-                                        index=True)
+    status: Mapped[str] = mapped_column(String(20), default=SubmissionStatus.RECEIVED, index=True)
     hero_id: Mapped[int | None] = mapped_column(ForeignKey("hero.id"), index=True)
     #: What was submitted, in archive field names (edited by moderators before approval).
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -402,17 +405,21 @@ class Submission(db.Model):
     question: Mapped[str | None] = mapped_column(Text)
     answer: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                    index=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                    onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     hero: Mapped[Hero | None] = relationship()
     photos: Mapped[list[SubmissionPhoto]] = relationship(
-        back_populates="submission", cascade="all, delete-orphan",
-        order_by="SubmissionPhoto.position")
+        back_populates="submission",
+        cascade="all, delete-orphan",
+        order_by="SubmissionPhoto.position",
+    )
 
     @property
     def is_open(self) -> bool:
@@ -430,8 +437,9 @@ class SubmissionPhoto(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"),
-                                               index=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(default=0)
     file_path: Mapped[str] = mapped_column(String(500), unique=True)
     caption: Mapped[str | None] = mapped_column(String(1000))
@@ -442,8 +450,6 @@ class SubmissionPhoto(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="photos")
-
-
 
 
 class Revision(db.Model):
@@ -489,18 +495,26 @@ _APPEND_ONLY = ("audit_event", "revision")
 for _table in _APPEND_ONLY:
     for _op in ("UPDATE", "DELETE"):
         event.listen(
-            db.metadata.tables[_table], "after_create",
-            DDL(f"CREATE TRIGGER IF NOT EXISTS {_table}_no_{_op.lower()} BEFORE {_op} ON {_table} "
-                f"BEGIN SELECT RAISE(ABORT, '{_table} is append-only'); END")
-            .execute_if(dialect="sqlite"))
+            db.metadata.tables[_table],
+            "after_create",
+            DDL(
+                f"CREATE TRIGGER IF NOT EXISTS {_table}_no_{_op.lower()} BEFORE {_op} ON {_table} "
+                f"BEGIN SELECT RAISE(ABORT, '{_table} is append-only'); END"
+            ).execute_if(dialect="sqlite"),
+        )
     for _ddl in (
-        (f"CREATE OR REPLACE FUNCTION {_table}_append_only() RETURNS trigger "
-         f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{_table} is append-only'; END $$"),
-        (f"CREATE TRIGGER {_table}_append_only BEFORE UPDATE OR DELETE ON {_table} "
-         f"FOR EACH ROW EXECUTE FUNCTION {_table}_append_only()"),
+        (
+            f"CREATE OR REPLACE FUNCTION {_table}_append_only() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{_table} is append-only'; END $$"
+        ),
+        (
+            f"CREATE TRIGGER {_table}_append_only BEFORE UPDATE OR DELETE ON {_table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {_table}_append_only()"
+        ),
     ):
-        event.listen(db.metadata.tables[_table], "after_create",
-                     DDL(_ddl).execute_if(dialect="postgresql"))
+        event.listen(
+            db.metadata.tables[_table], "after_create", DDL(_ddl).execute_if(dialect="postgresql")
+        )
 
 
 class CandleLight(db.Model):

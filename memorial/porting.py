@@ -6,9 +6,9 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -30,8 +30,13 @@ HEROES_FILE = "heroes.json"
 REQUIRED = ("external_id", "surname", "given_name")
 #: Fields that the JSON API adds; accepted on import and ignored.
 IGNORED = ("id", "slug", "url")
-KNOWN = set(HERO_TEXT_FIELDS) | set(HERO_DATE_FIELDS) | set(LIST_FIELDS) | {
-    "external_id", "status"} | set(IGNORED)
+KNOWN = (
+    set(HERO_TEXT_FIELDS)
+    | set(HERO_DATE_FIELDS)
+    | set(LIST_FIELDS)
+    | {"external_id", "status"}
+    | set(IGNORED)
+)
 MAX_TEXT = {"biography": 100_000, "death_circumstances": 20_000}
 DEFAULT_MAX_TEXT = 1_000
 
@@ -130,7 +135,9 @@ def validate_record(raw: object, folder: Path) -> ValidatedRecord:
         raise ValueError(f'birth_date "{birth.iso()}" is after death_date "{death.iso()}"')
     status = raw.get("status", HeroStatus.PUBLISHED)
     if status not in tuple(HeroStatus):
-        raise ValueError(f'status {json.dumps(status, ensure_ascii=False)} is not "published" or "draft"')
+        raise ValueError(
+            f'status {json.dumps(status, ensure_ascii=False)} is not "published" or "draft"'
+        )
 
     awards = []
     for i, item in enumerate(_list(raw.get("awards"), "awards"), 1):
@@ -138,9 +145,13 @@ def validate_record(raw: object, folder: Path) -> ValidatedRecord:
         posthumous = item.get("posthumous", False)
         if not isinstance(posthumous, bool):
             raise ValueError(f"awards[{i}].posthumous must be true or false")
-        awards.append({"name": _text(item.get("name"), f"awards[{i}].name", required=True),
-                       "date": _date(item.get("date"), f"awards[{i}].date"),
-                       "posthumous": posthumous})
+        awards.append(
+            {
+                "name": _text(item.get("name"), f"awards[{i}].name", required=True),
+                "date": _date(item.get("date"), f"awards[{i}].date"),
+                "posthumous": posthumous,
+            }
+        )
     stories = []
     for i, item in enumerate(_list(raw.get("stories"), "stories"), 1):
         item = _object(item, f"stories[{i}]")
@@ -149,14 +160,18 @@ def validate_record(raw: object, folder: Path) -> ValidatedRecord:
             raise ValueError(f"stories[{i}].body is required")
         if len(body) > MAX_TEXT["biography"]:
             raise ValueError(f"stories[{i}].body is too long")
-        stories.append({
-            "title": _text(item.get("title"), f"stories[{i}].title") or "",
-            "body": body.strip(),
-            "author_name": _text(item.get("author_name"), f"stories[{i}].author_name") or "",
-            "author_relation": _text(item.get("author_relation"),
-                                     f"stories[{i}].author_relation") or "",
-            "date": _date(item.get("date"), f"stories[{i}].date"),
-        })
+        stories.append(
+            {
+                "title": _text(item.get("title"), f"stories[{i}].title") or "",
+                "body": body.strip(),
+                "author_name": _text(item.get("author_name"), f"stories[{i}].author_name") or "",
+                "author_relation": _text(
+                    item.get("author_relation"), f"stories[{i}].author_relation"
+                )
+                or "",
+                "date": _date(item.get("date"), f"stories[{i}].date"),
+            }
+        )
     photos = []
     root = folder.resolve()
     for i, item in enumerate(_list(raw.get("photos"), "photos"), 1):
@@ -174,15 +189,17 @@ def validate_record(raw: object, folder: Path) -> ValidatedRecord:
         primary = item.get("primary", False)
         if not isinstance(primary, bool):
             raise ValueError(f"photos[{i}].primary must be true or false")
-        photos.append(ValidatedPhoto(source, _text(item.get("caption"), f"photos[{i}].caption"),
-                                     primary))
+        photos.append(
+            ValidatedPhoto(source, _text(item.get("caption"), f"photos[{i}].caption"), primary)
+        )
     if sum(p.primary for p in photos) > 1:
         raise ValueError("more than one photo is marked primary")
     return ValidatedRecord(external_id, fields, awards, stories, photos, status)
 
 
-def load_archive(folder: str | os.PathLike,
-                 progress: Callable[[int], None] | None = None) -> list[ValidatedRecord]:
+def load_archive(
+    folder: str | os.PathLike, progress: Callable[[int], None] | None = None
+) -> list[ValidatedRecord]:
     """Read and check a whole archive folder; raise ``ArchiveError`` at the first bad record."""
     folder = Path(folder)
     path = folder / HEROES_FILE
@@ -195,7 +212,9 @@ def load_archive(folder: str | os.PathLike,
     except UnicodeDecodeError:
         raise ArchiveError(f"{HEROES_FILE}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise ArchiveError(f"{HEROES_FILE}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        raise ArchiveError(
+            f"{HEROES_FILE}: not valid JSON ({exc.msg}, line {exc.lineno})"
+        ) from None
     if not isinstance(data, list):
         raise ArchiveError(f"{HEROES_FILE}: must hold a JSON array of hero objects")
     records: list[ValidatedRecord] = []
@@ -207,8 +226,9 @@ def load_archive(folder: str | os.PathLike,
         except ValueError as exc:
             raise ArchiveError(f"{_where(index, ident)}: {exc}") from None
         if record.external_id in seen:
-            raise ArchiveError(f"{_where(index, ident)}: external_id repeats record "
-                               f"{seen[record.external_id]}")
+            raise ArchiveError(
+                f"{_where(index, ident)}: external_id repeats record {seen[record.external_id]}"
+            )
         seen[record.external_id] = index
         records.append(record)
         if progress:
@@ -225,15 +245,21 @@ class ImportResult:
     photos_stored: int = 0
 
 
-def import_records(session: Session, records: Iterable[ValidatedRecord], data_dir: str,
-                   written: list[Path], progress: Callable[[int], None] | None = None
-                   ) -> ImportResult:
+def import_records(
+    session: Session,
+    records: Iterable[ValidatedRecord],
+    data_dir: str,
+    written: list[Path],
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
     """Write validated records (flush only); new media files are appended to ``written``."""
     result = ImportResult()
     for record in records:
         existing = session.scalar(
-            select(Hero).where(Hero.external_id == record.external_id)
-            .options(selectinload(Hero.photos)))
+            select(Hero)
+            .where(Hero.external_id == record.external_id)
+            .options(selectinload(Hero.photos))
+        )
         known = {p.sha256: p for p in existing.photos} if existing else {}
         photo_inputs = []
         for photo in record.photos:
@@ -241,18 +267,35 @@ def import_records(session: Session, records: Iterable[ValidatedRecord], data_di
             digest = hashlib.sha256(clean).hexdigest()
             if digest in known:
                 row = known[digest]
-                stored = media.StoredImage(row.file_path, digest, row.size_bytes, row.width,
-                                           row.height)
+                stored = media.StoredImage(
+                    row.file_path, digest, row.size_bytes, row.width, row.height
+                )
             else:
                 stored = media.store_image(data_dir, clean)
                 written.append(media.safe_path(data_dir, stored.file_path))
                 result.photos_stored += 1
-            photo_inputs.append(PhotoInput(stored.file_path, stored.sha256, stored.size_bytes,
-                                           stored.width, stored.height, photo.caption,
-                                           photo.primary))
-        _, created = upsert_hero(session, HeroInput(
-            external_id=record.external_id, fields=record.fields, awards=record.awards,
-            stories=record.stories, photos=photo_inputs, status=record.status))
+            photo_inputs.append(
+                PhotoInput(
+                    stored.file_path,
+                    stored.sha256,
+                    stored.size_bytes,
+                    stored.width,
+                    stored.height,
+                    photo.caption,
+                    photo.primary,
+                )
+            )
+        _, created = upsert_hero(
+            session,
+            HeroInput(
+                external_id=record.external_id,
+                fields=record.fields,
+                awards=record.awards,
+                stories=record.stories,
+                photos=photo_inputs,
+                status=record.status,
+            ),
+        )
         if created:
             result.created += 1
         else:
@@ -262,19 +305,25 @@ def import_records(session: Session, records: Iterable[ValidatedRecord], data_di
     return result
 
 
-def export_archive(session: Session, folder: str | os.PathLike, data_dir: str,
-                   progress: Callable[[int], None] | None = None) -> int:
+def export_archive(
+    session: Session,
+    folder: str | os.PathLike,
+    data_dir: str,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Write every published hero and its photos to ``folder``; return the number of heroes."""
     folder = Path(folder)
     (folder / "photos").mkdir(parents=True, exist_ok=True)
     heroes = session.scalars(
-        select(Hero).where(Hero.is_published).order_by(Hero.id)
-        .options(selectinload(Hero.awards), selectinload(Hero.stories),
-                 selectinload(Hero.photos))).all()
+        select(Hero)
+        .where(Hero.is_published)
+        .order_by(Hero.id)
+        .options(selectinload(Hero.awards), selectinload(Hero.stories), selectinload(Hero.photos))
+    ).all()
     records = []
     for hero in heroes:
         record = hero_record(hero)
-        for photo, entry in zip(hero.photos, record["photos"]):
+        for photo, entry in zip(hero.photos, record["photos"], strict=True):
             shutil.copyfile(media.safe_path(data_dir, photo.file_path), folder / entry["file"])
         records.append(record)
         if progress:

@@ -13,9 +13,20 @@ from .models import Hero, HeroStatus, Photo
 
 #: Plain text fields of a hero, in the order of the archive format.
 HERO_TEXT_FIELDS = (
-    "surname", "given_name", "patronymic", "call_sign",
-    "birth_place", "home_community", "rank", "position", "military_unit",
-    "death_place", "death_circumstances", "burial_place", "burial_plot", "biography",
+    "surname",
+    "given_name",
+    "patronymic",
+    "call_sign",
+    "birth_place",
+    "home_community",
+    "rank",
+    "position",
+    "military_unit",
+    "death_place",
+    "death_circumstances",
+    "burial_place",
+    "burial_plot",
+    "biography",
 )
 HERO_DATE_FIELDS = ("birth_date", "death_date")
 #: Every field of a hero a person types (and a correction may change), in archive order.
@@ -63,13 +74,24 @@ def hero_record(hero: Hero) -> dict:
     out["death_date"] = hero.death_date.iso() if hero.death_date else None
     for name in HERO_TEXT_FIELDS[4:]:
         out[name] = getattr(hero, name)
-    out["awards"] = [{"name": a.name, "date": a.date.iso() if a.date else None,
-                      "posthumous": a.posthumous} for a in hero.awards]
-    out["stories"] = [{"title": s.title, "body": s.body, "author_name": s.author_name,
-                       "author_relation": s.author_relation,
-                       "date": s.date.iso() if s.date else None} for s in hero.stories]
-    out["photos"] = [{"file": export_photo_name(p), "caption": p.caption,
-                      "primary": p.is_primary} for p in hero.photos]
+    out["awards"] = [
+        {"name": a.name, "date": a.date.iso() if a.date else None, "posthumous": a.posthumous}
+        for a in hero.awards
+    ]
+    out["stories"] = [
+        {
+            "title": s.title,
+            "body": s.body,
+            "author_name": s.author_name,
+            "author_relation": s.author_relation,
+            "date": s.date.iso() if s.date else None,
+        }
+        for s in hero.stories
+    ]
+    out["photos"] = [
+        {"file": export_photo_name(p), "caption": p.caption, "primary": p.is_primary}
+        for p in hero.photos
+    ]
     out["status"] = hero.status
     return out
 
@@ -84,8 +106,15 @@ def snapshot(hero: Hero) -> dict:
     """The hero in the archive format, photos named by their stored path so they can be restored."""
     record = hero_record(hero)
     record["photos"] = [
-        {"file": p.file_path, "caption": p.caption, "primary": p.is_primary, "sha256": p.sha256,
-         "width": p.width, "height": p.height, "size_bytes": p.size_bytes}
+        {
+            "file": p.file_path,
+            "caption": p.caption,
+            "primary": p.is_primary,
+            "sha256": p.sha256,
+            "width": p.width,
+            "height": p.height,
+            "size_bytes": p.size_bytes,
+        }
         for p in hero.photos
     ]
     return record
@@ -93,13 +122,31 @@ def snapshot(hero: Hero) -> dict:
 
 def snapshot_photos(record: dict) -> list[PhotoInput]:
     """The photos of a snapshot, to be attached again."""
-    return [PhotoInput(p["file"], p["sha256"], p["size_bytes"], p["width"], p["height"],
-                       p.get("caption"), bool(p.get("primary")))
-            for p in record.get("photos") or []]
+    return [
+        PhotoInput(
+            p["file"],
+            p["sha256"],
+            p["size_bytes"],
+            p["width"],
+            p["height"],
+            p.get("caption"),
+            bool(p.get("primary")),
+        )
+        for p in record.get("photos") or []
+    ]
 
 
 def photo_inputs(photos) -> list[PhotoInput]:
     """Stored photo rows (of a hero or a submission) described for attaching."""
-    return [PhotoInput(p.file_path, p.sha256, p.size_bytes, p.width, p.height, p.caption,
-                       bool(getattr(p, "is_primary", False)))
-            for p in photos]
+    return [
+        PhotoInput(
+            p.file_path,
+            p.sha256,
+            p.size_bytes,
+            p.width,
+            p.height,
+            p.caption,
+            bool(getattr(p, "is_primary", False)),
+        )
+        for p in photos
+    ]

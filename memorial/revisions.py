@@ -1,4 +1,5 @@
-"""Revisions of heroes: every change is kept with who, when, why, and the record before and after."""
+"""Revisions of heroes: every change is kept with who, when, why, and the record before and
+after; and the word-level difference staff read."""
 
 from __future__ import annotations
 
@@ -13,9 +14,15 @@ from .records import snapshot
 
 
 @contextmanager
-def recorded(session: Session, hero: Hero, source: str, user: User | None = None,
-             reason: str = "", submission_id: int | None = None,
-             restored_from_id: int | None = None) -> Iterator[None]:
+def recorded(
+    session: Session,
+    hero: Hero,
+    source: str,
+    user: User | None = None,
+    reason: str = "",
+    submission_id: int | None = None,
+    restored_from_id: int | None = None,
+) -> Iterator[None]:
     """Record the change made inside the block as a revision of ``hero`` (flush only).
 
     A hero without an id is being created: its revision has no "before".
@@ -26,17 +33,29 @@ def recorded(session: Session, hero: Hero, source: str, user: User | None = None
     after = snapshot(hero)
     if before == after:
         return
-    session.add(Revision(hero_id=hero.id, user_id=user.id if user else None, source=source,
-                         reason=reason or "", submission_id=submission_id,
-                         restored_from_id=restored_from_id, before=before, after=after))
+    session.add(
+        Revision(
+            hero_id=hero.id,
+            user_id=user.id if user else None,
+            source=source,
+            reason=reason or "",
+            submission_id=submission_id,
+            restored_from_id=restored_from_id,
+            before=before,
+            after=after,
+        )
+    )
     session.flush()
 
 
 def changed_fields(before: dict | None, after: dict) -> list[tuple[str, object, object]]:
     """The fields a revision changed, as ``(name, before, after)`` in archive order."""
     before = before or {}
-    return [(name, before.get(name), value) for name, value in after.items()
-            if before.get(name) != value]
+    return [
+        (name, before.get(name), value)
+        for name, value in after.items()
+        if before.get(name) != value
+    ]
 
 
 def word_diff(before: object, after: object) -> list[tuple[str, str]]:

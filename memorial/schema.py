@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from . import models  # noqa: F401  (the schema is every table of these two modules)
 from .extensions import db
-from .search import tables  # noqa: F401
+from .search import tables as search_tables  # noqa: F401
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: The first migration: the schema of the first release (heroes, photos, staff).
@@ -76,8 +76,9 @@ def upgrade_schema() -> str:
     tables = set(inspector.get_table_names())
     if before is None and "hero" in tables:
         adopted = _revision_before_migrations(inspector)
-        missing = [db.metadata.tables[name] for name in _ADDED_WITH_MIGRATIONS
-                   if name not in tables]
+        missing = [
+            db.metadata.tables[name] for name in _ADDED_WITH_MIGRATIONS if name not in tables
+        ]
         db.metadata.create_all(db.engine, tables=missing)
         command.stamp(config, adopted)
         before = adopted

@@ -74,12 +74,22 @@ def correction_value(field: str, value: str | None) -> str | None:
     return value
 
 
-def submit(session: Session, kind: str, payload: dict, submitter: dict,
-           photos: list[PhotoInput] | tuple = (), hero: Hero | None = None) -> Submission:
+def submit(
+    session: Session,
+    kind: str,
+    payload: dict,
+    submitter: dict,
+    photos: list[PhotoInput] | tuple = (),
+    hero: Hero | None = None,
+) -> Submission:
     """Record a submission from the public with its stored photos (flush only)."""
     submission = Submission(
-        reference=new_reference(), kind=SubmissionKind(kind), status=SubmissionStatus.RECEIVED,
-        hero_id=hero.id if hero is not None else None, payload=payload, original=dict(payload),
+        reference=new_reference(),
+        kind=SubmissionKind(kind),
+        status=SubmissionStatus.RECEIVED,
+        hero_id=hero.id if hero is not None else None,
+        payload=payload,
+        original=dict(payload),
         submitter_name=submitter["submitter_name"],
         submitter_relation=submitter.get("submitter_relation") or "",
         submitter_email=submitter.get("submitter_email") or None,
@@ -87,9 +97,17 @@ def submit(session: Session, kind: str, payload: dict, submitter: dict,
         consent=bool(submitter.get("consent")),
     )
     for pos, photo in enumerate(photos):
-        submission.photos.append(SubmissionPhoto(
-            position=pos, file_path=photo.file_path, caption=photo.caption, width=photo.width,
-            height=photo.height, size_bytes=photo.size_bytes, sha256=photo.sha256))
+        submission.photos.append(
+            SubmissionPhoto(
+                position=pos,
+                file_path=photo.file_path,
+                caption=photo.caption,
+                width=photo.width,
+                height=photo.height,
+                size_bytes=photo.size_bytes,
+                sha256=photo.sha256,
+            )
+        )
     session.add(submission)
     session.flush()
     return submission
@@ -101,22 +119,30 @@ def _require_open(submission: Submission) -> None:
 
 
 def _log(session: Session, action: str, user: User, submission: Submission, **detail) -> None:
-    audit.record(session, f"submission.{action}", user, object_type="submission",
-                 object_id=submission.reference, **detail)
+    audit.record(
+        session,
+        f"submission.{action}",
+        user,
+        object_type="submission",
+        object_id=submission.reference,
+        **detail,
+    )
 
 
-def edit_submission(session: Session, submission: Submission, payload: dict,
-                    captions: list[str | None], user: User) -> None:
+def edit_submission(
+    session: Session, submission: Submission, payload: dict, captions: list[str | None], user: User
+) -> None:
     """Change what will be published (the submitter's original is kept apart)."""
     _require_open(submission)
     submission.payload = {**submission.payload, **payload}
-    for photo, caption in zip(submission.photos, captions):
+    for photo, caption in zip(submission.photos, captions, strict=False):
         photo.caption = caption or None
     _log(session, "edit", user, submission)
 
 
-def ask_for_information(session: Session, submission: Submission, user: User,
-                        question: str) -> None:
+def ask_for_information(
+    session: Session, submission: Submission, user: User, question: str
+) -> None:
     """Ask the submitter a question; they see it on the status page."""
     _require_open(submission)
     submission.status = SubmissionStatus.NEEDS_INFO
@@ -150,12 +176,21 @@ def approve(session: Session, submission: Submission, user: User, reason: str = 
     payload = submission.payload
     why = reason or f"{submission.reference}"
     if submission.kind == SubmissionKind.HERO:
-        hero, _ = upsert_hero(session, HeroInput(
-            external_id=f"submission-{submission.reference.lower()}",
-            fields={k: payload.get(k) for k in HERO_FIELDS},
-            awards=payload.get("awards") or [], stories=payload.get("stories") or [],
-            photos=photo_inputs(submission.photos), status=HeroStatus.PUBLISHED,
-        ), source=RevisionSource.MODERATION, user=user, reason=why, submission_id=submission.id)
+        hero, _ = upsert_hero(
+            session,
+            HeroInput(
+                external_id=f"submission-{submission.reference.lower()}",
+                fields={k: payload.get(k) for k in HERO_FIELDS},
+                awards=payload.get("awards") or [],
+                stories=payload.get("stories") or [],
+                photos=photo_inputs(submission.photos),
+                status=HeroStatus.PUBLISHED,
+            ),
+            source=RevisionSource.MODERATION,
+            user=user,
+            reason=why,
+            submission_id=submission.id,
+        )
     else:
         hero = submission.hero
         assert hero is not None
@@ -179,8 +214,7 @@ def approve(session: Session, submission: Submission, user: User, reason: str = 
 _LOOKALIKE_LETTERS = ("ГҐ", "ИІЇЙ", "ЕЄЭ")
 
 
-def possible_duplicates(session: Session, payload: dict, limit: int = 10
-                        ) -> list[tuple[Hero, int]]:
+def possible_duplicates(session: Session, payload: dict, limit: int = 10) -> list[tuple[Hero, int]]:
     """Heroes whose name is the same or close and whose dates do not contradict the payload,
     with how alike the names are (per cent)."""
     surname, given = payload.get("surname") or "", payload.get("given_name") or ""
@@ -194,12 +228,12 @@ def possible_duplicates(session: Session, payload: dict, limit: int = 10
         year = (payload.get(name) or "")[:4]
         if year.isdigit():
             column = Hero.birth_year if name == "birth_date" else Hero.death_year
-            query = query.where(or_(column.is_(None), column.between(int(year) - 1,
-                                                                       int(year) + 1)))
+            query = query.where(or_(column.is_(None), column.between(int(year) - 1, int(year) + 1)))
     scored = []
     for hero in session.scalars(query):
-        ratio = difflib.SequenceMatcher(None, wanted,
-                                        fold(f"{hero.surname} {hero.given_name}")).ratio()
+        ratio = difflib.SequenceMatcher(
+            None, wanted, fold(f"{hero.surname} {hero.given_name}")
+        ).ratio()
         if ratio >= 0.75:
             scored.append((hero, round(ratio * 100)))
     scored.sort(key=lambda item: -item[1])

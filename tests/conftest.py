@@ -84,7 +84,8 @@ def csrf_token(client, url: str) -> str:
 
     page = client.get(url).get_data(as_text=True)
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page)
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
     assert match, f"no CSRF token on {url}: {page[:3000]}"
     return match.group(1)
 
@@ -112,8 +113,9 @@ def staff(app):
 def login(client, email: str, password: str = STAFF_PASSWORD):
     """Sign in through the real form; return the response."""
     token = csrf_token(client, "/staff/login")
-    return client.post("/staff/login", data={"email": email, "password": password,
-                                             "csrf_token": token})
+    return client.post(
+        "/staff/login", data={"email": email, "password": password, "csrf_token": token}
+    )
 
 
 # -- PostgreSQL runs -----------------------------------------------------------------------
@@ -134,9 +136,15 @@ def _pg_admin():
     from sqlalchemy.engine import make_url
 
     url = make_url(PG_SERVER_URL)
-    return psycopg.connect(host=url.host or "127.0.0.1", port=url.port or 5432,
-                           user=url.username, password=url.password, dbname=url.database,
-                           autocommit=True, connect_timeout=5)
+    return psycopg.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+        autocommit=True,
+        connect_timeout=5,
+    )
 
 
 def _pg_url(name: str) -> str:
@@ -207,7 +215,9 @@ def pytest_configure(config) -> None:
         with _pg_admin() as conn:
             conn.execute("SELECT 1")
     except Exception as exc:
-        raise pytest.UsageError(f"PostgreSQL test server {PG_SERVER_URL} is unreachable: {exc}")
+        raise pytest.UsageError(
+            f"PostgreSQL test server {PG_SERVER_URL} is unreachable: {exc}"
+        ) from None
 
 
 def pytest_unconfigure(config) -> None:

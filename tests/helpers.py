@@ -31,11 +31,19 @@ def record(external_id: str = "t-1", **fields) -> dict:
         "death_circumstances": "Загинув під час артилерійського обстрілу.",
         "burial_place": "Краматорськ, Алея Героїв",
         "burial_plot": "ряд 1, місце 3",
-        "awards": [{"name": "орден «За мужність» III ступеня", "date": "2022-10",
-                    "posthumous": True}],
+        "awards": [
+            {"name": "орден «За мужність» III ступеня", "date": "2022-10", "posthumous": True}
+        ],
         "biography": "Народився в Краматорську.\n\nПрацював електриком на заводі.",
-        "stories": [{"title": "Мій брат", "body": "Він завжди допомагав сусідам.",
-                     "author_name": "Олена", "author_relation": "сестра", "date": "2023"}],
+        "stories": [
+            {
+                "title": "Мій брат",
+                "body": "Він завжди допомагав сусідам.",
+                "author_name": "Олена",
+                "author_relation": "сестра",
+                "date": "2023",
+            }
+        ],
         "photos": [],
         "status": "published",
     }
@@ -43,8 +51,9 @@ def record(external_id: str = "t-1", **fields) -> dict:
     return base
 
 
-def image_bytes(fmt: str = "PNG", size=(60, 80), color=(120, 140, 160), exif: bytes | None = None
-                ) -> bytes:
+def image_bytes(
+    fmt: str = "PNG", size=(60, 80), color=(120, 140, 160), exif: bytes | None = None
+) -> bytes:
     """A small real image in ``fmt``."""
     out = io.BytesIO()
     image = Image.new("RGB", size, color)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 from conftest import csrf_token, login
-from helpers import image_bytes, record, write_archive
 from sqlalchemy import select
 from test_submit import SUBMITTER, post_form, reference_of
 
 from memorial.extensions import db
 from memorial.models import Revision, Submission, SubmissionPhoto, User
+
+from helpers import image_bytes, record, write_archive
 
 # (method, url template, moderator's answer, admin's answer); anonymous is always sent to login.
 STAFF_URLS = [
@@ -42,11 +43,21 @@ STAFF_URLS = [
 def objects(app, client, staff, tmp_path):
     """One of each staff object: a submission with a photo, a hero, a revision, a user."""
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["import-archive", str(write_archive(
-        tmp_path / "a", [record("x-1")]))]).exit_code == 0
-    reference_of(client, post_form(client, "/submit", {
-        **SUBMITTER, "surname": "Доступ", "given_name": "Тест"},
-        files=[("a.png", image_bytes())]))
+    assert (
+        runner.invoke(
+            args=["import-archive", str(write_archive(tmp_path / "a", [record("x-1")]))]
+        ).exit_code
+        == 0
+    )
+    reference_of(
+        client,
+        post_form(
+            client,
+            "/submit",
+            {**SUBMITTER, "surname": "Доступ", "given_name": "Тест"},
+            files=[("a.png", image_bytes())],
+        ),
+    )
     with app.app_context():
         return {
             "sub": db.session.scalar(select(Submission.id)),
@@ -66,8 +77,11 @@ def test_staff_url_access(app, staff, objects, role, method, template, moderator
     url = template.format(**objects)
     data = {"text": "причина"}
     if method == "POST":
-        data["csrf_token"] = csrf_token(client, "/staff/login") if role == "anonymous" else \
-            csrf_token(client, "/staff/heroes")
+        data["csrf_token"] = (
+            csrf_token(client, "/staff/login")
+            if role == "anonymous"
+            else csrf_token(client, "/staff/heroes")
+        )
     response = client.open(url, method=method, data=data)
     response.close()
     if role == "anonymous":

@@ -10,8 +10,16 @@ from sqlalchemy import select
 from memorial.extensions import db
 from memorial.models import Hero
 
-RESULT_KEYS = {"id", "external_id", "slug", "full_name", "url", "birth_date", "death_date",
-               "snippet"}
+RESULT_KEYS = {
+    "id",
+    "external_id",
+    "slug",
+    "full_name",
+    "url",
+    "birth_date",
+    "death_date",
+    "snippet",
+}
 
 
 def test_search_shape(demo_app, client):
@@ -38,8 +46,9 @@ def test_search_paging_and_year(demo_app, client):
     assert all(r["death_date"].startswith(year) for r in filtered["results"])
 
 
-@pytest.mark.parametrize("query", ["per_page=101", "per_page=0", "page=0", "page=x",
-                                   "death_year=abc", "sort=random"])
+@pytest.mark.parametrize(
+    "query", ["per_page=101", "per_page=0", "page=0", "page=x", "death_year=abc", "sort=random"]
+)
 def test_bad_arguments_are_400_json(demo_app, client, query):
     response = client.get(f"/api/v1/search?q=a&{query}")
     assert response.status_code == 400
@@ -47,15 +56,27 @@ def test_bad_arguments_are_400_json(demo_app, client, query):
 
 
 def test_hero_shape_matches_archive_format(demo_app, client, demo_source):
-    records = {r["external_id"]: r for r in
-               json.loads((demo_source / "heroes.json").read_text(encoding="utf-8"))}
+    records = {
+        r["external_id"]: r
+        for r in json.loads((demo_source / "heroes.json").read_text(encoding="utf-8"))
+    }
     with demo_app.app_context():
         hero = db.session.scalar(select(Hero).where(Hero.external_id == "demo-001"))
     data = client.get(f"/api/v1/heroes/{hero.id}").get_json()
     source = records["demo-001"]
     assert data["id"] == hero.id and data["slug"] == hero.slug and data["url"]
-    for key in ("external_id", "surname", "given_name", "patronymic", "call_sign",
-                "birth_date", "death_date", "military_unit", "burial_place", "burial_plot"):
+    for key in (
+        "external_id",
+        "surname",
+        "given_name",
+        "patronymic",
+        "call_sign",
+        "birth_date",
+        "death_date",
+        "military_unit",
+        "burial_place",
+        "burial_plot",
+    ):
         assert data[key] == source.get(key), key
     assert [a["name"] for a in data["awards"]] == [a["name"] for a in source.get("awards", [])]
     assert len(data["stories"]) == len(source.get("stories", []))

@@ -49,8 +49,9 @@ def test_failed_logins_are_logged_generic_and_lock_the_account(app, client, staf
     assert client.get("/staff/").status_code == 302
     assert actions(app) == ["login.failure"] * 4 + ["login.locked"]
     with app.app_context():
-        failures = db.session.scalars(select(AuditEvent).where(
-            AuditEvent.action == "login.failure")).all()
+        failures = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "login.failure")
+        ).all()
         assert failures[-1].actor == "nobody@example.org"
         assert failures[0].remote_addr == "127.0.0.1"
 
@@ -68,9 +69,10 @@ def test_login_rate_limit_answers_429(tmp_path):
 
 def test_open_redirect_after_login_is_ignored(client, staff):
     token = csrf_token(client, "/staff/login")
-    response = client.post("/staff/login?next=//evil.example/staff/",
-                           data={"email": staff["moderator"], "password": STAFF_PASSWORD,
-                                 "csrf_token": token})
+    response = client.post(
+        "/staff/login?next=//evil.example/staff/",
+        data={"email": staff["moderator"], "password": STAFF_PASSWORD, "csrf_token": token},
+    )
     assert response.headers["Location"] == "/staff/"
 
 
@@ -97,12 +99,25 @@ def test_admin_manages_accounts_and_ends_sessions(app, staff):
     login(moder, staff["moderator"])
     assert moder.get("/staff/accounts").status_code == 200
     token = csrf_token(admin, "/staff/accounts")
-    created = admin.post("/staff/accounts", data={"csrf_token": token, "email": "new@example.org",
-                                                  "password": "long enough pass", "role":
-                                                  "moderator"})
+    created = admin.post(
+        "/staff/accounts",
+        data={
+            "csrf_token": token,
+            "email": "new@example.org",
+            "password": "long enough pass",
+            "role": "moderator",
+        },
+    )
     assert created.status_code == 302
-    short = admin.post("/staff/accounts", data={"csrf_token": token, "email": "x@example.org",
-                                                "password": "short", "role": "moderator"})
+    short = admin.post(
+        "/staff/accounts",
+        data={
+            "csrf_token": token,
+            "email": "x@example.org",
+            "password": "short",
+            "role": "moderator",
+        },
+    )
     assert short.status_code == 400 and "від 10 до 256" in short.get_data(as_text=True)
     fresh = app.test_client()
     assert login(fresh, "new@example.org", "long enough pass").status_code == 302
@@ -118,22 +133,34 @@ def test_idle_session_ends(app, client, staff):
 
 def forwarded_login_attempts(tmp_path, proxies: int) -> tuple[list[int], list[str]]:
     """Four failed logins from two visitors behind one proxy, 2-per-minute limit."""
-    app = create_app(app_config(tmp_path / f"p{proxies}", PROXIES=proxies,
-                                LOGIN_RATE_LIMIT="2 per minute"))
+    app = create_app(
+        app_config(tmp_path / f"p{proxies}", PROXIES=proxies, LOGIN_RATE_LIMIT="2 per minute")
+    )
     with app.app_context():
         create_schema()
     codes = []
     for visitor in ("203.0.113.7", "203.0.113.7", "198.51.100.9", "198.51.100.9"):
         client = app.test_client()
         token = csrf_token(client, "/staff/login")
-        codes.append(client.post(
-            "/staff/login", data={"email": "a@example.org", "password": "wrong password",
-                                  "csrf_token": token},
-            headers={"X-Forwarded-For": visitor, "X-Forwarded-Proto": "https",
-                     "Referer": "https://localhost/staff/login"}).status_code)
+        codes.append(
+            client.post(
+                "/staff/login",
+                data={"email": "a@example.org", "password": "wrong password", "csrf_token": token},
+                headers={
+                    "X-Forwarded-For": visitor,
+                    "X-Forwarded-Proto": "https",
+                    "Referer": "https://localhost/staff/login",
+                },
+            ).status_code
+        )
     with app.app_context():
-        addresses = list(db.session.scalars(select(AuditEvent.remote_addr).where(
-            AuditEvent.action == "login.failure").order_by(AuditEvent.id)))
+        addresses = list(
+            db.session.scalars(
+                select(AuditEvent.remote_addr)
+                .where(AuditEvent.action == "login.failure")
+                .order_by(AuditEvent.id)
+            )
+        )
         db.session.remove()
         db.engine.dispose()
     return codes, addresses

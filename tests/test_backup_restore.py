@@ -34,8 +34,11 @@ def table_rows(app) -> dict[str, list[tuple]]:
 def media_files(app) -> dict[str, str]:
     """Stored photos (thumbnails are derived and left out) with their checksums."""
     root = media_root(app.config["DATA_DIR"])
-    return {str(p.relative_to(root)): file_sha256(p) for p in sorted(root.rglob("*"))
-            if p.is_file() and "thumbs" not in p.relative_to(root).parts}
+    return {
+        str(p.relative_to(root)): file_sha256(p)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "thumbs" not in p.relative_to(root).parts
+    }
 
 
 def empty_place(tmp_path: Path, name: str):
@@ -47,8 +50,10 @@ def empty_place(tmp_path: Path, name: str):
 
 
 def test_restore_gives_back_every_record_and_file(demo_app, runner, tmp_path):
-    result = runner.invoke(args=["create-user", "keeper@example.org", "--role", "admin",
-                                 "--password-stdin"], input="a long enough secret\n")
+    result = runner.invoke(
+        args=["create-user", "keeper@example.org", "--role", "admin", "--password-stdin"],
+        input="a long enough secret\n",
+    )
     assert result.exit_code == 0, result.output
     backup = tmp_path / "backup"
     result = runner.invoke(args=["backup", str(backup)])

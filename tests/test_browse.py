@@ -7,7 +7,6 @@ import json
 import re
 
 import pytest
-from helpers import home, record, write_archive
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +14,8 @@ from memorial import clock
 from memorial.browse import TODAY_SHOWN, remembered_on
 from memorial.extensions import db
 from memorial.models import CandleLight, Hero
+
+from helpers import home, record, write_archive
 
 
 def import_records(runner, tmp_path, records):
@@ -30,13 +31,17 @@ def hero(app, external_id) -> Hero:
 @pytest.fixture
 def dated(app, runner, tmp_path):
     """Heroes whose dates are known to the day, the month or the year only."""
-    import_records(runner, tmp_path, [
-        record("day", surname="Денисенко", birth_date="1990-03-14", death_date="2022-05-24"),
-        record("month", surname="Місяченко", birth_date="1991-03", death_date="2022-05"),
-        record("year", surname="Роковенко", birth_date="1992", death_date="2022"),
-        record("leap", surname="Лютенко", birth_date="1988-02-29", death_date="2023-07-01"),
-        record("draft", surname="Чернетко", death_date="2021-05-24", status="draft"),
-    ])
+    import_records(
+        runner,
+        tmp_path,
+        [
+            record("day", surname="Денисенко", birth_date="1990-03-14", death_date="2022-05-24"),
+            record("month", surname="Місяченко", birth_date="1991-03", death_date="2022-05"),
+            record("year", surname="Роковенко", birth_date="1992", death_date="2022"),
+            record("leap", surname="Лютенко", birth_date="1988-02-29", death_date="2023-07-01"),
+            record("draft", surname="Чернетко", death_date="2021-05-24", status="draft"),
+        ],
+    )
     return app
 
 
@@ -74,23 +79,45 @@ def test_home_shows_who_is_remembered_today(dated, client):
 @pytest.fixture
 def crowded(app, runner, tmp_path):
     """A day (24 May) on which 14 heroes died and 22 were born, and heroes of other days."""
-    died = [record(f"d{n}", surname=f"Загиблий{n:02d}", birth_date="1980-01-10",
-                   death_date=f"{2022 + n % 3}-05-24") for n in range(14)]
-    born = [record(f"b{n}", surname=f"Народжений{n:02d}", birth_date=f"{1970 + n}-05-24",
-                   death_date="2023-01-10") for n in range(22)]
-    import_records(runner, tmp_path, died + born + [
-        record("other", surname="Іншоденко", birth_date="1980-05-25", death_date="2022-05-25"),
-        record("draft", surname="Чернетко", death_date="2022-05-24", status="draft"),
-        record("leap", surname="Лютенко", birth_date="1988-02-29", death_date="2023-07-01"),
-        record("feb", surname="Лютий", birth_date="1989-02-28", death_date="2023-07-02"),
-    ])
+    died = [
+        record(
+            f"d{n}",
+            surname=f"Загиблий{n:02d}",
+            birth_date="1980-01-10",
+            death_date=f"{2022 + n % 3}-05-24",
+        )
+        for n in range(14)
+    ]
+    born = [
+        record(
+            f"b{n}",
+            surname=f"Народжений{n:02d}",
+            birth_date=f"{1970 + n}-05-24",
+            death_date="2023-01-10",
+        )
+        for n in range(22)
+    ]
+    import_records(
+        runner,
+        tmp_path,
+        died
+        + born
+        + [
+            record("other", surname="Іншоденко", birth_date="1980-05-25", death_date="2022-05-25"),
+            record("draft", surname="Чернетко", death_date="2022-05-24", status="draft"),
+            record("leap", surname="Лютенко", birth_date="1988-02-29", death_date="2023-07-01"),
+            record("feb", surname="Лютий", birth_date="1989-02-28", death_date="2023-07-02"),
+        ],
+    )
     return app
 
 
 def cards(html: str) -> list[str]:
     """Surnames on the hero cards of an HTML fragment, in order."""
-    return [name.split()[0]
-            for name in re.findall(r'<span class="hero-card-name"[^>]*>([^<]+)</span>', html)]
+    return [
+        name.split()[0]
+        for name in re.findall(r'<span class="hero-card-name"[^>]*>([^<]+)</span>', html)
+    ]
 
 
 def died_order(count: int = 14) -> list[str]:
@@ -120,8 +147,9 @@ def test_home_shows_a_few_of_each_and_links_to_all_of_the_day(crowded, client, l
     assert "Іншоденко" not in today and "Чернетко" not in today
     assert 'href="/heroes/day/05-24">24 травня 2026</a>' in today
     assert '<a href="/heroes/day/05-24">Усі 14 імен загиблих цього дня →</a>' in died_part
-    assert ('<a href="/heroes/day/05-24#born-title">Усі 22 імені тих, хто народився цього дня →'
-            '</a>') in born_part
+    assert (
+        '<a href="/heroes/day/05-24#born-title">Усі 22 імені тих, хто народився цього дня →</a>'
+    ) in born_part
     assert loaded_heroes["n"] <= 2 * TODAY_SHOWN + 8  # the two lists and "recently added"
     english = home(client, "2026-05-24", "en").get_data(as_text=True)
     assert "All 14 who died on this day" in english and "All 22 born on this day" in english
@@ -132,8 +160,12 @@ def test_home_shows_a_few_of_each_and_links_to_all_of_the_day(crowded, client, l
 
 
 def test_home_links_to_all_only_when_some_are_not_shown(dated, client):
-    today = home(client, "2026-05-24").get_data(as_text=True).split(
-        'id="today-title"')[1].split("</section>")[0]
+    today = (
+        home(client, "2026-05-24")
+        .get_data(as_text=True)
+        .split('id="today-title"')[1]
+        .split("</section>")[0]
+    )
     assert "Денисенко" in today and "Усі " not in today
     assert 'href="/heroes/day/05-24"' in today
 
@@ -146,8 +178,9 @@ def test_day_page_lists_everyone_of_the_day_page_by_page(crowded, client, loaded
     assert 'href="/heroes/day/05-24?page=2#born-title">День народження</a>' in first
     assert 'id="died-title"' in first and 'id="born-title"' not in first
     assert loaded_heroes["n"] <= 10
-    pages = [first] + [client.get(f"/heroes/day/05-24?page={n}").get_data(as_text=True)
-                       for n in (2, 3, 4)]
+    pages = [first] + [
+        client.get(f"/heroes/day/05-24?page={n}").get_data(as_text=True) for n in (2, 3, 4)
+    ]
     died, born = [], []
     for html in pages:
         content = html.split("<h1>")[1]
@@ -180,9 +213,21 @@ def test_day_page_names_one_day_of_any_year(crowded, client):
     assert "Цього дня в архіві немає ні дати загибелі, ні дня народження." in new_year
     assert 'class="hero-card"' not in new_year and 'class="pager"' not in new_year
     assert 'href="/heroes/day/01-01">1 січня →' in client.get("/heroes/day/12-31").get_data(
-        as_text=True)
-    for bad in ("13-01", "02-30", "abc", "00-10", "04-31", "5-24", "05-24x", "0524", "05-00",
-                "05-24%0A", "%D9%A0%D9%A5-24"):
+        as_text=True
+    )
+    for bad in (
+        "13-01",
+        "02-30",
+        "abc",
+        "00-10",
+        "04-31",
+        "5-24",
+        "05-24x",
+        "0524",
+        "05-00",
+        "05-24%0A",
+        "%D9%A0%D9%A5-24",
+    ):
         assert client.get(f"/heroes/day/{bad}").status_code == 404, bad
 
 
@@ -197,21 +242,49 @@ def test_day_page_in_english(crowded, client):
 def test_home_counters_formatted_per_language(dated, client):
     page = client.get("/").get_data(as_text=True)
     assert re.search(r'<span class="count">4</span> імені', page)
-    assert re.search(r'<span class="count">4</span> names', client.get("/?lang=en").get_data(
-        as_text=True))
+    assert re.search(
+        r'<span class="count">4</span> names', client.get("/?lang=en").get_data(as_text=True)
+    )
 
 
 def test_browse_by_year_unit_community_burial(app, runner, tmp_path, client):
-    import_records(runner, tmp_path, [
-        record("a", surname="Андрієнко", death_date="2022-03-01", military_unit="Бригада А",
-               home_community="Громада Один", burial_place="Краматорськ, Алея Героїв"),
-        record("b", surname="Борисенко", death_date="2023-04", military_unit="Бригада  Б",
-               home_community="Громада Один", burial_place="Слов'янськ"),
-        record("c", surname="Вовк", death_date="2022", military_unit="Бригада А",
-               home_community="Громада Два", burial_place="Краматорськ, Алея Героїв"),
-        record("d", surname="Гуменюк", death_date="2022-01-02", military_unit="Бригада А",
-               status="draft"),
-    ])
+    import_records(
+        runner,
+        tmp_path,
+        [
+            record(
+                "a",
+                surname="Андрієнко",
+                death_date="2022-03-01",
+                military_unit="Бригада А",
+                home_community="Громада Один",
+                burial_place="Краматорськ, Алея Героїв",
+            ),
+            record(
+                "b",
+                surname="Борисенко",
+                death_date="2023-04",
+                military_unit="Бригада  Б",
+                home_community="Громада Один",
+                burial_place="Слов'янськ",
+            ),
+            record(
+                "c",
+                surname="Вовк",
+                death_date="2022",
+                military_unit="Бригада А",
+                home_community="Громада Два",
+                burial_place="Краматорськ, Алея Героїв",
+            ),
+            record(
+                "d",
+                surname="Гуменюк",
+                death_date="2022-01-02",
+                military_unit="Бригада А",
+                status="draft",
+            ),
+        ],
+    )
     years = client.get("/heroes/year/").get_data(as_text=True)
     assert years.index('href="/heroes/year/2023"') < years.index('href="/heroes/year/2022"')
     year = client.get("/heroes/year/2022").get_data(as_text=True)
@@ -228,16 +301,28 @@ def test_browse_by_year_unit_community_burial(app, runner, tmp_path, client):
     assert "Андрієнко" in community and "Борисенко" in community and "Вовк" not in community
     burial = client.get("/heroes/burial/kramatorsk-aleia-heroiv").get_data(as_text=True)
     assert "Андрієнко" in burial and "Вовк" in burial
-    for bad in ("/heroes/unit/no-such-unit", "/heroes/unit/bryhada-a?page=2",
-                "/heroes/unit/bryhada-a?page=abc", "/heroes/?page=0", "/heroes/rank/x"):
+    for bad in (
+        "/heroes/unit/no-such-unit",
+        "/heroes/unit/bryhada-a?page=2",
+        "/heroes/unit/bryhada-a?page=abc",
+        "/heroes/?page=0",
+        "/heroes/rank/x",
+    ):
         assert client.get(bad).status_code == 404, bad
 
 
 def test_lists_are_paginated_with_readable_urls(app, runner, tmp_path, client):
     app.config["HEROES_PER_PAGE"] = 2
-    import_records(runner, tmp_path, [
-        record(f"h{n}", surname=f"Прізвище{chr(0x430 + n)}", death_date="2022-06-0" + str(n + 1))
-        for n in range(5)])
+    import_records(
+        runner,
+        tmp_path,
+        [
+            record(
+                f"h{n}", surname=f"Прізвище{chr(0x430 + n)}", death_date="2022-06-0" + str(n + 1)
+            )
+            for n in range(5)
+        ],
+    )
     first = client.get("/heroes/year/2022").get_data(as_text=True)
     assert 'href="/heroes/year/2022?page=2"' in first and 'rel="next"' in first
     third = client.get("/heroes/year/2022?page=3").get_data(as_text=True)
@@ -274,13 +359,16 @@ def test_candle_once_a_day_without_an_account(app, runner, tmp_path, client):
 def test_candle_sent_from_another_site_is_refused(app, runner, tmp_path, client):
     import_records(runner, tmp_path, [record("p-1")])
     url = f"/heroes/{hero(app, 'p-1').slug}"
-    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
-                    {"Origin": "https://elsewhere.example"}, {"Origin": "null"}):
+    for headers in (
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://elsewhere.example"},
+        {"Origin": "null"},
+    ):
         response = client.post(url + "/candle", headers=headers)
         assert response.status_code == 400, headers
         assert "Запит не вдалося зрозуміти" in response.get_data(as_text=True)
-    assert client.post(url + "/candle",
-                       headers={"Origin": "http://localhost"}).status_code == 303
+    assert client.post(url + "/candle", headers={"Origin": "http://localhost"}).status_code == 303
     with app.app_context():
         assert db.session.scalar(select(func.count(CandleLight.id))) == 1
 
@@ -296,8 +384,9 @@ def test_candle_unique_constraint_holds_in_the_database(app, runner, tmp_path):
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
-        db.session.add(CandleLight(hero_id=found.id, visitor_key="a" * 64,
-                                   day=day + dt.timedelta(days=1)))
+        db.session.add(
+            CandleLight(hero_id=found.id, visitor_key="a" * 64, day=day + dt.timedelta(days=1))
+        )
         db.session.commit()
         assert db.session.scalar(select(func.count(CandleLight.id))) == 2
 
@@ -311,8 +400,14 @@ def test_candle_is_rate_limited(app, runner, tmp_path, client):
 
 
 def test_sitemap_and_robots(app, runner, tmp_path, client):
-    import_records(runner, tmp_path, [record("p-1", military_unit="Бригада А"),
-                                      record("p-2", surname="Чернетко", status="draft")])
+    import_records(
+        runner,
+        tmp_path,
+        [
+            record("p-1", military_unit="Бригада А"),
+            record("p-2", surname="Чернетко", status="draft"),
+        ],
+    )
     robots = client.get("/robots.txt").get_data(as_text=True)
     assert "Disallow: /staff" in robots and "Sitemap: http://localhost/sitemap.xml" in robots
     index = client.get("/sitemap.xml")
@@ -328,12 +423,24 @@ def test_sitemap_and_robots(app, runner, tmp_path, client):
 
 
 def test_profile_metadata_for_sharing_and_search_engines(app, runner, tmp_path, client):
-    import_records(runner, tmp_path, [record("p-1", surname="Журавський", given_name="Євген",
-                                             birth_date="1987-03", death_date="2022-05-24")])
+    import_records(
+        runner,
+        tmp_path,
+        [
+            record(
+                "p-1",
+                surname="Журавський",
+                given_name="Євген",
+                birth_date="1987-03",
+                death_date="2022-05-24",
+            )
+        ],
+    )
     found = hero(app, "p-1")
     page = client.get(f"/heroes/{found.slug}").get_data(as_text=True)
-    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page,
-                                re.DOTALL).group(1))
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL).group(1)
+    )
     assert data["@type"] == "Person" and data["name"] == "Журавський Євген Петрович"
     assert data["birthDate"] == "1987-03" and data["deathDate"] == "2022-05-24"
     assert data["memberOf"]["name"].startswith("93-тя")
@@ -355,11 +462,31 @@ def test_static_files_are_versioned_and_cached_long(demo_app, client):
 
 
 def test_groups_sort_numbered_units_by_number_then_names(app, runner, tmp_path, client):
-    import_records(runner, tmp_path, [
-        record(f"u{n}", surname=f"Прізвище{chr(0x430 + n)}", military_unit=unit)
-        for n, unit in enumerate(["110-та бригада", "24-та бригада", "Добровольчий батальйон",
-                                  "3-тя бригада", "Батальйон «Айдар»"])])
+    import_records(
+        runner,
+        tmp_path,
+        [
+            record(f"u{n}", surname=f"Прізвище{chr(0x430 + n)}", military_unit=unit)
+            for n, unit in enumerate(
+                [
+                    "110-та бригада",
+                    "24-та бригада",
+                    "Добровольчий батальйон",
+                    "3-тя бригада",
+                    "Батальйон «Айдар»",
+                ]
+            )
+        ],
+    )
     page = client.get("/heroes/unit/").get_data(as_text=True)
-    order = [page.index(name) for name in ("3-тя бригада", "24-та бригада", "110-та бригада",
-                                           "Батальйон «Айдар»", "Добровольчий батальйон")]
+    order = [
+        page.index(name)
+        for name in (
+            "3-тя бригада",
+            "24-та бригада",
+            "110-та бригада",
+            "Батальйон «Айдар»",
+            "Добровольчий батальйон",
+        )
+    ]
     assert order == sorted(order)

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from helpers import image_bytes, record, write_archive
 from memorial.extensions import db
 from memorial.models import Hero, Photo, User
+
+from helpers import image_bytes, record, write_archive
 
 
 def count(app, model=Hero, *where):
@@ -32,11 +33,20 @@ def test_init_db_is_idempotent(runner, app):
 
 
 def test_import_creates_heroes_photos_and_index(runner, app, tmp_path):
-    folder = write_archive(tmp_path / "arch", [
-        record("a-1", photos=[{"file": "p/one.png", "caption": "Портрет", "primary": True},
-                              {"file": "p/two.jpg"}]),
-        record("a-2", surname="Гнатюк", given_name="Тарас", status="draft"),
-    ], {"p/one.png": image_bytes(), "p/two.jpg": image_bytes("JPEG", color=(1, 2, 3))})
+    folder = write_archive(
+        tmp_path / "arch",
+        [
+            record(
+                "a-1",
+                photos=[
+                    {"file": "p/one.png", "caption": "Портрет", "primary": True},
+                    {"file": "p/two.jpg"},
+                ],
+            ),
+            record("a-2", surname="Гнатюк", given_name="Тарас", status="draft"),
+        ],
+        {"p/one.png": image_bytes(), "p/two.jpg": image_bytes("JPEG", color=(1, 2, 3))},
+    )
     result = invoke(runner, "import-archive", folder)
     assert result.exit_code == 0, result.output
     assert "2 new" in result.output
@@ -48,6 +58,7 @@ def test_import_creates_heroes_photos_and_index(runner, app, tmp_path):
             stored = Path(app.config["DATA_DIR"]) / "media" / photo.file_path
             assert stored.is_file()
             import hashlib
+
             assert hashlib.sha256(stored.read_bytes()).hexdigest() == photo.sha256
             assert "one" not in photo.file_path and "two" not in photo.file_path
     check = invoke(runner, "check")
@@ -55,8 +66,9 @@ def test_import_creates_heroes_photos_and_index(runner, app, tmp_path):
 
 
 def test_reimport_updates_instead_of_duplicating(runner, app, tmp_path):
-    folder = write_archive(tmp_path / "arch", [record("a-1", photos=[{"file": "p.png"}])],
-                           {"p.png": image_bytes()})
+    folder = write_archive(
+        tmp_path / "arch", [record("a-1", photos=[{"file": "p.png"}])], {"p.png": image_bytes()}
+    )
     assert invoke(runner, "import-archive", folder).exit_code == 0
     write_archive(folder, [record("a-1", rank="старший сержант", photos=[{"file": "p.png"}])])
     result = invoke(runner, "import-archive", folder)
@@ -75,29 +87,36 @@ def test_one_bad_record_imports_nothing(runner, app, tmp_path):
     result = invoke(runner, "import-archive", folder)
     assert result.exit_code != 0
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert lines[-1] == ('Error: heroes.json, record 17 (external_id ho-17): '
-                         'death_date "2023-13" is not a date')
+    assert lines[-1] == (
+        'Error: heroes.json, record 17 (external_id ho-17): death_date "2023-13" is not a date'
+    )
     assert count(app) == 0
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda r: r.pop("surname"), "surname is required"),
-    (lambda r: r.pop("external_id"), "external_id is required"),
-    (lambda r: r.update(birth_date="2030", death_date="2020"), "is after death_date"),
-    (lambda r: r.update(status="hidden"), "status"),
-    (lambda r: r.update(awards=[{"date": "2020"}]), "awards[1].name is required"),
-    (lambda r: r.update(stories=[{"title": "x"}]), "stories[1].body is required"),
-    (lambda r: r.update(photos=[{"file": "../../etc/passwd"}]), "outside the archive folder"),
-    (lambda r: r.update(photos=[{"file": "missing.png"}]), "does not exist"),
-    (lambda r: r.update(photos=[{"file": "fake.png"}]), "not a JPEG, PNG or WebP"),
-    (lambda r: r.update(nickname="x"), "unknown field 'nickname'"),
-    (lambda r: r.update(surname=["list"]), "surname must be a string"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda r: r.pop("surname"), "surname is required"),
+        (lambda r: r.pop("external_id"), "external_id is required"),
+        (lambda r: r.update(birth_date="2030", death_date="2020"), "is after death_date"),
+        (lambda r: r.update(status="hidden"), "status"),
+        (lambda r: r.update(awards=[{"date": "2020"}]), "awards[1].name is required"),
+        (lambda r: r.update(stories=[{"title": "x"}]), "stories[1].body is required"),
+        (lambda r: r.update(photos=[{"file": "../../etc/passwd"}]), "outside the archive folder"),
+        (lambda r: r.update(photos=[{"file": "missing.png"}]), "does not exist"),
+        (lambda r: r.update(photos=[{"file": "fake.png"}]), "not a JPEG, PNG or WebP"),
+        (lambda r: r.update(nickname="x"), "unknown field 'nickname'"),
+        (lambda r: r.update(surname=["list"]), "surname must be a string"),
+    ],
+)
 def test_bad_records_are_named(runner, app, tmp_path, mutate, message):
     bad = record("bad-1")
     mutate(bad)
-    folder = write_archive(tmp_path / "arch", [record("ok-1"), bad],
-                           {"fake.png": b"<html><script>alert(1)</script></html>"})
+    folder = write_archive(
+        tmp_path / "arch",
+        [record("ok-1"), bad],
+        {"fake.png": b"<html><script>alert(1)</script></html>"},
+    )
     result = invoke(runner, "import-archive", folder)
     assert result.exit_code != 0
     assert "heroes.json, record 2" in result.output
@@ -111,11 +130,14 @@ def test_duplicate_external_id_in_file(runner, app, tmp_path):
     assert result.exit_code != 0 and "repeats record 1" in result.output
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "heroes.json is missing"),
-    ("{not json", "not valid JSON"),
-    ('{"a": 1}', "must hold a JSON array"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "heroes.json is missing"),
+        ("{not json", "not valid JSON"),
+        ('{"a": 1}', "must hold a JSON array"),
+    ],
+)
 def test_broken_archive_files(runner, tmp_path, content, message):
     folder = tmp_path / "arch"
     folder.mkdir()
@@ -156,9 +178,10 @@ def test_export_then_import_gives_same_records(runner, app, tmp_path, demo_sourc
     assert all(r["status"] == "published" for r in exported)
     published = [r for r in _snapshot(app) if r["status"] == "published"]
 
+    from conftest import app_config
+
     from memorial import create_app
     from memorial.schema import create_schema
-    from conftest import app_config
 
     other = create_app(app_config(tmp_path / "second"))
     with other.app_context():
@@ -171,25 +194,42 @@ def test_export_then_import_gives_same_records(runner, app, tmp_path, demo_sourc
 
 
 def test_create_user(runner, app):
-    result = invoke(runner, "create-user", "Mod@Example.org", "--role", "moderator",
-                    "--password-stdin", input="correct horse battery\n")
+    result = invoke(
+        runner,
+        "create-user",
+        "Mod@Example.org",
+        "--role",
+        "moderator",
+        "--password-stdin",
+        input="correct horse battery\n",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(select(User))
         assert user.email == "mod@example.org" and user.role == "moderator"
         assert user.password_hash.startswith("$argon2id$")
         assert "correct horse" not in user.password_hash
-    again = invoke(runner, "create-user", "mod@example.org", "--role", "admin",
-                   "--password-stdin", input="another long password\n")
+    again = invoke(
+        runner,
+        "create-user",
+        "mod@example.org",
+        "--role",
+        "admin",
+        "--password-stdin",
+        input="another long password\n",
+    )
     assert again.exit_code == 0 and "updated admin" in again.output
     assert count(app, User) == 1
 
 
-@pytest.mark.parametrize("args, stdin, message", [
-    (["not-an-email", "--password-stdin"], "long enough password\n", "not an e-mail"),
-    (["a@b.org", "--password-stdin"], "short\n", "at least 10"),
-    (["a@b.org", "--role", "king", "--password-stdin"], "long enough password\n", "king"),
-])
+@pytest.mark.parametrize(
+    "args, stdin, message",
+    [
+        (["not-an-email", "--password-stdin"], "long enough password\n", "not an e-mail"),
+        (["a@b.org", "--password-stdin"], "short\n", "at least 10"),
+        (["a@b.org", "--role", "king", "--password-stdin"], "long enough password\n", "king"),
+    ],
+)
 def test_create_user_bad_input(runner, app, args, stdin, message):
     result = invoke(runner, "create-user", *args, input=stdin)
     assert result.exit_code != 0 and message in result.output
@@ -197,18 +237,20 @@ def test_create_user_bad_input(runner, app, args, stdin, message):
 
 
 def test_check_finds_index_and_media_problems(runner, app, tmp_path):
-    folder = write_archive(tmp_path / "arch", [record("a-1", photos=[{"file": "p.png"}]),
-                                               record("a-2", surname="Бондар")],
-                           {"p.png": image_bytes()})
+    folder = write_archive(
+        tmp_path / "arch",
+        [record("a-1", photos=[{"file": "p.png"}]), record("a-2", surname="Бондар")],
+        {"p.png": image_bytes()},
+    )
     assert invoke(runner, "import-archive", folder).exit_code == 0
     with app.app_context():
         photo = db.session.scalar(select(Photo))
         path = Path(app.config["DATA_DIR"]) / "media" / photo.file_path
         from memorial.search import backend_for
+
         backend = backend_for(app)
         with backend.write_lock():
-            backend.apply([], [db.session.scalar(select(Hero.id).where(
-                Hero.external_id == "a-2"))])
+            backend.apply([], [db.session.scalar(select(Hero.id).where(Hero.external_id == "a-2"))])
     path.write_bytes(b"tampered")
     result = invoke(runner, "check")
     assert result.exit_code == 1
@@ -222,11 +264,13 @@ def test_check_finds_index_and_media_problems(runner, app, tmp_path):
 
 
 def test_check_counts_what_it_does_not_name(runner, app, tmp_path):
-    folder = write_archive(tmp_path / "arch", [record(f"m-{n}", surname=f"Прізвище{n}")
-                                               for n in range(25)])
+    folder = write_archive(
+        tmp_path / "arch", [record(f"m-{n}", surname=f"Прізвище{n}") for n in range(25)]
+    )
     assert invoke(runner, "import-archive", folder).exit_code == 0
     with app.app_context():
         from memorial.search import backend_for
+
         backend = backend_for(app)
         with backend.write_lock():
             backend.apply([], list(db.session.scalars(select(Hero.id))))
@@ -252,8 +296,9 @@ def test_reindex_keeps_search_answering(runner, app, tmp_path):
 
 
 def test_backup_is_consistent_copy(runner, app, tmp_path):
-    folder = write_archive(tmp_path / "arch", [record("a-1", photos=[{"file": "p.png"}])],
-                           {"p.png": image_bytes()})
+    folder = write_archive(
+        tmp_path / "arch", [record("a-1", photos=[{"file": "p.png"}])], {"p.png": image_bytes()}
+    )
     assert invoke(runner, "import-archive", folder).exit_code == 0
     target = tmp_path / "backup"
     result = invoke(runner, "backup", target)
@@ -265,12 +310,17 @@ def test_backup_is_consistent_copy(runner, app, tmp_path):
         assert conn.execute("SELECT count(*) FROM hero").fetchone()[0] == 1
         conn.close()
     else:
-        listing = subprocess.run(["pg_restore", "--list", str(target / "database.dump")],
-                                 capture_output=True, text=True, check=True).stdout
+        listing = subprocess.run(
+            ["pg_restore", "--list", str(target / "database.dump")],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert "TABLE DATA public hero" in listing
     assert len(manifest["media"]) == 1
     for rel, sha in manifest["media"].items():
         import hashlib
+
         assert hashlib.sha256((target / "media" / rel).read_bytes()).hexdigest() == sha
     again = invoke(runner, "backup", target)
     assert again.exit_code != 0 and "not an empty folder" in again.output

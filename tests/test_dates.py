@@ -9,12 +9,15 @@ import pytest
 from memorial.dates import PartialDate, age_at_death
 
 
-@pytest.mark.parametrize("text, iso, uk, en", [
-    ("1987", "1987", "1987", "1987"),
-    ("1987-03", "1987-03", "березень 1987", "March 1987"),
-    ("1987-03-14", "1987-03-14", "14 березня 1987", "14 March 1987"),
-    (" 2022-12-01 ", "2022-12-01", "1 грудня 2022", "1 December 2022"),
-])
+@pytest.mark.parametrize(
+    "text, iso, uk, en",
+    [
+        ("1987", "1987", "1987", "1987"),
+        ("1987-03", "1987-03", "березень 1987", "March 1987"),
+        ("1987-03-14", "1987-03-14", "14 березня 1987", "14 March 1987"),
+        (" 2022-12-01 ", "2022-12-01", "1 грудня 2022", "1 December 2022"),
+    ],
+)
 def test_parse_and_display(text, iso, uk, en):
     date = PartialDate.parse(text)
     assert date.iso() == iso
@@ -22,8 +25,20 @@ def test_parse_and_display(text, iso, uk, en):
     assert date.display("en") == en
 
 
-@pytest.mark.parametrize("text", ["2023-13", "2023-02-30", "87", "1987-3", "1987/03/14",
-                                  "sometime", "1987-00", "0999", "2023-04-31"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2023-13",
+        "2023-02-30",
+        "87",
+        "1987-3",
+        "1987/03/14",
+        "sometime",
+        "1987-00",
+        "0999",
+        "2023-04-31",
+    ],
+)
 def test_not_a_date(text):
     with pytest.raises(ValueError, match="is not a date"):
         PartialDate.parse(text)
@@ -43,21 +58,28 @@ def test_year_only_stays_year_only():
 def test_sorting_puts_coarser_first():
     dates = [PartialDate.parse(t) for t in ["1987-03-14", "1987", "1986-12", "1987-03"]]
     assert [d.iso() for d in sorted(dates, key=PartialDate.sort_key)] == [
-        "1986-12", "1987", "1987-03", "1987-03-14"]
+        "1986-12",
+        "1987",
+        "1987-03",
+        "1987-03-14",
+    ]
 
 
-@pytest.mark.parametrize("birth, death, age", [
-    ("1987-03-14", "2022-05-24", 35),
-    ("1987-06-14", "2022-05-24", 34),
-    ("1987-05-25", "2022-05-24", 34),
-    ("1987-05-24", "2022-05-24", 35),
-    ("1987-03", "2022-05", 35),
-    ("1987-07", "2022-05-24", 34),
-    ("1987-05", "2022-05-24", None),
-    ("1987", "2022-05-24", None),
-    ("1979", "2015", None),
-    (None, "2015", None),
-])
+@pytest.mark.parametrize(
+    "birth, death, age",
+    [
+        ("1987-03-14", "2022-05-24", 35),
+        ("1987-06-14", "2022-05-24", 34),
+        ("1987-05-25", "2022-05-24", 34),
+        ("1987-05-24", "2022-05-24", 35),
+        ("1987-03", "2022-05", 35),
+        ("1987-07", "2022-05-24", 34),
+        ("1987-05", "2022-05-24", None),
+        ("1987", "2022-05-24", None),
+        ("1979", "2015", None),
+        (None, "2015", None),
+    ],
+)
 def test_age_at_death(birth, death, age):
     assert age_at_death(PartialDate.parse(birth), PartialDate.parse(death)) == age
 

@@ -11,8 +11,13 @@ from memorial import create_app
 
 
 def test_defaults_live_in_instance_folder(tmp_path, monkeypatch):
-    for key in ("DATABASE_URL", "DATA_DIR", "SECRET_KEY", "SEARCH_BACKEND",
-                "RATELIMIT_STORAGE_URI"):
+    for key in (
+        "DATABASE_URL",
+        "DATA_DIR",
+        "SECRET_KEY",
+        "SEARCH_BACKEND",
+        "RATELIMIT_STORAGE_URI",
+    ):
         monkeypatch.delenv(f"MEMORIAL_{key}", raising=False)
     app = create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
     assert app.config["DATABASE_URL"] == "sqlite:///" + str(tmp_path / "instance" / "memorial.db")
@@ -39,7 +44,8 @@ def test_environment_overrides_instance_file(tmp_path, monkeypatch):
     instance = tmp_path / "instance"
     instance.mkdir()
     (instance / "config.py").write_text(
-        "DATA_DIR = '/nonexistent/from-file'\nSEARCH_BACKEND = 'whoosh'\n")
+        "DATA_DIR = '/nonexistent/from-file'\nSEARCH_BACKEND = 'whoosh'\n"
+    )
     monkeypatch.setenv("MEMORIAL_DATA_DIR", str(tmp_path / "from-env"))
     monkeypatch.setenv("MEMORIAL_SECRET_KEY", "from-env-secret")
     app = create_app({"INSTANCE_PATH": str(instance)})
@@ -104,16 +110,30 @@ def test_sqlite_pragmas_hold_in_a_fresh_worker(tmp_path):
 
     instance = tmp_path / "instance"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEMORIAL_")}
-    init = subprocess.run([sys.executable, "-c",
-                           "import sys; from memorial.cli import main; sys.argv=['memorial', "
-                           "'init-db']; main()"],
-                          env={**env, "MEMORIAL_DATA_DIR": str(instance),
-                               "MEMORIAL_DATABASE_URL": f"sqlite:///{instance}/memorial.db",
-                               "MEMORIAL_SECRET_KEY": "probe"},
-                          capture_output=True, text=True, timeout=120)
+    init = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from memorial.cli import main; sys.argv=['memorial', 'init-db']; main()",
+        ],
+        env={
+            **env,
+            "MEMORIAL_DATA_DIR": str(instance),
+            "MEMORIAL_DATABASE_URL": f"sqlite:///{instance}/memorial.db",
+            "MEMORIAL_SECRET_KEY": "probe",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert init.returncode == 0, init.stderr
-    probe = subprocess.run([sys.executable, "-c", _PRAGMA_PROBE, str(instance)],
-                           env=env, capture_output=True, text=True, timeout=120)
+    probe = subprocess.run(
+        [sys.executable, "-c", _PRAGMA_PROBE, str(instance)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert probe.returncode == 0, probe.stderr
     pragmas = json.loads(probe.stdout.strip().splitlines()[-1])
     assert pragmas == {"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 15000}

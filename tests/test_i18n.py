@@ -35,18 +35,31 @@ def test_every_message_has_an_english_translation():
 
 
 def test_ukrainian_plurals_have_all_three_forms():
-    incomplete = [m.id for m in catalog("uk") if m.id and m.pluralizable
-                  and (len(m.string) != 3 or not all(m.string))]
+    incomplete = [
+        m.id
+        for m in catalog("uk")
+        if m.id and m.pluralizable and (len(m.string) != 3 or not all(m.string))
+    ]
     assert incomplete == []
 
 
 def test_catalog_holds_every_string_of_the_code_and_templates():
     """A string added without ``make translations`` would show in Ukrainian on English pages."""
     method_map = [("memorial/**.py", "python"), ("templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "_l": None, "ngettext": (1, 2),
-                "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
-    found = {_key(message_id, context) for _f, _l, message_id, _c, context, *_rest
-             in extract_from_dir(str(ROOT), method_map=method_map, keywords=keywords)}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "_l": None,
+        "ngettext": (1, 2),
+        "pgettext": ((1, "c"), 2),
+        "npgettext": ((1, "c"), 2, 3),
+    }
+    found = {
+        _key(message_id, context)
+        for _f, _l, message_id, _c, context, *_rest in extract_from_dir(
+            str(ROOT), method_map=method_map, keywords=keywords
+        )
+    }
     known = {_key(m.id, m.context) for m in catalog("en") if m.id}
     assert found - known == set()
 
@@ -85,10 +98,21 @@ def test_english_pages_show_ukrainian_only_where_marked(demo_app, client):
 
     with demo_app.app_context():
         slugs = db.session.scalars(select(Hero.slug).where(Hero.status == "published")).all()
-    paths = ["/", "/heroes/", "/heroes/year/", "/heroes/year/2022", "/heroes/unit/",
-             "/heroes/community/", "/heroes/burial/", "/search?q=Сокіл", "/heroes/none-0",
-             "/heroes/day/05-24", "/heroes/day/03-14", "/heroes/day/01-01",
-             *(f"/heroes/{slug}" for slug in slugs)]
+    paths = [
+        "/",
+        "/heroes/",
+        "/heroes/year/",
+        "/heroes/year/2022",
+        "/heroes/unit/",
+        "/heroes/community/",
+        "/heroes/burial/",
+        "/search?q=Сокіл",
+        "/heroes/none-0",
+        "/heroes/day/05-24",
+        "/heroes/day/03-14",
+        "/heroes/day/01-01",
+        *(f"/heroes/{slug}" for slug in slugs),
+    ]
     for path in paths:
         page = client.get(path + ("&" if "?" in path else "?") + "lang=en").get_data(as_text=True)
         parser = _UntaggedText()

@@ -7,17 +7,20 @@ import pytest
 from memorial import language
 
 
-@pytest.mark.parametrize("text, latin", [
-    ("Журавський Євген", "Zhuravskyi Yevhen"),
-    ("Гнатюк", "Hnatiuk"),
-    ("Галаган", "Halahan"),
-    ("В'ячеслав", "Viacheslav"),
-    ("Вʼячеслав", "Viacheslav"),
-    ("Згорани", "Zghorany"),
-    ("Ґудзь", "Gudz"),
-    ("Юрій", "Yurii"),
-    ("Слов’янськ", "Sloviansk"),
-])
+@pytest.mark.parametrize(
+    "text, latin",
+    [
+        ("Журавський Євген", "Zhuravskyi Yevhen"),
+        ("Гнатюк", "Hnatiuk"),
+        ("Галаган", "Halahan"),
+        ("В'ячеслав", "Viacheslav"),
+        ("Вʼячеслав", "Viacheslav"),
+        ("Згорани", "Zghorany"),
+        ("Ґудзь", "Gudz"),
+        ("Юрій", "Yurii"),
+        ("Слов’янськ", "Sloviansk"),
+    ],
+)
 def test_official_transliteration(text, latin):
     assert language.translit_uk(text) == latin
 
@@ -37,10 +40,17 @@ def test_fold_g_with_upturn():
     assert language.fold("Ґудзь") == language.fold("Гудзь")
 
 
-@pytest.mark.parametrize("form, lemma", [
-    ("гнатюка", "гнатюк"), ("щербині", "щербина"), ("ластівки", "ластівка"),
-    ("захисника", "захисник"), ("пам'яті", "пам'ять"), ("краматорська", "краматорськ"),
-])
+@pytest.mark.parametrize(
+    "form, lemma",
+    [
+        ("гнатюка", "гнатюк"),
+        ("щербині", "щербина"),
+        ("ластівки", "ластівка"),
+        ("захисника", "захисник"),
+        ("пам'яті", "пам'ять"),
+        ("краматорська", "краматорськ"),
+    ],
+)
 def test_lemmas(form, lemma):
     assert lemma in language.lemmas(form)
 
@@ -56,7 +66,17 @@ def test_name_sort_key_follows_ukrainian_alphabet():
     assert ordered == ["Абрамов", "Гнатюк", "Ґудзь", "Еней", "Євтух", "Ілля", "Їжак", "Яковенко"]
 
 
-@pytest.mark.parametrize("n, form", [(1, "рік"), (2, "роки"), (5, "років"), (11, "років"),
-                                     (21, "рік"), (22, "роки"), (14, "років")])
+@pytest.mark.parametrize(
+    "n, form",
+    [
+        (1, "рік"),
+        (2, "роки"),
+        (5, "років"),
+        (11, "років"),
+        (21, "рік"),
+        (22, "роки"),
+        (14, "років"),
+    ],
+)
 def test_plural(n, form):
     assert language.plural_uk(n, "рік", "роки", "років") == form

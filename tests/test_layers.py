@@ -54,8 +54,10 @@ def test_domain_and_search_never_import_the_web(module):
 
 def test_no_module_imports_itself_back():
     """No cycle among the package's modules, counting imports inside functions too."""
-    graph = {name: {m for m in _imports(path) if m in MODULES and m != name}
-             for name, path in MODULES.items()}
+    graph = {
+        name: {m for m in _imports(path) if m in MODULES and m != name}
+        for name, path in MODULES.items()
+    }
     # A package's __init__ is imported with any of its modules: an edge to a submodule of a
     # package the importer belongs to is the package's own business, not a cycle.
     cycles = []
@@ -67,7 +69,7 @@ def test_no_module_imports_itself_back():
             if node.startswith(nxt + ".") or nxt.startswith(node + "."):
                 continue
             if state.get(nxt) == 1:
-                cycles.append(trail[trail.index(nxt):] + [nxt])
+                cycles.append(trail[trail.index(nxt) :] + [nxt])
             elif nxt not in state:
                 visit(nxt, trail + [nxt])
         state[node] = 2

@@ -75,8 +75,9 @@ def test_models_and_migrations_agree(tmp_path):
     app = empty_app(tmp_path)
     assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                         "render_as_batch": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "render_as_batch": True}
+        )
         diff = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert diff == []
@@ -94,10 +95,14 @@ def test_database_made_before_migrations_is_adopted(tmp_path, demo_source, relea
             for name in ("search_document", "search_term", "alembic_version"):
                 conn.execute(text(f"DROP TABLE {name}"))
             # A hero saved by that release.
-            conn.execute(text(
-                "INSERT INTO hero (external_id, slug, status, surname, given_name, index_letter, "
-                "sort_name, created_at, updated_at) VALUES ('old-1', 'staryi-hero-1', 'draft', "
-                "'Старий', 'Герой', 'С', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            conn.execute(
+                text(
+                    "INSERT INTO hero (external_id, slug, status, surname, given_name, "
+                    "index_letter, sort_name, created_at, updated_at) "
+                    "VALUES ('old-1', 'staryi-hero-1', 'draft', "
+                    "'Старий', 'Герой', 'С', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
         assert current_revision() is None
     runner = app.test_cli_runner()
     result = runner.invoke(args=["init-db"])
@@ -108,7 +113,8 @@ def test_database_made_before_migrations_is_adopted(tmp_path, demo_source, relea
     with app.app_context():
         assert current_revision() == head_revision()
         assert db.session.scalar(select(Hero.surname).where(Hero.external_id == "old-1")) == (
-            "Старий")
+            "Старий"
+        )
         assert db.session.scalar(select(db.func.count(Hero.id))) > 40
         db.session.remove()
         db.engine.dispose()

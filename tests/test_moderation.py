@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 from conftest import csrf_token, login
-from helpers import record, write_archive
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from test_submit import SUBMITTER, post_form, reference_of, search_api, submission
 
 from memorial.extensions import db
 from memorial.models import AuditEvent, Hero, Revision
+
+from helpers import record, write_archive
 
 
 def import_records(app, tmp_path, records, name="a"):
@@ -26,19 +27,31 @@ def hero_id(app, external_id: str) -> int:
 
 def revisions(app, hid: int) -> list[Revision]:
     with app.app_context():
-        rows = db.session.scalars(select(Revision).where(Revision.hero_id == hid)
-                                  .order_by(Revision.id)).all()
+        rows = db.session.scalars(
+            select(Revision).where(Revision.hero_id == hid).order_by(Revision.id)
+        ).all()
         db.session.expunge_all()
         return rows
 
 
 def test_queue_orders_and_duplicates(app, client, staff, tmp_path):
-    import_records(app, tmp_path, [record("d-1", surname="Ґудзь", given_name="Олександр",
-                                          death_date="2023-02-11")])
-    first = reference_of(client, post_form(client, "/submit", {
-        **SUBMITTER, "surname": "Гудзь", "given_name": "Олександр", "death_date": "2023"}))
-    second = reference_of(client, post_form(client, "/submit", {
-        **SUBMITTER, "surname": "Петренко", "given_name": "Ірина"}))
+    import_records(
+        app,
+        tmp_path,
+        [record("d-1", surname="Ґудзь", given_name="Олександр", death_date="2023-02-11")],
+    )
+    first = reference_of(
+        client,
+        post_form(
+            client,
+            "/submit",
+            {**SUBMITTER, "surname": "Гудзь", "given_name": "Олександр", "death_date": "2023"},
+        ),
+    )
+    second = reference_of(
+        client,
+        post_form(client, "/submit", {**SUBMITTER, "surname": "Петренко", "given_name": "Ірина"}),
+    )
     login(client, staff["moderator"])
     newest = client.get("/staff/").get_data(as_text=True)
     oldest = client.get("/staff/?order=oldest").get_data(as_text=True)
@@ -51,14 +64,22 @@ def test_queue_orders_and_duplicates(app, client, staff, tmp_path):
 
 
 def test_edit_before_publishing(app, client, staff):
-    reference = reference_of(client, post_form(client, "/submit", {
-        **SUBMITTER, "surname": "Бондарь", "given_name": "Ігор"}))
+    reference = reference_of(
+        client,
+        post_form(client, "/submit", {**SUBMITTER, "surname": "Бондарь", "given_name": "Ігор"}),
+    )
     item = submission(app, reference)
     login(client, staff["moderator"])
     url = f"/staff/submissions/{item.id}"
-    response = client.post(f"{url}/edit", data={"csrf_token": csrf_token(client, url),
-                                                "surname": "Бондар", "given_name": "Ігор",
-                                                "rank": "солдат"})
+    response = client.post(
+        f"{url}/edit",
+        data={
+            "csrf_token": csrf_token(client, url),
+            "surname": "Бондар",
+            "given_name": "Ігор",
+            "rank": "солдат",
+        },
+    )
     assert response.status_code == 302
     client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url)})
     assert search_api(client, "Бондар") == ["Бондар Ігор"]
@@ -77,8 +98,13 @@ def test_every_change_is_a_revision_and_any_can_be_restored(app, client, staff, 
 
     login(client, staff["moderator"])
     url = f"/staff/heroes/{hid}/edit"
-    form = {"csrf_token": csrf_token(client, url), "surname": "Коваленко", "given_name": "Андрій",
-            "rank": "старшина", "reason": "за наказом"}
+    form = {
+        "csrf_token": csrf_token(client, url),
+        "surname": "Коваленко",
+        "given_name": "Андрій",
+        "rank": "старшина",
+        "reason": "за наказом",
+    }
     assert client.post(url, data=form).status_code == 302
     edit = revisions(app, hid)[-1]
     assert (edit.source, edit.reason, edit.after["rank"]) == ("edit", "за наказом", "старшина")
@@ -88,8 +114,10 @@ def test_every_change_is_a_revision_and_any_can_be_restored(app, client, staff, 
 
     first = revs[0].id
     url = f"/staff/revisions/{first}"
-    assert client.post(f"{url}/restore", data={"csrf_token": csrf_token(client, url)}
-                       ).status_code == 302
+    assert (
+        client.post(f"{url}/restore", data={"csrf_token": csrf_token(client, url)}).status_code
+        == 302
+    )
     restored = revisions(app, hid)[-1]
     assert restored.source == "restore" and restored.restored_from_id == first
     assert restored.after == revs[0].after
@@ -104,12 +132,14 @@ def test_unpublish_is_reversible(app, client, staff, tmp_path):
         slug = db.session.get(Hero, hid).slug
     login(client, staff["moderator"])
     url = f"/staff/heroes/{hid}"
-    client.post(f"{url}/unpublish", data={"csrf_token": csrf_token(client, url),
-                                          "text": "дублікат"})
+    client.post(
+        f"{url}/unpublish", data={"csrf_token": csrf_token(client, url), "text": "дублікат"}
+    )
     assert client.get(f"/heroes/{slug}").status_code == 404
     assert search_api(client, "Коваленко") == []
-    client.post(f"{url}/publish", data={"csrf_token": csrf_token(client, url),
-                                        "text": "помилково знято"})
+    client.post(
+        f"{url}/publish", data={"csrf_token": csrf_token(client, url), "text": "помилково знято"}
+    )
     assert client.get(f"/heroes/{slug}").status_code == 200
     assert search_api(client, "Коваленко") == ["Коваленко Андрій Петрович"]
     assert [r.source for r in revisions(app, hid)][-2:] == ["unpublish", "publish"]
@@ -127,10 +157,13 @@ def test_audit_log_records_actions_in_utc_and_is_append_only(app, client, staff,
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
         assert [e.action for e in events] == ["login.failure", "login.success", "hero.unpublish"]
-        assert all(e.at.utcoffset() in (None, __import__("datetime").timedelta(0))
-                   for e in events)
-        for statement in ("UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event",
-                          "UPDATE revision SET reason = 'x'", "DELETE FROM revision"):
+        assert all(e.at.utcoffset() in (None, __import__("datetime").timedelta(0)) for e in events)
+        for statement in (
+            "UPDATE audit_event SET action = 'x'",
+            "DELETE FROM audit_event",
+            "UPDATE revision SET reason = 'x'",
+            "DELETE FROM revision",
+        ):
             with pytest.raises(DBAPIError, match="append-only"):
                 db.session.execute(text(statement))
             db.session.rollback()

@@ -8,13 +8,14 @@ import secrets
 
 import pytest
 from conftest import app_config, csrf_token, login
-from helpers import record, write_archive
 from sqlalchemy import event, select, text
 
 from memorial import create_app
 from memorial.extensions import db
 from memorial.models import Hero, Story
 from memorial.schema import create_tables
+
+from helpers import record, write_archive
 
 
 def import_records(runner, tmp_path, records, name="a"):
@@ -74,15 +75,17 @@ def test_a_phone_that_holds_the_page_gets_an_empty_304(app, runner, tmp_path, cl
 
 
 def test_a_change_made_outside_the_app_is_not_seen_until_the_version_changes(
-        app, runner, tmp_path, client):
+    app, runner, tmp_path, client
+):
     """Proof that pages really are kept: a raw SQL edit (which no hook sees) stays unseen
     until any change through the app gives the content a new version."""
     import_records(runner, tmp_path, [record("c-1"), record("c-2", surname="Другенко")])
     url = f"/heroes/{slug_of(app, 'c-1')}"
     assert "Народився в Краматорську" in client.get(url).get_data(as_text=True)
     with app.app_context():
-        db.session.execute(text("UPDATE hero SET biography = 'Тихо змінений текст' "
-                                "WHERE external_id = 'c-1'"))
+        db.session.execute(
+            text("UPDATE hero SET biography = 'Тихо змінений текст' WHERE external_id = 'c-1'")
+        )
         db.session.commit()
     assert "Тихо змінений текст" not in client.get(url).get_data(as_text=True)
     with app.app_context():
@@ -102,8 +105,15 @@ def test_every_kind_of_public_change_shows_at_once(app, runner, tmp_path, client
     # A story added through the ORM.
     with app.app_context():
         hero = db.session.scalar(select(Hero).where(Hero.external_id == "c-1"))
-        db.session.add(Story(hero=hero, title="Лист із фронту", body="Тримаємося.",
-                             author_name="Іра", author_relation="сестра"))
+        db.session.add(
+            Story(
+                hero=hero,
+                title="Лист із фронту",
+                body="Тримаємося.",
+                author_name="Іра",
+                author_relation="сестра",
+            )
+        )
         db.session.commit()
     assert "Лист із фронту" in client.get(url).get_data(as_text=True)
     # A second hero imported through the CLI: lists, home and search all show it.
@@ -117,8 +127,10 @@ def test_every_kind_of_public_change_shows_at_once(app, runner, tmp_path, client
     with app.app_context():
         hid = db.session.scalar(select(Hero.id).where(Hero.external_id == "c-1"))
     staff_url = f"/staff/heroes/{hid}"
-    client.post(f"{staff_url}/unpublish", data={"csrf_token": csrf_token(client, staff_url),
-                                                "text": "перевірка"})
+    client.post(
+        f"{staff_url}/unpublish",
+        data={"csrf_token": csrf_token(client, staff_url), "text": "перевірка"},
+    )
     visitor = app.test_client()
     assert visitor.get(url).status_code == 404
     assert "Першенко" not in visitor.get("/heroes/").get_data(as_text=True)
@@ -144,8 +156,9 @@ def test_languages_are_kept_apart(app, runner, tmp_path, client):
     url = f"/heroes/{slug_of(app, 'c-1')}"
     for _ in range(2):
         ukrainian = client.get(url).get_data(as_text=True)
-        english = app.test_client().get(url, headers={"Accept-Language": "en"}
-                                        ).get_data(as_text=True)
+        english = (
+            app.test_client().get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+        )
         assert 'lang="uk"' in ukrainian and 'lang="en"' in english
     chosen = app.test_client()
     assert 'lang="en"' in chosen.get(url + "?lang=en").get_data(as_text=True)
@@ -154,8 +167,12 @@ def test_languages_are_kept_apart(app, runner, tmp_path, client):
 
 def test_errors_and_bad_input_are_not_kept(app, runner, tmp_path, client):
     import_records(runner, tmp_path, [record("c-1")])
-    for url, status in (("/heroes/nobody-999", 404), ("/api/v1/heroes/999", 404),
-                        ("/search?q=x&death_year=рік", 400), ("/api/v1/search?per_page=0", 400)):
+    for url, status in (
+        ("/heroes/nobody-999", 404),
+        ("/api/v1/heroes/999", 404),
+        ("/search?q=x&death_year=рік", 400),
+        ("/api/v1/search?per_page=0", 400),
+    ):
         assert client.get(url).status_code == status, url
         with counted_queries(app) as seen:
             assert client.get(url).status_code == status, url
@@ -208,8 +225,9 @@ def redis_uri():
 
 def test_workers_share_pages_through_redis(tmp_path, redis_uri):
     uri, prefix = redis_uri
-    first, second = two_workers(tmp_path, CACHE_URI=uri, PAGE_CACHE_PREFIX=prefix,
-                                PAGE_CACHE_RECHECK=0)
+    first, second = two_workers(
+        tmp_path, CACHE_URI=uri, PAGE_CACHE_PREFIX=prefix, PAGE_CACHE_RECHECK=0
+    )
     try:
         import_records(first.test_cli_runner(), tmp_path, [record("c-1")])
         url = f"/heroes/{slug_of(first, 'c-1')}"
@@ -276,7 +294,7 @@ def test_a_wrong_cache_setting_is_named(tmp_path):
 def test_every_cached_endpoint_exists_and_no_staff_page_is_cached(app):
     from memorial.web.pagecache import CACHED_ENDPOINTS
 
-    assert CACHED_ENDPOINTS <= set(app.view_functions)
+    assert set(app.view_functions) >= CACHED_ENDPOINTS
     assert not [e for e in CACHED_ENDPOINTS if e.startswith(("staff.", "auth.", "submit."))]
 
 

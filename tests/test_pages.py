@@ -8,9 +8,10 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
-from helpers import record, write_archive
 from memorial.extensions import db
 from memorial.models import Hero
+
+from helpers import record, write_archive
 
 
 def demo_records(demo_source):
@@ -55,18 +56,41 @@ def test_every_published_profile_and_no_draft(demo_app, client, demo_source):
 
 
 def test_profile_shows_every_field(app, client, runner, tmp_path):
-    rec = record("p-1", surname="Журавський", given_name="Євген", patronymic="Олександрович",
-                 birth_date="1987-03-14", death_date="2022-05-24")
-    assert runner.invoke(args=["import-archive", str(write_archive(tmp_path / "a", [rec]))]
-                         ).exit_code == 0
+    rec = record(
+        "p-1",
+        surname="Журавський",
+        given_name="Євген",
+        patronymic="Олександрович",
+        birth_date="1987-03-14",
+        death_date="2022-05-24",
+    )
+    assert (
+        runner.invoke(args=["import-archive", str(write_archive(tmp_path / "a", [rec]))]).exit_code
+        == 0
+    )
     hero = hero_by_external(app, "p-1")
     assert hero.slug == f"zhuravskyi-yevhen-{hero.id}"
     page = client.get(f"/heroes/{hero.slug}").get_data(as_text=True)
-    for text in ("Журавський Євген Олександрович", "Кобзар", "14 березня 1987",
-                 "24 травня 2022", "35 років", "сержант", "командир відділення",
-                 "Холодний Яр", "Краматорськ, Алея Героїв", "ряд 1, місце 3", "Бахмут",
-                 "Загинув під час", "орден «За мужність» III ступеня", "посмертно",
-                 "Працював електриком", "Він завжди допомагав", "Олена", "сестра"):
+    for text in (
+        "Журавський Євген Олександрович",
+        "Кобзар",
+        "14 березня 1987",
+        "24 травня 2022",
+        "35 років",
+        "сержант",
+        "командир відділення",
+        "Холодний Яр",
+        "Краматорськ, Алея Героїв",
+        "ряд 1, місце 3",
+        "Бахмут",
+        "Загинув під час",
+        "орден «За мужність» III ступеня",
+        "посмертно",
+        "Працював електриком",
+        "Він завжди допомагав",
+        "Олена",
+        "сестра",
+    ):
         assert text in page, text
     english = client.get(f"/heroes/{hero.slug}?lang=en").get_data(as_text=True)
     assert "14 March 1987" in english and '<html lang="en">' in english
@@ -80,9 +104,18 @@ def test_old_slug_redirects(app, client, runner, tmp_path):
     assert client.get(f"/heroes/{hero.id}").status_code == 301
 
 
-@pytest.mark.parametrize("url", ["/heroes/nobody-99999", "/heroes/%3Cscript%3E", "/nowhere",
-                                 "/heroes/?page=999", "/media/aa/nothing.jpg",
-                                 "/media/thumb/320/aa/nothing.jpg", "/media/thumb/7/aa/x.jpg"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/heroes/nobody-99999",
+        "/heroes/%3Cscript%3E",
+        "/nowhere",
+        "/heroes/?page=999",
+        "/media/aa/nothing.jpg",
+        "/media/thumb/320/aa/nothing.jpg",
+        "/media/thumb/7/aa/x.jpg",
+    ],
+)
 def test_missing_pages_are_404_in_ukrainian(demo_app, client, url):
     response = client.get(url)
     assert response.status_code == 404
@@ -118,7 +151,7 @@ def test_alphabet_index_and_pagination(demo_app, client, demo_source):
     letter = first["surname"][0].upper()
     page = client.get(f"/heroes/?letter={letter}").get_data(as_text=True)
     for rec in records:
-        name = escape(f'{rec["surname"]} {rec["given_name"]}')
+        name = escape(f"{rec['surname']} {rec['given_name']}")
         if rec["surname"][0].upper() == letter:
             assert name in page
         else:
@@ -130,8 +163,10 @@ def test_list_is_in_ukrainian_alphabetical_order(app, client, runner, tmp_path):
     recs = [record(f"o-{i}", surname=s, stories=[]) for i, s in enumerate(names)]
     runner.invoke(args=["import-archive", str(write_archive(tmp_path / "a", recs))])
     page = client.get("/heroes/").get_data(as_text=True)
-    positions = [page.index(f"{s} Андрій") for s in
-                 ["Бондар", "Гнатюк", "Ґудзь", "Євтух", "Іваненко", "Їжакевич", "Яковенко"]]
+    positions = [
+        page.index(f"{s} Андрій")
+        for s in ["Бондар", "Гнатюк", "Ґудзь", "Євтух", "Іваненко", "Їжакевич", "Яковенко"]
+    ]
     assert positions == sorted(positions)
 
 

@@ -7,25 +7,51 @@ checks the backend that keeps the index in PostgreSQL tables. Both must behave a
 from __future__ import annotations
 
 from conftest import app_config
-from helpers import record, write_archive
 
 from memorial import create_app
 from memorial.extensions import db
 from memorial.search import IndexBusy, SearchRequest, backend_for, search
 
+from helpers import record, write_archive
+
 HEROES = [
-    record("b-1", surname="Журавський", given_name="Євген", call_sign="Сокіл",
-           birth_place="Краматорськ", death_place="Ізюм", birth_date="1987-03-14", death_date="2022-05-24",
-           biography="Пам'ять про захисника живе у Краматорську. Любив риболовлю на Дінці.",
-           military_unit="93-тя окрема механізована бригада «Холодний Яр»"),
-    record("b-2", surname="Щербина", given_name="Оксана", call_sign="Ластівка",
-           birth_place="Слов'янськ", death_place="Часів Яр", birth_date="1990", death_date="2023-02",
-           biography="Медикиня. Врятувала десятки поранених під Бахмутом. Шлях \\ «лапки» 'так'.",
-           military_unit="Національна гвардія України", rank="старший лейтенант"),
-    record("b-3", surname="Гнатюк", given_name="В'ячеслав", call_sign="",
-           birth_place="Бахмут", birth_date="1979", death_date="2022-05",
-           biography="Вчитель історії, добровольцем пішов захищати рідне місто.",
-           military_unit="Сили територіальної оборони", rank="солдат"),
+    record(
+        "b-1",
+        surname="Журавський",
+        given_name="Євген",
+        call_sign="Сокіл",
+        birth_place="Краматорськ",
+        death_place="Ізюм",
+        birth_date="1987-03-14",
+        death_date="2022-05-24",
+        biography="Пам'ять про захисника живе у Краматорську. Любив риболовлю на Дінці.",
+        military_unit="93-тя окрема механізована бригада «Холодний Яр»",
+    ),
+    record(
+        "b-2",
+        surname="Щербина",
+        given_name="Оксана",
+        call_sign="Ластівка",
+        birth_place="Слов'янськ",
+        death_place="Часів Яр",
+        birth_date="1990",
+        death_date="2023-02",
+        biography="Медикиня. Врятувала десятки поранених під Бахмутом. Шлях \\ «лапки» 'так'.",
+        military_unit="Національна гвардія України",
+        rank="старший лейтенант",
+    ),
+    record(
+        "b-3",
+        surname="Гнатюк",
+        given_name="В'ячеслав",
+        call_sign="",
+        birth_place="Бахмут",
+        birth_date="1979",
+        death_date="2022-05",
+        biography="Вчитель історії, добровольцем пішов захищати рідне місто.",
+        military_unit="Сили територіальної оборони",
+        rank="солдат",
+    ),
 ]
 
 
@@ -47,16 +73,16 @@ def found(app, **request) -> list[int]:
 
 def test_words_forms_names_and_phrases(app, runner, tmp_path):
     ids = loaded(app, runner, tmp_path)
-    assert found(app, q="Журавського") == [ids["b-1"]]          # a declined surname
-    assert found(app, q="Zhuravskyi") == [ids["b-1"]]           # official transliteration
-    assert found(app, q="Журавскький") == [ids["b-1"]]          # a typo
-    assert found(app, q="Сокіл") == [ids["b-1"]]                # call sign
-    assert found(app, q="памʼять захисника") == [ids["b-1"]]    # other apostrophe, inflection
+    assert found(app, q="Журавського") == [ids["b-1"]]  # a declined surname
+    assert found(app, q="Zhuravskyi") == [ids["b-1"]]  # official transliteration
+    assert found(app, q="Журавскький") == [ids["b-1"]]  # a typo
+    assert found(app, q="Сокіл") == [ids["b-1"]]  # call sign
+    assert found(app, q="памʼять захисника") == [ids["b-1"]]  # other apostrophe, inflection
     assert found(app, q="В’ячеслав") == [ids["b-3"]]
     assert found(app, q='"поранених під Бахмутом"') == [ids["b-2"]]
     assert found(app, q='"під поранених Бахмутом"') == []
     assert set(found(app, q="Бахмут")) == {ids["b-2"], ids["b-3"]}
-    assert found(app, q="лапки") == [ids["b-2"]]                # quotes and a backslash stored
+    assert found(app, q="лапки") == [ids["b-2"]]  # quotes and a backslash stored
 
 
 def test_all_words_then_partial_fallback(app, runner, tmp_path):
@@ -72,7 +98,8 @@ def test_all_words_then_partial_fallback(app, runner, tmp_path):
 def test_filters_sorting_facets_and_pages(app, runner, tmp_path):
     ids = loaded(app, runner, tmp_path)
     assert found(app, death_year=2022) == sorted(
-        [ids["b-1"], ids["b-3"]], key=lambda i: {ids["b-1"]: 1, ids["b-3"]: 0}[i])
+        [ids["b-1"], ids["b-3"]], key=lambda i: {ids["b-1"]: 1, ids["b-3"]: 0}[i]
+    )
     assert found(app, q="Бахмут", death_year=2023) == [ids["b-2"]]
     assert found(app, letter="Щ") == [ids["b-2"]]
     assert found(app, filters={"rank": "солдат"}) == [ids["b-3"]]

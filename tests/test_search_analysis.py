@@ -14,21 +14,39 @@ def terms(analyzer, text: str) -> set[str]:
     return {t.text for t in analyzer(text)}
 
 
-@pytest.mark.parametrize("a, b", [
-    ("В'ячеслав", "Вячеслав"), ("Вʼячеслав", "В’ячеслав"), ("В`ячеслав", "Вячеслав"),
-    ("Слов'янськ", "Словянськ"), ("Ґудзь", "Гудзь"), ("ЖУРАВСЬКИЙ", "журавський"),
-    ("Гнатюка", "Гнатюк"), ("Щербині", "Щербина"), ("Ластівки", "Ластівка"),
-    ("Журавського", "Журавський"), ("Коваленком", "Коваленко"), ("Гудзя", "Ґудзь"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("В'ячеслав", "Вячеслав"),
+        ("Вʼячеслав", "В’ячеслав"),
+        ("В`ячеслав", "Вячеслав"),
+        ("Слов'янськ", "Словянськ"),
+        ("Ґудзь", "Гудзь"),
+        ("ЖУРАВСЬКИЙ", "журавський"),
+        ("Гнатюка", "Гнатюк"),
+        ("Щербині", "Щербина"),
+        ("Ластівки", "Ластівка"),
+        ("Журавського", "Журавський"),
+        ("Коваленком", "Коваленко"),
+        ("Гудзя", "Ґудзь"),
+    ],
+)
 def test_name_forms_meet(a, b):
     """Two spellings or inflections of a name share at least one index term."""
     assert set(language.name_terms(a)) & set(language.name_terms(b))
 
 
-@pytest.mark.parametrize("a, b", [
-    ("пам'яті", "памʼять"), ("захисників", "захисника"), ("Словʼянську", "Слов'янськ"),
-    ("бригади", "бригада"), ("paramedics", "paramedic"), ("volunteered", "volunteer"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("пам'яті", "памʼять"),
+        ("захисників", "захисника"),
+        ("Словʼянську", "Слов'янськ"),
+        ("бригади", "бригада"),
+        ("paramedics", "paramedic"),
+        ("volunteered", "volunteer"),
+    ],
+)
 def test_text_forms_meet(a, b):
     assert set(language.text_terms(a)) & set(language.text_terms(b))
 
@@ -53,11 +71,20 @@ def test_terms_never_hold_apostrophes_or_g_with_upturn():
                 assert "'" not in term and "ґ" not in term, term
 
 
-@pytest.mark.parametrize("typed, official", [
-    ("Galagan", "Галаган"), ("Halahan", "Галаган"), ("Zhuravskiy", "Журавський"),
-    ("Zhuravskyi", "Журавський"), ("Hnatyuk", "Гнатюк"), ("Yurii", "Юрій"), ("Yuriy", "Юрій"),
-    ("Viacheslav", "В'ячеслав"), ("Shcherbyna", "Щербина"),
-])
+@pytest.mark.parametrize(
+    "typed, official",
+    [
+        ("Galagan", "Галаган"),
+        ("Halahan", "Галаган"),
+        ("Zhuravskiy", "Журавський"),
+        ("Zhuravskyi", "Журавський"),
+        ("Hnatyuk", "Гнатюк"),
+        ("Yurii", "Юрій"),
+        ("Yuriy", "Юрій"),
+        ("Viacheslav", "В'ячеслав"),
+        ("Shcherbyna", "Щербина"),
+    ],
+)
 def test_latin_spellings_meet_the_official_one(typed, official):
     assert set(language.latin_terms(typed)) & set(language.latin_terms(official))
 

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from memorial import create_app
 from memorial.extensions import db
 from memorial.models import Hero
-from memorial.search.tables import SearchOutbox
 from memorial.schema import create_tables
 from memorial.search import SearchRequest, backend_for, search
+from memorial.search.tables import SearchOutbox
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = "бвгджзклмнпрстфхцчшщ"
@@ -51,8 +51,14 @@ print("done", flush=True)
 
 def start(script: str, *args: str, env: dict | None = None) -> subprocess.Popen:
     """A Python process running ``script`` from the project root."""
-    return subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(proc: subprocess.Popen, timeout: float = 120) -> str:
@@ -65,8 +71,9 @@ def found(app, q: str) -> list[str]:
     """External ids found for ``q``, best first."""
     with app.app_context():
         ids = [h.hero_id for h in search(SearchRequest(q=q, per_page=100)).hits]
-        names = dict(db.session.execute(select(Hero.id, Hero.external_id)
-                                        .where(Hero.id.in_(ids))).all())
+        names = dict(
+            db.session.execute(select(Hero.id, Hero.external_id).where(Hero.id.in_(ids))).all()
+        )
         return [names[i] for i in ids]
 
 
@@ -87,9 +94,21 @@ def whoosh_app(tmp_path):
 def test_two_writer_processes_lose_no_update(app, runner, tmp_path):
     """Two processes commit heroes and edits at once, while a third holds the index lock for
     a while: afterwards every change is in the index without anyone draining by hand."""
-    config = json.dumps({k: v for k, v in app.config.items()
-                         if k in ("TESTING", "SECRET_KEY", "DATA_DIR", "DATABASE_URL",
-                                  "SEARCH_SYNC", "SEARCH_BACKEND")})
+    config = json.dumps(
+        {
+            k: v
+            for k, v in app.config.items()
+            if k
+            in (
+                "TESTING",
+                "SECRET_KEY",
+                "DATA_DIR",
+                "DATABASE_URL",
+                "SEARCH_SYNC",
+                "SEARCH_BACKEND",
+            )
+        }
+    )
     backend = backend_for(app)
     backend.open()
     count = 12
@@ -108,27 +127,34 @@ def test_two_writer_processes_lose_no_update(app, runner, tmp_path):
     assert result.exit_code == 0, result.output
 
 
-
-
 @pytest.mark.slow
 def test_search_keeps_answering_during_reindex_in_another_process(whoosh_app, tmp_path):
     """While another process rebuilds the index again and again, every search finds."""
     app, runner = whoosh_app, whoosh_app.test_cli_runner()
     with app.app_context():
         for i in range(60):
-            hero = Hero(external_id=f"r-{i}", surname=f"Перебудов{LETTERS[i % 20]}енко",
-                        given_name="Іван", status="published",
-                        biography="Спільне слово маяк для всіх. " * 20)
+            hero = Hero(
+                external_id=f"r-{i}",
+                surname=f"Перебудов{LETTERS[i % 20]}енко",
+                given_name="Іван",
+                status="published",
+                biography="Спільне слово маяк для всіх. " * 20,
+            )
             db.session.add(hero)
         db.session.commit()
-    env = {**os.environ, "MEMORIAL_DATA_DIR": app.config["DATA_DIR"],
-           "MEMORIAL_DATABASE_URL": app.config["DATABASE_URL"],
-           "MEMORIAL_SECRET_KEY": "test-secret-not-for-production",
-           "MEMORIAL_SEARCH_BACKEND": "whoosh"}
-    script = ("import sys\nfrom memorial.cli import main\nfor _ in range(3):\n"
-              "    sys.argv = ['memorial', 'reindex']\n"
-              "    try:\n        main()\n    except SystemExit as exit:\n"
-              "        assert not exit.code, exit.code\n")
+    env = {
+        **os.environ,
+        "MEMORIAL_DATA_DIR": app.config["DATA_DIR"],
+        "MEMORIAL_DATABASE_URL": app.config["DATABASE_URL"],
+        "MEMORIAL_SECRET_KEY": "test-secret-not-for-production",
+        "MEMORIAL_SEARCH_BACKEND": "whoosh",
+    }
+    script = (
+        "import sys\nfrom memorial.cli import main\nfor _ in range(3):\n"
+        "    sys.argv = ['memorial', 'reindex']\n"
+        "    try:\n        main()\n    except SystemExit as exit:\n"
+        "        assert not exit.code, exit.code\n"
+    )
     proc = start(script, env=env)
     searches = 0
     swaps = set()
@@ -150,8 +176,15 @@ def test_search_keeps_answering_during_reindex_in_another_process(whoosh_app, tm
 def test_check_lists_every_disagreement_and_reindex_removes_them(app, runner):
     """A missing hero, a stale one and an unpublished one in the index are each named."""
     with app.app_context():
-        heroes = [Hero(external_id=f"c-{i}", surname=f"Перевірко{LETTERS[i]}", given_name="Іван",
-                       status="published") for i in range(3)]
+        heroes = [
+            Hero(
+                external_id=f"c-{i}",
+                surname=f"Перевірко{LETTERS[i]}",
+                given_name="Іван",
+                status="published",
+            )
+            for i in range(3)
+        ]
         db.session.add_all(heroes)
         db.session.commit()
         ids = [h.id for h in heroes]
@@ -181,9 +214,16 @@ def test_parallel_rebuild_gives_the_same_answers(app):
     from memorial.search import build_document
 
     with app.app_context():
-        heroes = [Hero(external_id=f"p-{i}", surname=f"Паралель{LETTERS[i % 20]}{LETTERS[i // 20]}",
-                       given_name="Іван", status="published",
-                       biography=f"Спільний маяк і номер {i}.") for i in range(45)]
+        heroes = [
+            Hero(
+                external_id=f"p-{i}",
+                surname=f"Паралель{LETTERS[i % 20]}{LETTERS[i // 20]}",
+                given_name="Іван",
+                status="published",
+                biography=f"Спільний маяк і номер {i}.",
+            )
+            for i in range(45)
+        ]
         db.session.add_all(heroes)
         db.session.commit()
         docs = [build_document(h) for h in heroes]

@@ -36,8 +36,7 @@ def judged_client(tmp_path_factory):
 
 def ranked(client, case: dict) -> list[str]:
     """External ids the API returns for a judged case, best first."""
-    response = client.get("/api/v1/search",
-                          query_string={"q": case["q"], **case.get("args", {})})
+    response = client.get("/api/v1/search", query_string={"q": case["q"], **case.get("args", {})})
     assert response.status_code == 200, response.get_data(as_text=True)
     return [r["external_id"] for r in response.get_json()["results"]]
 
@@ -50,8 +49,10 @@ def test_judged_category(judged_client, category):
         top = case.get("top", 3)
         ids = ranked(judged_client, case)
         if case["expect"] not in ids[:top]:
-            misses.append(f"{case['q']!r} {case.get('args', {})}: want {case['expect']} in top "
-                          f"{top}, got {ids[:5]}")
+            misses.append(
+                f"{case['q']!r} {case.get('args', {})}: want {case['expect']} in top "
+                f"{top}, got {ids[:5]}"
+            )
     assert not misses, "\n".join(misses)
 
 
@@ -62,8 +63,10 @@ def test_judged_set_covers_every_category():
     assert min(counts.values()) >= 3
 
 
-@pytest.mark.parametrize("q", ["Павленко", "Павленко Денис", "Гриценко", "Студент",
-                               "\"Гітара з трьома струнами\"", "Pavlenko"])
+@pytest.mark.parametrize(
+    "q",
+    ["Павленко", "Павленко Денис", "Гриценко", "Студент", '"Гітара з трьома струнами"', "Pavlenko"],
+)
 def test_drafts_are_never_found(judged_client, q):
     """The demo archive's drafts stay out of every search, whatever is typed."""
     ids = ranked(judged_client, {"q": q})

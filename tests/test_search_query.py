@@ -4,6 +4,7 @@ snippets, suggestions, filters with counts and sort orders. Backend-neutral: onl
 from __future__ import annotations
 
 import pytest
+
 from helpers import record, write_archive
 
 
@@ -11,30 +12,91 @@ from helpers import record, write_archive
 def archive_app(app, runner, tmp_path):
     """A handful of heroes built to tell ranking rules apart, imported through the CLI."""
     records = [
-        record("r-sokil", surname="Андрієнко", given_name="Іван", call_sign="Сокола",
-               biography="Служив у розвідці.", stories=[], awards=[],
-               death_date="2022-03-01", birth_date="1990", military_unit="Перша бригада",
-               burial_place="Київ", rank="солдат"),
-        record("r-sokil2", surname="Бабенко", given_name="Петро", call_sign="Сокіл",
-               biography="Любив небо.", stories=[], awards=[], death_date="2023-05-02",
-               birth_date="1991", military_unit="Друга бригада", burial_place="Львів",
-               rank="сержант"),
-        record("r-sokila", surname="Сокила", given_name="Назар", call_sign=None,
-               biography="Працював на пошті.", stories=[], awards=[], death_date="2024",
-               birth_date="1992", military_unit="Перша бригада", burial_place="Київ",
-               rank="солдат"),
-        record("r-miller", surname="Мельник", given_name="Олег", call_sign=None,
-               biography="Був водієм.", stories=[], awards=[], death_date="2022-07",
-               military_unit="Друга бригада", burial_place="Львів", rank="сержант"),
-        record("r-text", surname="Ярошенко", given_name="Остап", call_sign=None,
-               biography="Його дід був мельником, і мельник навчив його молоти зерно. "
-                         "<script>alert(1)</script> & «лапки»",
-               stories=[{"title": "Спогад", "body": "Він любив соняшники біля хати.",
-                         "author_name": "Мати", "author_relation": "мати"}],
-               awards=[], death_date="2022-09-09", military_unit="Перша бригада",
-               burial_place="Київ", rank="солдат"),
-        record("r-draft", surname="Прихований", given_name="Іван", status="draft",
-               biography="Мельник соняшники Сокіл.", stories=[], awards=[]),
+        record(
+            "r-sokil",
+            surname="Андрієнко",
+            given_name="Іван",
+            call_sign="Сокола",
+            biography="Служив у розвідці.",
+            stories=[],
+            awards=[],
+            death_date="2022-03-01",
+            birth_date="1990",
+            military_unit="Перша бригада",
+            burial_place="Київ",
+            rank="солдат",
+        ),
+        record(
+            "r-sokil2",
+            surname="Бабенко",
+            given_name="Петро",
+            call_sign="Сокіл",
+            biography="Любив небо.",
+            stories=[],
+            awards=[],
+            death_date="2023-05-02",
+            birth_date="1991",
+            military_unit="Друга бригада",
+            burial_place="Львів",
+            rank="сержант",
+        ),
+        record(
+            "r-sokila",
+            surname="Сокила",
+            given_name="Назар",
+            call_sign=None,
+            biography="Працював на пошті.",
+            stories=[],
+            awards=[],
+            death_date="2024",
+            birth_date="1992",
+            military_unit="Перша бригада",
+            burial_place="Київ",
+            rank="солдат",
+        ),
+        record(
+            "r-miller",
+            surname="Мельник",
+            given_name="Олег",
+            call_sign=None,
+            biography="Був водієм.",
+            stories=[],
+            awards=[],
+            death_date="2022-07",
+            military_unit="Друга бригада",
+            burial_place="Львів",
+            rank="сержант",
+        ),
+        record(
+            "r-text",
+            surname="Ярошенко",
+            given_name="Остап",
+            call_sign=None,
+            biography="Його дід був мельником, і мельник навчив його молоти зерно. "
+            "<script>alert(1)</script> & «лапки»",
+            stories=[
+                {
+                    "title": "Спогад",
+                    "body": "Він любив соняшники біля хати.",
+                    "author_name": "Мати",
+                    "author_relation": "мати",
+                }
+            ],
+            awards=[],
+            death_date="2022-09-09",
+            military_unit="Перша бригада",
+            burial_place="Київ",
+            rank="солдат",
+        ),
+        record(
+            "r-draft",
+            surname="Прихований",
+            given_name="Іван",
+            status="draft",
+            biography="Мельник соняшники Сокіл.",
+            stories=[],
+            awards=[],
+        ),
     ]
     result = runner.invoke(args=["import-archive", str(write_archive(tmp_path / "a", records))])
     assert result.exit_code == 0, result.output
@@ -54,11 +116,52 @@ def ids(client, **args) -> list[str]:
     return [r["external_id"] for r in api(client, **args)["results"]]
 
 
-HOSTILE = ['"', '""', '"""', "(", ")", "((", "*", "?", "~", "^", "\\", "/", "-", "+", "'",
-           "field:value", "name:Мельник", "AND OR", "NOT", "AND", "a AND (b OR", "[1 TO 2]",
-           "{}", "%", "_", "' OR 1=1 --", "x" * 5000, "Мельник " * 700, "\x00", "Мель\x00ник",
-           "🕯️", "🇺🇦 Мельник", "\u202eкинлеМ", "й\u0306", "\ufeff", "\t\n", "   ",
-           "9" * 300, "Мельник~2", "Мельн*", "<script>", "&amp;", "%00", "ー"]
+HOSTILE = [
+    '"',
+    '""',
+    '"""',
+    "(",
+    ")",
+    "((",
+    "*",
+    "?",
+    "~",
+    "^",
+    "\\",
+    "/",
+    "-",
+    "+",
+    "'",
+    "field:value",
+    "name:Мельник",
+    "AND OR",
+    "NOT",
+    "AND",
+    "a AND (b OR",
+    "[1 TO 2]",
+    "{}",
+    "%",
+    "_",
+    "' OR 1=1 --",
+    "x" * 5000,
+    "Мельник " * 700,
+    "\x00",
+    "Мель\x00ник",
+    "🕯️",
+    "🇺🇦 Мельник",
+    "\u202eкинлеМ",
+    "й\u0306",
+    "\ufeff",
+    "\t\n",
+    "   ",
+    "9" * 300,
+    "Мельник~2",
+    "Мельн*",
+    "<script>",
+    "&amp;",
+    "%00",
+    "ー",
+]
 
 
 def test_no_query_is_an_error(archive_app, client):
@@ -133,17 +236,23 @@ def test_facets_count_values_of_the_matches(archive_app, client):
     assert facets["military_unit"] == {"Перша бригада": 3, "Друга бригада": 2}
     assert facets["death_year"] == {"2022": 3, "2023": 1, "2024": 1}
     assert facets["burial_place"]["Київ"] == 3
-    assert "facets" not in api(client, q="бригада", facets="0") or \
-        api(client, q="бригада", facets="0")["facets"] == {}
+    assert (
+        "facets" not in api(client, q="бригада", facets="0")
+        or api(client, q="бригада", facets="0")["facets"] == {}
+    )
 
 
 def test_filters_narrow_and_combine(archive_app, client):
-    assert sorted(ids(client, q="бригада", military_unit="Друга бригада")) == \
-        ["r-miller", "r-sokil2"]
-    assert ids(client, q="бригада", military_unit="Друга бригада", death_year=2023) == \
-        ["r-sokil2"]
-    assert sorted(ids(client, q="", rank="солдат", burial_place="Київ")) == \
-        ["r-sokil", "r-sokila", "r-text"]
+    assert sorted(ids(client, q="бригада", military_unit="Друга бригада")) == [
+        "r-miller",
+        "r-sokil2",
+    ]
+    assert ids(client, q="бригада", military_unit="Друга бригада", death_year=2023) == ["r-sokil2"]
+    assert sorted(ids(client, q="", rank="солдат", burial_place="Київ")) == [
+        "r-sokil",
+        "r-sokila",
+        "r-text",
+    ]
     assert ids(client, q="", birth_year=1992) == ["r-sokila"]
     assert ids(client, q="Іван", letter="А") == ["r-sokil"]
     assert ids(client, q="", letter="Я") == ["r-text"]
@@ -172,10 +281,16 @@ def test_bad_filter_values_are_clear_400s(archive_app, client):
 
 
 def test_letter_g_with_upturn_is_its_own_letter(app, runner, tmp_path):
-    records = [record("g-1", surname="Ґава", given_name="Іван"),
-               record("g-2", surname="Гава", given_name="Іван")]
-    assert runner.invoke(args=["import-archive",
-                               str(write_archive(tmp_path / "g", records))]).exit_code == 0
+    records = [
+        record("g-1", surname="Ґава", given_name="Іван"),
+        record("g-2", surname="Гава", given_name="Іван"),
+    ]
+    assert (
+        runner.invoke(
+            args=["import-archive", str(write_archive(tmp_path / "g", records))]
+        ).exit_code
+        == 0
+    )
     client = app.test_client()
     assert ids(client, q="Іван", letter="Ґ") == ["g-1"]
     assert ids(client, q="Іван", letter="г") == ["g-2"]
@@ -183,8 +298,9 @@ def test_letter_g_with_upturn_is_its_own_letter(app, runner, tmp_path):
 
 
 def test_new_query_keeps_letter_and_filters(archive_app, client):
-    html = client.get("/search", query_string={"q": "Іван", "letter": "А", "rank": "солдат",
-                                               "page": "1"}).get_data(as_text=True)
+    html = client.get(
+        "/search", query_string={"q": "Іван", "letter": "А", "rank": "солдат", "page": "1"}
+    ).get_data(as_text=True)
     box = html.split('role="search"', 1)[1].split("</form>", 1)[0]
     assert '<input type="hidden" name="letter" value="А">' in box
     assert '<input type="hidden" name="rank" value="солдат">' in box

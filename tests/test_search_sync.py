@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-
 from sqlalchemy import select
 
 from memorial.archive import set_status
 from memorial.extensions import db
 from memorial.models import Hero, Story
-from memorial.search.tables import SearchOutbox
 from memorial.search import SearchRequest, backend_for, search
+from memorial.search.tables import SearchOutbox
 
 
 def ids_for(app, q):

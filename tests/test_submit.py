@@ -8,7 +8,6 @@ import re
 
 import pytest
 from conftest import app_config, csrf_token, login
-from helpers import gps_jpeg, image_bytes, record, write_archive
 from sqlalchemy import select
 
 from memorial import create_app
@@ -16,16 +15,41 @@ from memorial.extensions import db
 from memorial.models import Hero, Revision, Submission, SubmissionPhoto
 from memorial.schema import create_schema
 
+from helpers import gps_jpeg, image_bytes, record, write_archive
+
 CONTRACT_FIELDS = (
-    "surname", "given_name", "patronymic", "call_sign", "birth_date", "death_date",
-    "birth_place", "home_community", "rank", "position", "military_unit", "death_place",
-    "death_circumstances", "burial_place", "burial_plot", "awards", "biography", "photos",
-    "submitter_name", "submitter_relation", "submitter_email", "submitter_phone", "consent",
+    "surname",
+    "given_name",
+    "patronymic",
+    "call_sign",
+    "birth_date",
+    "death_date",
+    "birth_place",
+    "home_community",
+    "rank",
+    "position",
+    "military_unit",
+    "death_place",
+    "death_circumstances",
+    "burial_place",
+    "burial_plot",
+    "awards",
+    "biography",
+    "photos",
+    "submitter_name",
+    "submitter_relation",
+    "submitter_email",
+    "submitter_phone",
+    "consent",
     "csrf_token",
 )
-SUBMITTER = {"submitter_name": "Оксана Мельник", "submitter_relation": "дружина",
-             "submitter_email": "oksana.private@example.org",
-             "submitter_phone": "+380 67 000 11 22", "consent": "y"}
+SUBMITTER = {
+    "submitter_name": "Оксана Мельник",
+    "submitter_relation": "дружина",
+    "submitter_email": "oksana.private@example.org",
+    "submitter_phone": "+380 67 000 11 22",
+    "consent": "y",
+}
 REF_RE = re.compile(r"MEM-[23456789A-HJKMNP-Z]{4}-[23456789A-HJKMNP-Z]{4}")
 
 
@@ -62,8 +86,11 @@ def submission(app, reference: str) -> Submission:
 def approve(client, app, reference: str, staff_client=None) -> None:
     item = submission(app, reference)
     url = f"/staff/submissions/{item.id}"
-    response = post_form(client, url, {"text": ""}) if False else client.post(
-        f"{url}/approve", data={"csrf_token": csrf_token(client, url), "text": ""})
+    response = (
+        post_form(client, url, {"text": ""})
+        if False
+        else client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url), "text": ""})
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
 
 
@@ -82,8 +109,9 @@ def search_api(client, q: str) -> list[str]:
 @pytest.fixture
 def hero_app(app, runner, tmp_path):
     """An app holding one published hero imported through the CLI."""
-    folder = write_archive(tmp_path / "arch", [record("k-1", photos=[{"file": "p.png"}])],
-                           {"p.png": image_bytes()})
+    folder = write_archive(
+        tmp_path / "arch", [record("k-1", photos=[{"file": "p.png"}])], {"p.png": image_bytes()}
+    )
     result = runner.invoke(args=["import-archive", str(folder)])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -101,12 +129,23 @@ def test_new_hero_form_has_contract_field_names(client):
 
 
 def test_new_hero_with_two_photos_end_to_end(app, client, staff, tmp_path):
-    response = post_form(client, "/submit", {
-        **SUBMITTER, "surname": "Чорновол", "given_name": "Богдан", "call_sign": "Вітер",
-        "birth_date": "03.1990", "death_date": "14.03.2023", "military_unit": "Третя бригада",
-        "biography": "Вчителював у Лимані.\n\nПішов добровольцем.",
-        "awards": "орден «За мужність» III ступеня", "captions": "На весіллі\nУ Лимані"},
-        files=[("portrait.jpg", gps_jpeg()), ("second.png", image_bytes("PNG"))])
+    response = post_form(
+        client,
+        "/submit",
+        {
+            **SUBMITTER,
+            "surname": "Чорновол",
+            "given_name": "Богдан",
+            "call_sign": "Вітер",
+            "birth_date": "03.1990",
+            "death_date": "14.03.2023",
+            "military_unit": "Третя бригада",
+            "biography": "Вчителював у Лимані.\n\nПішов добровольцем.",
+            "awards": "орден «За мужність» III ступеня",
+            "captions": "На весіллі\nУ Лимані",
+        },
+        files=[("portrait.jpg", gps_jpeg()), ("second.png", image_bytes("PNG"))],
+    )
     reference = reference_of(client, response)
     assert "отримано" in status_page(client, reference)
 
@@ -160,9 +199,18 @@ def test_new_hero_with_two_photos_end_to_end(app, client, staff, tmp_path):
 def test_story_end_to_end(hero_app, client, staff):
     hero_id, slug = hero_app.config["TEST_HERO"]
     assert f"/submit/story/{hero_id}" in client.get(f"/heroes/{slug}").get_data(as_text=True)
-    response = post_form(client, f"/submit/story/{hero_id}", {
-        **SUBMITTER, "title": "Останній дзвінок", "body": "Він подзвонив мамі зі Співаковки.",
-        "author_name": "Оксана", "author_relation": "дружина", "date": "2024"})
+    response = post_form(
+        client,
+        f"/submit/story/{hero_id}",
+        {
+            **SUBMITTER,
+            "title": "Останній дзвінок",
+            "body": "Він подзвонив мамі зі Співаковки.",
+            "author_name": "Оксана",
+            "author_relation": "дружина",
+            "date": "2024",
+        },
+    )
     reference = reference_of(client, response)
     assert "Співаковки" not in client.get(f"/heroes/{slug}").get_data(as_text=True)
     login(client, staff["moderator"])
@@ -174,9 +222,12 @@ def test_story_end_to_end(hero_app, client, staff):
 
 def test_photos_end_to_end(hero_app, client, staff):
     hero_id, slug = hero_app.config["TEST_HERO"]
-    response = post_form(client, f"/submit/photos/{hero_id}", {**SUBMITTER,
-                         "captions": "На рибалці\nЗ донькою"},
-                         files=[("a.jpg", gps_jpeg()), ("b.webp", image_bytes("WEBP"))])
+    response = post_form(
+        client,
+        f"/submit/photos/{hero_id}",
+        {**SUBMITTER, "captions": "На рибалці\nЗ донькою"},
+        files=[("a.jpg", gps_jpeg()), ("b.webp", image_bytes("WEBP"))],
+    )
     reference = reference_of(client, response)
     login(client, staff["moderator"])
     approve(client, hero_app, reference)
@@ -190,8 +241,11 @@ def test_photos_end_to_end(hero_app, client, staff):
 
 def test_correction_shown_as_difference_and_applied_on_approval(hero_app, client, staff):
     hero_id, slug = hero_app.config["TEST_HERO"]
-    response = post_form(client, f"/submit/correction/{hero_id}", {
-        **SUBMITTER, "field": "rank", "value": "старший сержант", "note": "Наказ 17/2022"})
+    response = post_form(
+        client,
+        f"/submit/correction/{hero_id}",
+        {**SUBMITTER, "field": "rank", "value": "старший сержант", "note": "Наказ 17/2022"},
+    )
     reference = reference_of(client, response)
     assert "старший сержант" not in client.get(f"/heroes/{slug}").get_data(as_text=True)
     login(client, staff["moderator"])
@@ -206,24 +260,39 @@ def test_correction_shown_as_difference_and_applied_on_approval(hero_app, client
 
 def test_question_answer_and_rejection_reach_the_submitter(hero_app, client, staff):
     hero_id, _ = hero_app.config["TEST_HERO"]
-    reference = reference_of(client, post_form(client, f"/submit/story/{hero_id}", {
-        **SUBMITTER, "body": "Коротко.", "author_name": "Оксана"}))
+    reference = reference_of(
+        client,
+        post_form(
+            client,
+            f"/submit/story/{hero_id}",
+            {**SUBMITTER, "body": "Коротко.", "author_name": "Оксана"},
+        ),
+    )
     item = submission(hero_app, reference)
     staff_client = hero_app.test_client()
     login(staff_client, staff["moderator"])
     url = f"/staff/submissions/{item.id}"
-    staff_client.post(f"{url}/ask", data={"csrf_token": csrf_token(staff_client, url),
-                                          "text": "Коли саме це було?"})
+    staff_client.post(
+        f"{url}/ask",
+        data={"csrf_token": csrf_token(staff_client, url), "text": "Коли саме це було?"},
+    )
     page = status_page(client, reference)
     assert "потрібні уточнення" in page and "Коли саме це було?" in page
-    answered = client.post("/submit/status/answer", data={
-        "csrf_token": csrf_token(client, "/submit/status"), "code": reference,
-        "answer": "Навесні 2022 року."})
+    answered = client.post(
+        "/submit/status/answer",
+        data={
+            "csrf_token": csrf_token(client, "/submit/status"),
+            "code": reference,
+            "answer": "Навесні 2022 року.",
+        },
+    )
     assert answered.status_code == 200 and "передано" in answered.get_data(as_text=True)
     review = staff_client.get(url).get_data(as_text=True)
     assert "Навесні 2022 року." in review
-    staff_client.post(f"{url}/reject", data={"csrf_token": csrf_token(staff_client, url),
-                                             "text": "Ця історія вже є на сторінці."})
+    staff_client.post(
+        f"{url}/reject",
+        data={"csrf_token": csrf_token(staff_client, url), "text": "Ця історія вже є на сторінці."},
+    )
     page = status_page(client, reference)
     assert "відхилено" in page and "Ця історія вже є на сторінці." in page
     # A decided submission cannot be approved afterwards.
@@ -232,13 +301,17 @@ def test_question_answer_and_rejection_reach_the_submitter(hero_app, client, sta
 
 
 def test_bad_input_gets_ukrainian_messages_and_changes_nothing(app, client):
-    response = post_form(client, "/submit", {"surname": "", "birth_date": "вчора",
-                                             "submitter_email": "не пошта"})
+    response = post_form(
+        client, "/submit", {"surname": "", "birth_date": "вчора", "submitter_email": "не пошта"}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    for message in ("Заповніть це поле.", "Не вдалося прочитати дату.",
-                    "Це не схоже на адресу електронної пошти.",
-                    "Без вашої згоди ми не можемо опублікувати надіслане."):
+    for message in (
+        "Заповніть це поле.",
+        "Не вдалося прочитати дату.",
+        "Це не схоже на адресу електронної пошти.",
+        "Без вашої згоди ми не можемо опублікувати надіслане.",
+    ):
         assert message in page
     assert 'aria-invalid="true"' in page
     unknown = post_form(client, "/submit/status", {"code": "MEM-2222-2222"})
@@ -249,8 +322,11 @@ def test_bad_input_gets_ukrainian_messages_and_changes_nothing(app, client):
 
 
 def test_honeypot_is_refused(app, client):
-    response = post_form(client, "/submit", {**SUBMITTER, "surname": "Бот", "given_name": "Бот",
-                                             "website": "http://spam.example"})
+    response = post_form(
+        client,
+        "/submit",
+        {**SUBMITTER, "surname": "Бот", "given_name": "Бот", "website": "http://spam.example"},
+    )
     assert response.status_code == 400
     assert "Форму не прийнято" in response.get_data(as_text=True)
     with app.app_context():
@@ -262,8 +338,9 @@ def test_missing_csrf_is_refused_with_a_clear_page(app, client):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Форму не прийнято" in page and "Нічого не збережено" in page
-    forged = client.post("/submit", data={**SUBMITTER, "surname": "А", "given_name": "Б",
-                                          "csrf_token": "forged"})
+    forged = client.post(
+        "/submit", data={**SUBMITTER, "surname": "А", "given_name": "Б", "csrf_token": "forged"}
+    )
     assert forged.status_code == 400
     with app.app_context():
         assert db.session.scalar(select(db.func.count(Submission.id))) == 0
@@ -274,8 +351,12 @@ def test_rate_limit_answers_429(tmp_path):
     with app.app_context():
         create_schema()
     client = app.test_client()
-    codes = [post_form(client, "/submit", {**SUBMITTER, "surname": "Лис", "given_name": "Іван"}
-                       ).status_code for _ in range(3)]
+    codes = [
+        post_form(
+            client, "/submit", {**SUBMITTER, "surname": "Лис", "given_name": "Іван"}
+        ).status_code
+        for _ in range(3)
+    ]
     assert codes == [302, 302, 429]
     page = client.get("/submit").get_data(as_text=True)  # reading the form is not limited
     assert "Іван" not in page
@@ -291,19 +372,74 @@ SCRIPT = '<script>alert("x")</script>'
 
 def test_stored_script_is_inert_everywhere(hero_app, client, staff):
     hero_id, slug = hero_app.config["TEST_HERO"]
-    texts = {name: f"{name}{SCRIPT}" for name in (
-        "patronymic", "call_sign", "birth_place", "home_community", "rank", "position",
-        "military_unit", "death_place", "death_circumstances", "burial_place", "burial_plot",
-        "biography", "awards")}
-    refs = [reference_of(client, post_form(client, "/submit", {
-        **SUBMITTER, **texts, "surname": f"Шевчук{SCRIPT}", "given_name": f"Ян{SCRIPT}",
-        "submitter_name": f"Автор{SCRIPT}", "submitter_relation": f"брат{SCRIPT}",
-        "captions": f"Підпис{SCRIPT}"}, files=[("x.png", image_bytes())]))]
-    refs.append(reference_of(client, post_form(client, f"/submit/story/{hero_id}", {
-        **SUBMITTER, "title": f"Заголовок{SCRIPT}", "body": f"Тіло{SCRIPT}",
-        "author_name": f"Підпис{SCRIPT}", "author_relation": f"сестра{SCRIPT}"})))
-    refs.append(reference_of(client, post_form(client, f"/submit/correction/{hero_id}", {
-        **SUBMITTER, "field": "position", "value": f"Посада{SCRIPT}", "note": f"Джерело{SCRIPT}"})))
+    texts = {
+        name: f"{name}{SCRIPT}"
+        for name in (
+            "patronymic",
+            "call_sign",
+            "birth_place",
+            "home_community",
+            "rank",
+            "position",
+            "military_unit",
+            "death_place",
+            "death_circumstances",
+            "burial_place",
+            "burial_plot",
+            "biography",
+            "awards",
+        )
+    }
+    refs = [
+        reference_of(
+            client,
+            post_form(
+                client,
+                "/submit",
+                {
+                    **SUBMITTER,
+                    **texts,
+                    "surname": f"Шевчук{SCRIPT}",
+                    "given_name": f"Ян{SCRIPT}",
+                    "submitter_name": f"Автор{SCRIPT}",
+                    "submitter_relation": f"брат{SCRIPT}",
+                    "captions": f"Підпис{SCRIPT}",
+                },
+                files=[("x.png", image_bytes())],
+            ),
+        )
+    ]
+    refs.append(
+        reference_of(
+            client,
+            post_form(
+                client,
+                f"/submit/story/{hero_id}",
+                {
+                    **SUBMITTER,
+                    "title": f"Заголовок{SCRIPT}",
+                    "body": f"Тіло{SCRIPT}",
+                    "author_name": f"Підпис{SCRIPT}",
+                    "author_relation": f"сестра{SCRIPT}",
+                },
+            ),
+        )
+    )
+    refs.append(
+        reference_of(
+            client,
+            post_form(
+                client,
+                f"/submit/correction/{hero_id}",
+                {
+                    **SUBMITTER,
+                    "field": "position",
+                    "value": f"Посада{SCRIPT}",
+                    "note": f"Джерело{SCRIPT}",
+                },
+            ),
+        )
+    )
     login(client, staff["moderator"])
     pages = [client.get("/staff/?status=all").get_data(as_text=True)]
     for reference in refs:
@@ -314,17 +450,19 @@ def test_stored_script_is_inert_everywhere(hero_app, client, staff):
     with hero_app.app_context():
         new_hero = db.session.scalar(select(Hero).where(Hero.surname.like("Шевчук%")))
         new_slug, new_id = new_hero.slug, new_hero.id
-        revision_ids = db.session.scalars(select(Revision.id).where(
-            Revision.source == "moderation")).all()
+        revision_ids = db.session.scalars(
+            select(Revision.id).where(Revision.source == "moderation")
+        ).all()
         assert len(revision_ids) == 3
-    pages += [client.get(f"/heroes/{new_slug}").get_data(as_text=True),
-              client.get(f"/heroes/{slug}").get_data(as_text=True),
-              client.get("/").get_data(as_text=True),
-              client.get("/search", query_string={"q": "Шевчук"}).get_data(as_text=True),
-              client.get(f"/staff/heroes/{new_id}").get_data(as_text=True),
-              client.get("/staff/heroes").get_data(as_text=True)]
-    pages += [client.get(f"/staff/revisions/{rid}").get_data(as_text=True)
-              for rid in revision_ids]
+    pages += [
+        client.get(f"/heroes/{new_slug}").get_data(as_text=True),
+        client.get(f"/heroes/{slug}").get_data(as_text=True),
+        client.get("/").get_data(as_text=True),
+        client.get("/search", query_string={"q": "Шевчук"}).get_data(as_text=True),
+        client.get(f"/staff/heroes/{new_id}").get_data(as_text=True),
+        client.get("/staff/heroes").get_data(as_text=True),
+    ]
+    pages += [client.get(f"/staff/revisions/{rid}").get_data(as_text=True) for rid in revision_ids]
     for number, page in enumerate(pages):
         assert "<script>" not in page, number
         # Shown either as escaped text or inside JSON (where ``<`` becomes ``\u003c``).

@@ -7,7 +7,6 @@ import struct
 import zlib
 
 from conftest import app_config
-from helpers import gps_jpeg, image_bytes
 from PIL import Image
 from sqlalchemy import select
 from test_submit import SUBMITTER, post_form, reference_of
@@ -17,10 +16,13 @@ from memorial.extensions import db
 from memorial.models import Submission, SubmissionPhoto
 from memorial.schema import create_schema
 
+from helpers import gps_jpeg, image_bytes
+
 
 def send(client, files):
-    return post_form(client, "/submit", {**SUBMITTER, "surname": "Гук", "given_name": "Лев"},
-                     files=files)
+    return post_form(
+        client, "/submit", {**SUBMITTER, "surname": "Гук", "given_name": "Лев"}, files=files
+    )
 
 
 def stored_files(app) -> list[bytes]:
@@ -34,12 +36,15 @@ def png_bomb(side: int = 9000) -> bytes:
     raw = zlib.compress(b"\x00" * (side // 8 + 1) * side, 9)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw)
-            + chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
 def test_gps_and_every_metadata_block_are_removed_orientation_kept(app, client):

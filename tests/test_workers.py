@@ -20,12 +20,13 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, app_config, database_url_for
-from helpers import record, write_archive
 from sqlalchemy import select
 
 from memorial import create_app
 from memorial.extensions import db
 from memorial.models import Submission
+
+from helpers import record, write_archive
 
 pytestmark = pytest.mark.slow  # every test here starts gunicorn workers
 
@@ -53,14 +54,25 @@ def server_env(tmp_path: Path) -> dict[str, str]:
     """The environment of a deployment whose database and data folder belong to this test."""
     config = app_config(tmp_path)
     env = dict(os.environ)
-    env.update(MEMORIAL_DATABASE_URL=config["DATABASE_URL"], MEMORIAL_DATA_DIR=config["DATA_DIR"],
-               MEMORIAL_SECRET_KEY="workers-test-secret", MEMORIAL_SEARCH_BACKEND=config["SEARCH_BACKEND"])
+    env.update(
+        MEMORIAL_DATABASE_URL=config["DATABASE_URL"],
+        MEMORIAL_DATA_DIR=config["DATA_DIR"],
+        MEMORIAL_SECRET_KEY="workers-test-secret",
+        MEMORIAL_SEARCH_BACKEND=config["SEARCH_BACKEND"],
+    )
     return env
 
 
 def memorial(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "memorial"), *args], env=env, capture_output=True,
-                          text=True, timeout=120, cwd=ROOT, check=False)
+    return subprocess.run(
+        [str(BIN / "memorial"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
 
 
 @contextmanager
@@ -70,9 +82,22 @@ def gunicorn(tmp_path: Path, env: dict, factory: str = "memorial:create_app()"):
     base = f"http://127.0.0.1:{port}"
     with open(tmp_path / "gunicorn.log", "wb") as log:
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", "4", "-b", f"127.0.0.1:{port}",
-             "--graceful-timeout", "5", factory],
-            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(BIN / "gunicorn"),
+                "-w",
+                "4",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--graceful-timeout",
+                "5",
+                factory,
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -96,9 +121,15 @@ def test_four_workers_with_concurrent_imports_lose_nothing(tmp_path):
     assert memorial(env, "init-db").returncode == 0
     archives = []
     for n in range(IMPORTERS):
-        records = [record(f"w{n}-{i}", surname=SURNAMES[n], given_name=f"Ім'я{i}",
-                          biography=f"Служив у загоні {n}. Номер {i}.")
-                   for i in range(HEROES_EACH)]
+        records = [
+            record(
+                f"w{n}-{i}",
+                surname=SURNAMES[n],
+                given_name=f"Ім'я{i}",
+                biography=f"Служив у загоні {n}. Номер {i}.",
+            )
+            for i in range(HEROES_EACH)
+        ]
         # Every importer also writes the same shared hero: the last write wins, no duplicate.
         records.append(record("shared-1", surname="Спільний", given_name=f"Варіант{n}"))
         archives.append(write_archive(tmp_path / f"archive{n}", records))
@@ -106,10 +137,15 @@ def test_four_workers_with_concurrent_imports_lose_nothing(tmp_path):
     statuses: list[int] = []
     stop = threading.Event()
     with gunicorn(tmp_path, env) as base:
+
         def visitor() -> None:
             """Reads pages and the API while the imports write, recording every status."""
-            paths = ["/", "/healthz", "/api/v1/search?q=" + urllib.parse.quote("Олійник"),
-                     "/search?q=" + urllib.parse.quote("загін")]
+            paths = [
+                "/",
+                "/healthz",
+                "/api/v1/search?q=" + urllib.parse.quote("Олійник"),
+                "/search?q=" + urllib.parse.quote("загін"),
+            ]
             while not stop.is_set():
                 for path in paths:
                     statuses.append(get(base + path)[0])
@@ -118,23 +154,29 @@ def test_four_workers_with_concurrent_imports_lose_nothing(tmp_path):
         for thread in readers:
             thread.start()
         try:
-            importers = [subprocess.Popen([str(BIN / "memorial"), "import-archive", str(folder)],
-                                          env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, text=True)
-                         for folder in archives]
+            importers = [
+                subprocess.Popen(
+                    [str(BIN / "memorial"), "import-archive", str(folder)],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for folder in archives
+            ]
             outputs = [proc.communicate(timeout=120) for proc in importers]
         finally:
             stop.set()
             for thread in readers:
                 thread.join()
-        for proc, (_, err) in zip(importers, outputs):
+        for proc, (_, err) in zip(importers, outputs, strict=True):
             assert proc.returncode == 0, err
         assert statuses and set(statuses) == {200}, sorted(set(statuses))
 
         # Every hero of every archive, once; the shared one exactly once.
         for n in range(IMPORTERS):
-            _, body = get(base + "/api/v1/search?per_page=100&q="
-                          + urllib.parse.quote(SURNAMES[n]))
+            _, body = get(base + "/api/v1/search?per_page=100&q=" + urllib.parse.quote(SURNAMES[n]))
             found = {r["external_id"] for r in json.loads(body)["results"]}
             assert found == {f"w{n}-{i}" for i in range(HEROES_EACH)}
         _, body = get(base + "/api/v1/search?per_page=100&q=" + urllib.parse.quote("Спільний"))
@@ -164,8 +206,13 @@ def test_rate_limit_counters_are_shared_through_redis(tmp_path):
     key = f"memorial-test-{secrets.token_hex(6)}"
 
     def probe(storage: str) -> int:
-        result = subprocess.run([sys.executable, "-c", LIMIT_PROBE, storage, key, str(tmp_path)],
-                                capture_output=True, text=True, timeout=60, check=False)
+        result = subprocess.run(
+            [sys.executable, "-c", LIMIT_PROBE, storage, key, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr
         return int(result.stdout.strip().splitlines()[-1])
 
@@ -185,11 +232,19 @@ def submit_hero(base: str, surname: str) -> int:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(), _NoRedirect())
     page = opener.open(base + "/submit", timeout=20).read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page)
-    data = urllib.parse.urlencode({
-        "csrf_token": token.group(1), "surname": surname, "given_name": "Іван",
-        "submitter_name": "Оксана", "submitter_relation": "сестра",
-        "submitter_email": "oksana@example.org", "consent": "y"}).encode()
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
+    data = urllib.parse.urlencode(
+        {
+            "csrf_token": token.group(1),
+            "surname": surname,
+            "given_name": "Іван",
+            "submitter_name": "Оксана",
+            "submitter_relation": "сестра",
+            "submitter_email": "oksana@example.org",
+            "consent": "y",
+        }
+    ).encode()
     try:
         with opener.open(base + "/submit", data=data, timeout=20) as response:
             return response.status
@@ -202,13 +257,17 @@ def test_submissions_across_workers_lose_nothing_and_share_one_limit(tmp_path):
     limit of the whole site (kept in Redis) holds across workers."""
     database_url_for(tmp_path)
     env = server_env(tmp_path)
-    env["MEMORIAL_RATELIMIT_STORAGE_URI"] = os.environ.get("MEMORIAL_TEST_REDIS_URL",
-                                                           "redis://127.0.0.1:6379/14")
+    env["MEMORIAL_RATELIMIT_STORAGE_URI"] = os.environ.get(
+        "MEMORIAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/14"
+    )
     assert memorial(env, "init-db").returncode == 0
-    settings = {"SUBMIT_RATE_LIMIT": "6 per minute",
-                "RATELIMIT_KEY_PREFIX": f"memorial-test-{secrets.token_hex(6)}"}
+    settings = {
+        "SUBMIT_RATE_LIMIT": "6 per minute",
+        "RATELIMIT_KEY_PREFIX": f"memorial-test-{secrets.token_hex(6)}",
+    }
     codes: list[int] = []
     with gunicorn(tmp_path, env, f"memorial:create_app({settings!r})") as base:
+
         def visitor(n: int) -> None:
             for i in range(3):
                 codes.append(submit_hero(base, f"Подавальний{n}{i}"))

@@ -29,8 +29,9 @@ def _skip_empty_revisions(context, revision, directives) -> None:
 def run_offline() -> None:
     """Write the SQL of the migrations instead of running it (``--sql``)."""
     url = migrate_ext.db.engine.url.render_as_string(hide_password=False)
-    context.configure(url=url, target_metadata=_metadata(), literal_binds=True,
-                      render_as_batch=True)
+    context.configure(
+        url=url, target_metadata=_metadata(), literal_binds=True, render_as_batch=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 

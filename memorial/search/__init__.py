@@ -109,8 +109,17 @@ from .sync import IndexSync, install
 from .whoosh_backend import WhooshBackend
 
 __all__ = [
-    "HeroDocument", "Hit", "IndexBusy", "SearchPage", "SearchRequest", "backend_for",
-    "build_document", "index_sync", "init_app", "parse_query", "search",
+    "HeroDocument",
+    "Hit",
+    "IndexBusy",
+    "SearchPage",
+    "SearchRequest",
+    "backend_for",
+    "build_document",
+    "index_sync",
+    "init_app",
+    "parse_query",
+    "search",
 ]
 
 

@@ -57,8 +57,11 @@ def filters_of(req: SearchRequest) -> Filters:
         death_year=req.death_year or None,
         birth_year=req.birth_year or None,
         letter=req.letter.casefold() if req.letter else None,
-        facets=tuple((key, facet_value(value)) for key, value in sorted(req.filters.items())
-                     if key in FACET_FIELDS and value),
+        facets=tuple(
+            (key, facet_value(value))
+            for key, value in sorted(req.filters.items())
+            if key in FACET_FIELDS and value
+        ),
     )
 
 
@@ -76,15 +79,30 @@ def word_of(backend: SearchBackend[Session, Part], session: Session, typed: str)
         # Latin words are compared with the transliterated names, never with Cyrillic ones.
         latin = language.latin_terms(typed)
         near_field = "latin"
-        near = [n for term in latin
-                for n in near_spellings(backend, session, "latin", term, typo_budget(term))]
-    return Word(typed=typed, exact=exact, name_terms=language.name_terms(typed),
-                text_terms=language.text_terms(typed), latin_terms=latin, year=year_of(exact),
-                near_field=near_field, near=tuple(near))
+        near = [
+            n
+            for term in latin
+            for n in near_spellings(backend, session, "latin", term, typo_budget(term))
+        ]
+    return Word(
+        typed=typed,
+        exact=exact,
+        name_terms=language.name_terms(typed),
+        text_terms=language.text_terms(typed),
+        latin_terms=latin,
+        year=year_of(exact),
+        near_field=near_field,
+        near=tuple(near),
+    )
 
 
-def near_spellings(backend: SearchBackend[Session, Part], session: Session, field: TermField,
-                   term: str, budget: int) -> list[tuple[str, int]]:
+def near_spellings(
+    backend: SearchBackend[Session, Part],
+    session: Session,
+    field: TermField,
+    term: str,
+    budget: int,
+) -> list[tuple[str, int]]:
     """Indexed terms of ``field`` within ``budget`` Damerau edits of ``term``, with distance.
 
     Backends only propose candidates (Whoosh's automaton counts a swap of neighbours as two
@@ -101,16 +119,20 @@ def near_spellings(backend: SearchBackend[Session, Part], session: Session, fiel
     return out
 
 
-def suggest(backend: SearchBackend[Session, Part], session: Session,
-            words: list[str]) -> str | None:
+def suggest(
+    backend: SearchBackend[Session, Part], session: Session, words: list[str]
+) -> str | None:
     """The query with each unknown word replaced by the nearest name in the index."""
     out, changed = [], False
     for word in words:
         exact = language.exact_term(word)
         field: TermField = "exact" if language.is_cyrillic(word) else "latin"
         text_term = (language.text_terms(word) or ("",))[0]
-        if exact.isdigit() or backend.heroes_with(session, field, exact) or \
-                (text_term and backend.heroes_with(session, "text", text_term)):
+        if (
+            exact.isdigit()
+            or backend.heroes_with(session, field, exact)
+            or (text_term and backend.heroes_with(session, "text", text_term))
+        ):
             out.append(word)
             continue
         # Even a short word gets one edit: a suggestion is only offered, never imposed.

@@ -20,8 +20,18 @@ class _Base(Analyzer):
     def __hash__(self):
         return hash(type(self).__name__)
 
-    def _tokens(self, value, positions=False, chars=False, keeporiginal=False,
-                removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+    def _tokens(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        mode="",
+        **kwargs,
+    ):
         """Yield one token per word, then let ``_variants`` give its indexed forms."""
         text = language.normalize(value)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
@@ -98,8 +108,18 @@ class WordPairAnalyzer(_Base):
         """Whether pairs with this (exact-form) word are indexed."""
         return word in language.COMMON_WORDS or word in getattr(self, "common", ())
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        mode="",
+        **kwargs,
+    ):
         """Yield ``"first second"`` for neighbouring words of the text when either is common."""
         text = language.normalize(value)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)

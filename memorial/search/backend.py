@@ -71,8 +71,9 @@ class SearchBackend(Protocol[Session, Part]):
     name: str
 
     # -- maintenance ----------------------------------------------------------------------
-    def write_lock(self, blocking: bool = True,
-                   timeout: float = 60.0) -> AbstractContextManager[None]:
+    def write_lock(
+        self, blocking: bool = True, timeout: float = 60.0
+    ) -> AbstractContextManager[None]:
         """Hold the single writer lock across processes; ``IndexBusy`` when it cannot be had."""
         ...
 
@@ -80,8 +81,12 @@ class SearchBackend(Protocol[Session, Part]):
         """With the lock held: add or replace ``docs`` and drop ``removed`` in one commit."""
         ...
 
-    def rebuild(self, docs: Iterable[HeroDocument], progress: Callable[[int], None] | None = None,
-                size_hint: int = 0) -> None:
+    def rebuild(
+        self,
+        docs: Iterable[HeroDocument],
+        progress: Callable[[int], None] | None = None,
+        size_hint: int = 0,
+    ) -> None:
         """With the lock held: replace the whole content, swapped in whole when done."""
         ...
 
@@ -98,8 +103,9 @@ class SearchBackend(Protocol[Session, Part]):
         """A read session on the latest committed content, for one whole search."""
         ...
 
-    def near_terms(self, session: Session, field: TermField, term: str,
-                   budget: int) -> Iterable[str]:
+    def near_terms(
+        self, session: Session, field: TermField, term: str, budget: int
+    ) -> Iterable[str]:
         """Indexed terms of ``field`` that may lie within ``budget`` edits of ``term``, first
         letter kept; candidates only (the algorithm measures the true distance)."""
         ...
@@ -117,8 +123,14 @@ class SearchBackend(Protocol[Session, Part]):
         with ``inflected`` in any inflection of each word."""
         ...
 
-    def run(self, session: Session, parts: Sequence[Part], filters: Filters,
-            req: SearchRequest, partial: bool) -> SearchPage:
+    def run(
+        self,
+        session: Session,
+        parts: Sequence[Part],
+        filters: Filters,
+        req: SearchRequest,
+        partial: bool,
+    ) -> SearchPage:
         """One page of the heroes matching every part (``partial``: any part, those matching
         more parts first, then by relevance), filtered, ordered, counted and faceted as
         ``req`` asks; with no parts, every hero passing the filters."""

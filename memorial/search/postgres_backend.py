@@ -68,8 +68,14 @@ class _VectorBuilder:
         if len(entry[1]) < MAX_POSITIONS and (not entry[1] or entry[1][-1] != pos):
             entry[1].append(pos)
 
-    def add(self, text_value: str, prefix: str, weight: str,
-            variants: Callable[[str], Iterable[str]], start: int) -> None:
+    def add(
+        self,
+        text_value: str,
+        prefix: str,
+        weight: str,
+        variants: Callable[[str], Iterable[str]],
+        start: int,
+    ) -> None:
         """Add every word of ``text_value``: each position gets the word's indexed variants."""
         pos = start
         for word in language.words(text_value):
@@ -133,26 +139,40 @@ def name_terms(doc: HeroDocument) -> set[tuple[str, str]]:
 
 def _row(doc: HeroDocument) -> dict:
     row = {
-        "hero_id": doc.id, "digest": doc.digest, "lexemes": document_lexemes(doc),
+        "hero_id": doc.id,
+        "digest": doc.digest,
+        "lexemes": document_lexemes(doc),
         "letter": doc.letter.casefold() if doc.letter else "",  # Ґ stays apart from Г
-        "sort_name": doc.sort_name[:700], "birth_year": doc.birth_year,
-        "death_year": doc.death_year, "death_sort": doc.death_sort,
+        "sort_name": doc.sort_name[:700],
+        "birth_year": doc.birth_year,
+        "death_year": doc.death_year,
+        "death_sort": doc.death_sort,
     }
     for facet in FACET_FIELDS:
         row[f"f_{facet}"] = (doc.facets.get(facet) or "")[:300]
     return row
 
 
-_COLUMNS = ("hero_id", "digest", "lexemes", "letter", "sort_name", "birth_year", "death_year",
-            "death_sort", *(f"f_{f}" for f in FACET_FIELDS))
+_COLUMNS = (
+    "hero_id",
+    "digest",
+    "lexemes",
+    "letter",
+    "sort_name",
+    "birth_year",
+    "death_year",
+    "death_sort",
+    *(f"f_{f}" for f in FACET_FIELDS),
+)
 _INSERT = text(
     f"INSERT INTO search_document ({', '.join(_COLUMNS)}) VALUES ("
     + ", ".join("CAST(:lexemes AS tsvector)" if c == "lexemes" else f":{c}" for c in _COLUMNS)
     + ") ON CONFLICT (hero_id) DO UPDATE SET "
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS if c != "hero_id")
 )
-_INSERT_TERM = text("INSERT INTO search_term (field, term) VALUES (:field, :term) "
-                    "ON CONFLICT DO NOTHING")
+_INSERT_TERM = text(
+    "INSERT INTO search_term (field, term) VALUES (:field, :term) ON CONFLICT DO NOTHING"
+)
 
 
 # -- queries ------------------------------------------------------------------------------
@@ -169,8 +189,11 @@ def _any_of(prefix: str, terms: Iterable[str]) -> str:
 
 def _sequence(prefix: str, words: list[str], forms: Callable[[str], Iterable[str]]) -> str:
     """Words in this order, consecutive, in one field: any of ``forms`` of each word."""
-    return "(" + " <-> ".join(_any_of(prefix, forms(w) or (language.exact_term(w),))
-                              for w in words) + ")"
+    return (
+        "("
+        + " <-> ".join(_any_of(prefix, forms(w) or (language.exact_term(w),)) for w in words)
+        + ")"
+    )
 
 
 def _text_forms(word: str) -> tuple[str, ...]:
@@ -205,8 +228,9 @@ class PostgresBackend:
             with self.app.app_context():
                 engine = db.engine
             if engine.dialect.name != "postgresql":
-                raise RuntimeError("MEMORIAL_SEARCH_BACKEND=postgres needs a PostgreSQL "
-                                   "MEMORIAL_DATABASE_URL")
+                raise RuntimeError(
+                    "MEMORIAL_SEARCH_BACKEND=postgres needs a PostgreSQL MEMORIAL_DATABASE_URL"
+                )
             self._engine = engine
         return self._engine
 
@@ -218,9 +242,11 @@ class PostgresBackend:
         """Hold the one writer lock of the index: an advisory lock shared by every server."""
         conn = self.engine.connect()
         try:
+
             def try_lock() -> bool:
-                got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
-                                   {"k": WRITE_LOCK_KEY}).scalar()
+                got = conn.execute(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": WRITE_LOCK_KEY}
+                ).scalar()
                 conn.commit()
                 return bool(got)
 
@@ -248,12 +274,18 @@ class PostgresBackend:
             return
         with self.engine.begin() as conn:
             if removed:
-                conn.execute(text("DELETE FROM search_document WHERE hero_id = ANY(:ids)"),
-                             {"ids": list(removed)})
+                conn.execute(
+                    text("DELETE FROM search_document WHERE hero_id = ANY(:ids)"),
+                    {"ids": list(removed)},
+                )
             self._write(conn, docs)
 
-    def rebuild(self, docs: Iterable[HeroDocument], progress: Callable[[int], None] | None = None,
-                size_hint: int = 0) -> None:
+    def rebuild(
+        self,
+        docs: Iterable[HeroDocument],
+        progress: Callable[[int], None] | None = None,
+        size_hint: int = 0,
+    ) -> None:
         """Replace the whole index in one transaction: searches see the old one until commit.
 
         ``size_hint`` (how many documents to expect) is accepted for the common interface;
@@ -294,19 +326,28 @@ class PostgresBackend:
     def reading(self) -> Iterator[Connection]:
         """One connection (and transaction) for a whole search, with the trigram threshold."""
         with self.engine.connect() as conn:
-            conn.execute(text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
-                         {"t": str(TRIGRAM_THRESHOLD)})
+            conn.execute(
+                text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
+                {"t": str(TRIGRAM_THRESHOLD)},
+            )
             yield conn
 
-    def near_terms(self, conn: Connection, field: TermField, term: str,
-                   budget: int) -> Iterable[str]:
+    def near_terms(
+        self, conn: Connection, field: TermField, term: str, budget: int
+    ) -> Iterable[str]:
         """Name words in the index that may lie near ``term`` (first letter kept): trigrams
         find the candidates through a GIN index, the algorithm measures the distance."""
-        return conn.execute(
-            text("SELECT term FROM search_term WHERE field = :f AND term % :w "
-                 "AND left(term, 1) = left(:w, 1)"),
-            {"f": _PREFIXES[field], "w": term[:200]},
-        ).scalars().all()
+        return (
+            conn.execute(
+                text(
+                    "SELECT term FROM search_term WHERE field = :f AND term % :w "
+                    "AND left(term, 1) = left(:w, 1)"
+                ),
+                {"f": _PREFIXES[field], "w": term[:200]},
+            )
+            .scalars()
+            .all()
+        )
 
     def heroes_with(self, conn: Connection, field: TermField, term: str) -> int:
         """How many indexed heroes have ``term`` in ``field``."""
@@ -322,11 +363,17 @@ class PostgresBackend:
         exact = word.exact
         exact_q = _any_of("x", [exact])
         names_q = _any_of("n", word.name_terms)
-        text_q = "(" + " | ".join(_any_of(prefix, word.text_terms or (exact,))
-                                  for prefix in ("p", "u", "t")) + ")"
-        part = _Part(match="", text=text_q,
-                     bonuses=[(exact_q, NAME_SCORE["exact"]), (names_q, NAME_SCORE["inflected"])],
-                     year=word.year)
+        text_q = (
+            "("
+            + " | ".join(_any_of(prefix, word.text_terms or (exact,)) for prefix in ("p", "u", "t"))
+            + ")"
+        )
+        part = _Part(
+            match="",
+            text=text_q,
+            bonuses=[(exact_q, NAME_SCORE["exact"]), (names_q, NAME_SCORE["inflected"])],
+            year=word.year,
+        )
         alternatives = [exact_q, names_q, text_q]
         if word.latin_terms:
             latin_q = _any_of("l", word.latin_terms)
@@ -348,8 +395,14 @@ class PostgresBackend:
         part.match = "(" + " | ".join(alternatives) + ")"
         return part
 
-    def run(self, conn: Connection, parts: Sequence[_Part], filters: Filters,
-            req: SearchRequest, partial: bool) -> SearchPage:
+    def run(
+        self,
+        conn: Connection,
+        parts: Sequence[_Part],
+        filters: Filters,
+        req: SearchRequest,
+        partial: bool,
+    ) -> SearchPage:
         """One page of the heroes matching every part (``partial``: any part)."""
         if parts:
             # The planner prices a scan by the heap's pages and not by the out-of-line
@@ -367,12 +420,12 @@ class PostgresBackend:
         any inflection of every word by positions.
         """
         in_name = _sequence("n", phrase, language.name_terms)
-        if inflected:
-            in_text = _sequence("t", phrase, _text_forms)
-        else:
-            in_text = _phrase_by_pairs(phrase)
-        return _Part(match=f"({in_name} | {in_text})", text=in_text,
-                     bonuses=[(in_name, NAME_SCORE["inflected"])])
+        in_text = _sequence("t", phrase, _text_forms) if inflected else _phrase_by_pairs(phrase)
+        return _Part(
+            match=f"({in_name} | {in_text})",
+            text=in_text,
+            bonuses=[(in_name, NAME_SCORE["inflected"])],
+        )
 
     @staticmethod
     def _filter(filters: Filters) -> tuple[list[str], dict]:
@@ -401,8 +454,15 @@ class PostgresBackend:
             {"q": query},
         ).scalar_one()
 
-    def _run(self, conn: Connection, parts: list[_Part], clauses: list[str], params: dict,
-             req: SearchRequest, partial: bool = False) -> SearchPage:
+    def _run(
+        self,
+        conn: Connection,
+        parts: list[_Part],
+        clauses: list[str],
+        params: dict,
+        req: SearchRequest,
+        partial: bool = False,
+    ) -> SearchPage:
         """One page of the heroes matching every part (``partial``: any part, those matching
         more parts first), filtered, ordered and counted."""
         params = dict(params)
@@ -422,15 +482,21 @@ class PostgresBackend:
             in_year = {i: f"coalesce({cond}, false)" for i, cond in year_where.items()}
             if partial:
                 params["q"] = " | ".join(p.match for p in parts)
-                where.insert(0, "(" + " OR ".join(
-                    ["lexemes @@ CAST(:q AS tsquery)", *year_where.values()]) + ")")
+                where.insert(
+                    0,
+                    "("
+                    + " OR ".join(["lexemes @@ CAST(:q AS tsquery)", *year_where.values()])
+                    + ")",
+                )
             else:
                 plain = [p.match for i, p in enumerate(parts) if i not in yearly]
                 if plain:
                     params["q"] = " & ".join(plain)
                     where.insert(0, "lexemes @@ CAST(:q AS tsquery)")
-                where += [f"(lexemes @@ CAST(:m{i} AS tsquery) OR {cond})"
-                          for i, cond in year_where.items()]
+                where += [
+                    f"(lexemes @@ CAST(:m{i} AS tsquery) OR {cond})"
+                    for i, cond in year_where.items()
+                ]
             terms = [f"{YEAR_SCORE} * ({cond})::int" for cond in in_year.values()]
             texts = [p.text for p in parts if p.text]
             if texts:
@@ -450,8 +516,10 @@ class PostgresBackend:
                     params[f"m{i}"] = part.match
                 matched = " + ".join(
                     f"(lexemes @@ CAST(:m{i} AS tsquery)"
-                    + (f" OR {in_year[i]}" if i in in_year else "") + ")::int"
-                    for i in range(len(parts)))
+                    + (f" OR {in_year[i]}" if i in in_year else "")
+                    + ")::int"
+                    for i in range(len(parts))
+                )
         condition = " AND ".join(where) or "TRUE"
         if req.sort == "name" or not parts:
             order = "sort_name, hero_id"
@@ -465,27 +533,41 @@ class PostgresBackend:
         if req.facets:
             total, facets = self._count_with_facets(conn, condition, params)
         else:
-            total, facets = conn.execute(
-                text(f"SELECT count(*) FROM search_document WHERE {condition}"), params
-            ).scalar_one(), {}
-        rows = conn.execute(
-            text(f"SELECT hero_id, {score} AS score, {matched} AS matched FROM search_document "
-                 f"WHERE {condition} ORDER BY {order} LIMIT :limit OFFSET :offset"), params
-        ).all() if total else []
+            total, facets = (
+                conn.execute(
+                    text(f"SELECT count(*) FROM search_document WHERE {condition}"), params
+                ).scalar_one(),
+                {},
+            )
+        rows = (
+            conn.execute(
+                text(
+                    f"SELECT hero_id, {score} AS score, {matched} AS matched FROM search_document "
+                    f"WHERE {condition} ORDER BY {order} LIMIT :limit OFFSET :offset"
+                ),
+                params,
+            ).all()
+            if total
+            else []
+        )
         hits = [Hit(int(r.hero_id), float(r.score)) for r in rows]
         return SearchPage(total=total, hits=hits, facets=facets)
 
     @staticmethod
-    def _count_with_facets(conn: Connection, condition: str, params: dict
-                           ) -> tuple[int, dict[str, dict[str, int]]]:
+    def _count_with_facets(
+        conn: Connection, condition: str, params: dict
+    ) -> tuple[int, dict[str, dict[str, int]]]:
         """The number of matches and the count of every facet value, in one pass over the
         matches (one grouping set per facet, and the empty set for the total)."""
         names = (*(f"f_{f}" for f in FACET_FIELDS), "death_year", "birth_year")
         sets = ", ".join(["()", *(f"({name})" for name in names)])
         rows = conn.execute(
-            text(f"SELECT {', '.join(names)}, GROUPING({', '.join(names)}) AS absent, "
-                 f"count(*) AS n FROM search_document WHERE {condition} "
-                 f"GROUP BY GROUPING SETS ({sets})"), params
+            text(
+                f"SELECT {', '.join(names)}, GROUPING({', '.join(names)}) AS absent, "
+                f"count(*) AS n FROM search_document WHERE {condition} "
+                f"GROUP BY GROUPING SETS ({sets})"
+            ),
+            params,
         ).all()
         total = 0
         facets: dict[str, dict[str, int]] = {name.removeprefix("f_"): {} for name in names}
@@ -495,8 +577,7 @@ class PostgresBackend:
                 total = row.n
                 continue
             # GROUPING() sets bit (len - 1 - i) for each column i not grouped by this row.
-            i = next(i for i in range(len(names))
-                     if not row.absent & (1 << (len(names) - 1 - i)))
+            i = next(i for i in range(len(names)) if not row.absent & (1 << (len(names) - 1 - i)))
             value = row[i]
             if value is not None and str(value) != "":
                 facets[names[i].removeprefix("f_")][str(value)] = row.n

@@ -33,8 +33,10 @@ class _Matcher:
             return True
         if key[:2] not in self.prefixes:
             return False
-        return any(t in self.forms for t in language.text_terms(word)) or \
-            language.crude_stem(key) in self.forms
+        return (
+            any(t in self.forms for t in language.text_terms(word))
+            or language.crude_stem(key) in self.forms
+        )
 
 
 def make_snippet(text: str, terms: list[str], width: int = 32) -> Markup:

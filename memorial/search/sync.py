@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 
 def queue(session: Session, hero_ids: set[int]) -> None:
     """Write an outbox row for every hero a flush changed, in the flush's own transaction."""
-    session.connection().execute(insert(SearchOutbox.__table__),
-                                 [{"hero_id": i} for i in sorted(hero_ids)])
+    session.connection().execute(
+        insert(SearchOutbox.__table__), [{"hero_id": i} for i in sorted(hero_ids)]
+    )
 
 
 class IndexSync:
@@ -122,7 +123,8 @@ class IndexSync:
                 return 0
             hero_ids = {r.hero_id for r in rows}
             heroes = session.scalars(
-                select(Hero).where(Hero.id.in_(hero_ids))
+                select(Hero)
+                .where(Hero.id.in_(hero_ids))
                 .options(selectinload(Hero.awards), selectinload(Hero.stories))
             ).all()
             published = {h.id: h for h in heroes if h.is_published}

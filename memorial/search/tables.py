@@ -28,9 +28,7 @@ class SearchDocument(db.Model):
     """One published hero as the PostgreSQL search backend indexes it (unused with Whoosh)."""
 
     __tablename__ = "search_document"
-    __table_args__ = (
-        Index("ix_search_document_lexemes", "lexemes", postgresql_using="gin"),
-    )
+    __table_args__ = (Index("ix_search_document_lexemes", "lexemes", postgresql_using="gin"),)
 
     hero_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     digest: Mapped[str] = mapped_column(String(64))
@@ -57,8 +55,12 @@ class SearchTerm(db.Model):
 
     __tablename__ = "search_term"
     __table_args__ = (
-        Index("ix_search_term_trigram", "term", postgresql_using="gin",
-              postgresql_ops={"term": "gin_trgm_ops"}),
+        Index(
+            "ix_search_term_trigram",
+            "term",
+            postgresql_using="gin",
+            postgresql_ops={"term": "gin_trgm_ops"},
+        ),
     )
 
     # "x": a Cyrillic name word, "l": its Latin transliteration.
@@ -68,6 +70,7 @@ class SearchTerm(db.Model):
 
 # The trigram index needs the extension; the migration creates it too.
 event.listen(
-    SearchTerm.__table__, "before_create",
+    SearchTerm.__table__,
+    "before_create",
     DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
 )

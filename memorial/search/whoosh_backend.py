@@ -175,6 +175,7 @@ class WhooshBackend:
         """An exclusive ``flock`` on ``root/name``; ``IndexBusy`` when it cannot be had."""
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / name, "a+") as handle:
+
             def try_lock() -> bool:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -206,8 +207,12 @@ class WhooshBackend:
             raise
         writer.commit()
 
-    def rebuild(self, docs: Iterable[HeroDocument], progress: Callable[[int], None] | None = None,
-                size_hint: int = 0) -> None:
+    def rebuild(
+        self,
+        docs: Iterable[HeroDocument],
+        progress: Callable[[int], None] | None = None,
+        size_hint: int = 0,
+    ) -> None:
         """Build a fresh index beside the live one and swap it in (lock held by the caller).
 
         Large archives are analysed on every core (one segment per process, no final merge:
@@ -265,15 +270,15 @@ class WhooshBackend:
         """A searcher on the latest committed index for one search."""
         return self.searcher()
 
-    def near_terms(self, searcher: Searcher, field: TermField, term: str,
-                   budget: int) -> Iterable[str]:
+    def near_terms(
+        self, searcher: Searcher, field: TermField, term: str, budget: int
+    ) -> Iterable[str]:
         """Indexed terms near ``term`` (first letter kept).
 
         Whoosh's automaton counts a swap of neighbours as two edits, so it is asked for one
         edit more and the algorithm measures the true (Damerau) distance.
         """
-        return searcher.reader().terms_within(_FIELDS[field], term, min(budget + 1, 2),
-                                              prefix=1)
+        return searcher.reader().terms_within(_FIELDS[field], term, min(budget + 1, 2), prefix=1)
 
     def heroes_with(self, searcher: Searcher, field: TermField, term: str) -> int:
         """How many heroes have ``term`` in ``field``."""
@@ -294,19 +299,38 @@ class WhooshBackend:
             _any("text", word.text_terms),
         ]
         if word.year is not None:
-            parts.append(Q.ConstantScoreQuery(
-                Q.Or([Q.NumericRange("death_year", word.year, word.year),
-                      Q.NumericRange("birth_year", word.year, word.year)]), score=YEAR_SCORE))
+            parts.append(
+                Q.ConstantScoreQuery(
+                    Q.Or(
+                        [
+                            Q.NumericRange("death_year", word.year, word.year),
+                            Q.NumericRange("birth_year", word.year, word.year),
+                        ]
+                    ),
+                    score=YEAR_SCORE,
+                )
+            )
         if word.latin_terms is not None:
-            parts.append(Q.ConstantScoreQuery(_any("name_latin", word.latin_terms),
-                                              score=NAME_SCORE["inflected"]))
+            parts.append(
+                Q.ConstantScoreQuery(
+                    _any("name_latin", word.latin_terms), score=NAME_SCORE["inflected"]
+                )
+            )
         near_field = _FIELDS[word.near_field]
-        parts.extend(Q.ConstantScoreQuery(Q.Term(near_field, term), score=FUZZY_SCORE[distance])
-                     for term, distance in word.near)
+        parts.extend(
+            Q.ConstantScoreQuery(Q.Term(near_field, term), score=FUZZY_SCORE[distance])
+            for term, distance in word.near
+        )
         return Q.Or(parts)
 
-    def run(self, searcher: Searcher, parts: Sequence[Q.Query], filters: Filters,
-            req: SearchRequest, partial: bool) -> SearchPage:
+    def run(
+        self,
+        searcher: Searcher,
+        parts: Sequence[Q.Query],
+        filters: Filters,
+        req: SearchRequest,
+        partial: bool,
+    ) -> SearchPage:
         """One page of the heroes matching every part (``partial``: any part)."""
         flt = self._filter(filters)
         if not parts:
@@ -353,8 +377,14 @@ class WhooshBackend:
             return None
         return parts[0] if len(parts) == 1 else Q.And(parts)
 
-    def _run(self, searcher, query: Q.Query, req: SearchRequest, flt: Q.Query | None,
-             rank_parts: list[Q.Query] | None = None) -> SearchPage:
+    def _run(
+        self,
+        searcher,
+        query: Q.Query,
+        req: SearchRequest,
+        flt: Q.Query | None,
+        rank_parts: list[Q.Query] | None = None,
+    ) -> SearchPage:
         kwargs: dict = {}
         if flt is not None:
             kwargs["filter"] = flt
@@ -370,8 +400,10 @@ class WhooshBackend:
             for part in rank_parts:
                 for docnum in part.docs(searcher):
                     counts[docnum] = counts.get(docnum, 0) + 1
-            kwargs["sortedby"] = [sorting.FunctionFacet(lambda s, d: -counts.get(d, 0)),
-                                  sorting.ScoreFacet()]
+            kwargs["sortedby"] = [
+                sorting.FunctionFacet(lambda s, d: -counts.get(d, 0)),
+                sorting.ScoreFacet(),
+            ]
         if req.facets:
             facets = sorting.Facets()
             for facet in FACET_FIELDS:
@@ -382,8 +414,10 @@ class WhooshBackend:
         page_no = max(1, req.page)
         limit = page_no * req.per_page
         results = searcher.search(query, limit=limit, **kwargs)
-        hits = [Hit(int(hit["id"]), hit.score if isinstance(hit.score, float) else 0.0)
-                for hit in results[(page_no - 1) * req.per_page: limit]]
+        hits = [
+            Hit(int(hit["id"]), hit.score if isinstance(hit.score, float) else 0.0)
+            for hit in results[(page_no - 1) * req.per_page : limit]
+        ]
         facet_counts: dict[str, dict[str, int]] = {}
         if req.facets:
             for name in results.facet_names():

@@ -26,7 +26,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from .. import accounts, audit
 from ..extensions import db, limiter, login_manager
@@ -103,8 +102,13 @@ def admin_required(view):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         if not current_user.is_admin:
-            audit.record(db.session, "access.denied", current_user, object_type="url",
-                         object_id=request.path[:60])
+            audit.record(
+                db.session,
+                "access.denied",
+                current_user,
+                object_type="url",
+                object_id=request.path[:60],
+            )
             db.session.commit()
             abort(403)
         return view(*args, **kwargs)
@@ -116,8 +120,12 @@ def _safe_next(target: str | None) -> str:
     """Where to go after sign-in: only a path of this site's staff area."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/staff/") \
-                and "\\" not in target:
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and parts.path.startswith("/staff/")
+            and "\\" not in target
+        ):
             return target
     return url_for("staff.queue")
 
@@ -136,8 +144,13 @@ def login():
     error = None
     if form.validate_on_submit():
         config = current_app.config
-        attempt = accounts.sign_in(db.session, form.email.data, form.password.data,
-                                   config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"])
+        attempt = accounts.sign_in(
+            db.session,
+            form.email.data,
+            form.password.data,
+            config["LOGIN_MAX_FAILURES"],
+            config["LOGIN_LOCK_MINUTES"],
+        )
         db.session.commit()
         if attempt.user is not None:
             target = _safe_next(request.args.get("next"))
@@ -147,8 +160,9 @@ def login():
             session[_SEEN_KEY] = time.time()
             return redirect(target)
         if attempt.refused == "locked":
-            error = _("Забагато невдалих спроб. Спробуйте через %(n)d хв.",
-                      n=config["LOGIN_LOCK_MINUTES"])
+            error = _(
+                "Забагато невдалих спроб. Спробуйте через %(n)d хв.", n=config["LOGIN_LOCK_MINUTES"]
+            )
         else:
             error = _("Неправильна адреса або пароль.")
     status = 200 if error is None and not form.errors else 400

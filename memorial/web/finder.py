@@ -41,8 +41,9 @@ def _int_arg(args, name: str, default: int | None, low: int, high: int) -> int |
     except (TypeError, ValueError):
         raise BadSearch(_("Параметр %(name)s має бути цілим числом.", name=name)) from None
     if not low <= value <= high:
-        raise BadSearch(_("Параметр %(name)s має бути від %(low)d до %(high)d.",
-                          name=name, low=low, high=high))
+        raise BadSearch(
+            _("Параметр %(name)s має бути від %(low)d до %(high)d.", name=name, low=low, high=high)
+        )
     return value
 
 
@@ -84,7 +85,9 @@ def facet_labels() -> dict[str, str]:
     }
 
 
-def facet_choices(page: SearchPage, limit: int = 12) -> list[tuple[str, str, list[tuple[str, int]]]]:
+def facet_choices(
+    page: SearchPage, limit: int = 12
+) -> list[tuple[str, str, list[tuple[str, int]]]]:
     """Facets to show: (argument, label, [(value, count)]) with the most frequent values first."""
     out = []
     for key, label in facet_labels().items():
@@ -119,9 +122,11 @@ def find(request: SearchRequest) -> tuple[SearchPage, list[Found]]:
     heroes = {}
     if ids:
         rows = db.session.scalars(
-            select(Hero).where(Hero.id.in_(ids), Hero.is_published)
-            .options(selectinload(Hero.stories), selectinload(Hero.awards),
-                     selectinload(Hero.photos))
+            select(Hero)
+            .where(Hero.id.in_(ids), Hero.is_published)
+            .options(
+                selectinload(Hero.stories), selectinload(Hero.awards), selectinload(Hero.photos)
+            )
         ).all()
         heroes = {h.id: h for h in rows}
     found = []

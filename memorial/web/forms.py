@@ -71,24 +71,38 @@ def _text(label, limit: int, required: bool = False, hint=None, long: bool = Fal
     validators = [DataRequired(_l("Заповніть це поле."))] if required else [Optional()]
     validators.append(Length(max=limit, message=_l("Не більше %(max)d символів.")))
     cls = TextAreaField if long else StringField
-    return cls(label, validators=validators, description=hint or "",
-               filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    return cls(
+        label,
+        validators=validators,
+        description=hint or "",
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
 
 
 class SubmitterForm(FlaskForm):
     """Who sends this: kept private, never shown publicly or exported."""
 
     submitter_name = _text(_l("Ваше ім'я"), 300, required=True)
-    submitter_relation = _text(_l("Ким ви йому чи їй доводитеся"), 200, required=True,
-                               hint=_l("Наприклад: дружина, мати, побратим, сусідка."))
-    submitter_email = EmailField(_l("Електронна пошта"), validators=[
-        Optional(), Length(max=320, message=_l("Не більше %(max)d символів."))],
-        filters=[lambda v: v.strip() if isinstance(v, str) else v])
-    submitter_phone = _text(_l("Телефон"), 50, hint=_l(
-        "Пошту чи телефон бачать лише модератори: щоб уточнити, якщо буде потреба."))
-    consent = BooleanField(_l("Я погоджуюся, щоб надіслане після перевірки опублікували на сайті"),
-                           validators=[DataRequired(_l(
-                               "Без вашої згоди ми не можемо опублікувати надіслане."))])
+    submitter_relation = _text(
+        _l("Ким ви йому чи їй доводитеся"),
+        200,
+        required=True,
+        hint=_l("Наприклад: дружина, мати, побратим, сусідка."),
+    )
+    submitter_email = EmailField(
+        _l("Електронна пошта"),
+        validators=[Optional(), Length(max=320, message=_l("Не більше %(max)d символів."))],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    submitter_phone = _text(
+        _l("Телефон"),
+        50,
+        hint=_l("Пошту чи телефон бачать лише модератори: щоб уточнити, якщо буде потреба."),
+    )
+    consent = BooleanField(
+        _l("Я погоджуюся, щоб надіслане після перевірки опублікували на сайті"),
+        validators=[DataRequired(_l("Без вашої згоди ми не можемо опублікувати надіслане."))],
+    )
     # A field people never see (hidden by the stylesheet); robots fill every field they find.
     website = StringField(_l("Не заповнюйте це поле"), validators=[Optional()])
 
@@ -97,29 +111,45 @@ class SubmitterForm(FlaskForm):
         if field.data and not _EMAIL.match(field.data):
             raise ValidationError(_l("Це не схоже на адресу електронної пошти."))
         if not field.data and not (self.submitter_phone.data or "").strip():
-            raise ValidationError(_l("Вкажіть електронну пошту або телефон, щоб ми могли "
-                                     "з вами зв'язатися."))
+            raise ValidationError(
+                _l("Вкажіть електронну пошту або телефон, щоб ми могли з вами зв'язатися.")
+            )
 
     def validate_submitter_phone(self, field) -> None:
         """A phone number when one is given."""
         if field.data and not _PHONE.match(field.data):
-            raise ValidationError(_l("Вкажіть номер телефону цифрами, наприклад +380 67 123 45 67."))
+            raise ValidationError(
+                _l("Вкажіть номер телефону цифрами, наприклад +380 67 123 45 67.")
+            )
 
     def submitter(self) -> dict:
         """The submitter's details under their field names."""
-        return {name: getattr(self, name).data for name in (
-            "submitter_name", "submitter_relation", "submitter_email", "submitter_phone",
-            "consent")}
+        return {
+            name: getattr(self, name).data
+            for name in (
+                "submitter_name",
+                "submitter_relation",
+                "submitter_email",
+                "submitter_phone",
+                "consent",
+            )
+        }
 
 
 class PhotosMixin:
     """Photos (several files at once) with one caption per line."""
 
-    photos = MultipleFileField(_l("Фотографії"), description=_l(
-        "JPEG, PNG або WebP; можна кілька файлів одразу. Дані про місце зйомки ми видаляємо."))
-    captions = TextAreaField(_l("Підписи до фотографій"), validators=[
-        Optional(), Length(max=20_000, message=_l("Не більше %(max)d символів."))],
-        description=_l("Один рядок на фото, у тому самому порядку: хто на фото, де і коли."))
+    photos = MultipleFileField(
+        _l("Фотографії"),
+        description=_l(
+            "JPEG, PNG або WebP; можна кілька файлів одразу. Дані про місце зйомки ми видаляємо."
+        ),
+    )
+    captions = TextAreaField(
+        _l("Підписи до фотографій"),
+        validators=[Optional(), Length(max=20_000, message=_l("Не більше %(max)d символів."))],
+        description=_l("Один рядок на фото, у тому самому порядку: хто на фото, де і коли."),
+    )
     photos_required = False
 
     def validate_photos(self, field) -> None:
@@ -139,9 +169,14 @@ class PhotosMixin:
             name = (upload.filename or "")[-80:]
             data = upload.read(max_bytes + 1)
             if len(data) > max_bytes:
-                errors.append(_l("Файл «%(name)s» завеликий: можна до %(mb)d МБ. Зменште його "
-                                 "або надішліть інше фото.", name=name,
-                                 mb=max_bytes // (1024 * 1024) or 1))
+                errors.append(
+                    _l(
+                        "Файл «%(name)s» завеликий: можна до %(mb)d МБ. Зменште його "
+                        "або надішліть інше фото.",
+                        name=name,
+                        mb=max_bytes // (1024 * 1024) or 1,
+                    )
+                )
                 continue
             try:
                 self.accepted_photos.append(media.reencode(data))
@@ -161,16 +196,26 @@ class PhotosMixin:
 def photo_error(exc: media.MediaError, name: str):
     """A message for people about a refused image file."""
     messages = {
-        "heic": _l("Файл «%(name)s» — фото у форматі HEIC, яке сайт не може прочитати. "
-                   "Збережіть його як JPEG (на iPhone: Параметри → Камера → Формати → "
-                   "«Найсумісніший») і надішліть ще раз.", name=name),
-        "pixels": _l("Файл «%(name)s» має забагато пікселів (понад 40 мегапікселів). "
-                     "Зменште зображення і надішліть ще раз.", name=name),
+        "heic": _l(
+            "Файл «%(name)s» — фото у форматі HEIC, яке сайт не може прочитати. "
+            "Збережіть його як JPEG (на iPhone: Параметри → Камера → Формати → "
+            "«Найсумісніший») і надішліть ще раз.",
+            name=name,
+        ),
+        "pixels": _l(
+            "Файл «%(name)s» має забагато пікселів (понад 40 мегапікселів). "
+            "Зменште зображення і надішліть ще раз.",
+            name=name,
+        ),
         "empty": _l("Файл «%(name)s» порожній.", name=name),
     }
-    return messages.get(exc.reason, _l(
-        "Файл «%(name)s» не є фотографією у форматі JPEG, PNG або WebP, або він пошкоджений.",
-        name=name))
+    return messages.get(
+        exc.reason,
+        _l(
+            "Файл «%(name)s» не є фотографією у форматі JPEG, PNG або WebP, або він пошкоджений.",
+            name=name,
+        ),
+    )
 
 
 def _hero_fields(cls):
@@ -182,14 +227,32 @@ def _hero_fields(cls):
             hint = _l("Звичайний текст; абзаци відділяйте порожнім рядком.")
         elif name == "burial_place":
             hint = _l("Наприклад: Краматорськ, Алея Героїв.")
-        setattr(cls, name, _text(FIELD_LABELS[name], limit, required=name in (
-            "surname", "given_name"), hint=hint, long=name in LONG_FIELDS))
+        setattr(
+            cls,
+            name,
+            _text(
+                FIELD_LABELS[name],
+                limit,
+                required=name in ("surname", "given_name"),
+                hint=hint,
+                long=name in LONG_FIELDS,
+            ),
+        )
     for name in HERO_DATE_FIELDS:
-        setattr(cls, name, StringField(FIELD_LABELS[name], validators=[
-            Optional(), Length(max=20), partial_date], description=DATE_HINT))
-    cls.awards = TextAreaField(FIELD_LABELS["awards"], validators=[
-        Optional(), Length(max=5000, message=_l("Не більше %(max)d символів."))],
-        description=_l("Одна нагорода на рядок."))
+        setattr(
+            cls,
+            name,
+            StringField(
+                FIELD_LABELS[name],
+                validators=[Optional(), Length(max=20), partial_date],
+                description=DATE_HINT,
+            ),
+        )
+    cls.awards = TextAreaField(
+        FIELD_LABELS["awards"],
+        validators=[Optional(), Length(max=5000, message=_l("Не більше %(max)d символів."))],
+        description=_l("Одна нагорода на рядок."),
+    )
     return cls
 
 
@@ -215,8 +278,11 @@ class HeroFieldsMixin:
 
     def award_list(self) -> list[dict]:
         """Awards typed one per line."""
-        return [{"name": line.strip()[:500], "date": None, "posthumous": False}
-                for line in (self.awards.data or "").splitlines() if line.strip()]
+        return [
+            {"name": line.strip()[:500], "date": None, "posthumous": False}
+            for line in (self.awards.data or "").splitlines()
+            if line.strip()
+        ]
 
     def payload(self) -> dict:
         """What a new-hero submission carries: the fields and the awards."""
@@ -228,10 +294,13 @@ class StoryFieldsMixin:
 
     def payload(self) -> dict:
         """What a story submission carries, in archive field names."""
-        return {"title": self.title.data or "", "body": self.body.data,
-                "author_name": self.author_name.data,
-                "author_relation": self.author_relation.data or "",
-                "date": to_iso_date(self.date.data)}
+        return {
+            "title": self.title.data or "",
+            "body": self.body.data,
+            "author_name": self.author_name.data,
+            "author_relation": self.author_relation.data or "",
+            "date": to_iso_date(self.date.data),
+        }
 
 
 @_hero_fields
@@ -243,14 +312,29 @@ class StoryForm(StoryFieldsMixin, SubmitterForm):
     """A memory of an existing hero."""
 
     title = _text(_l("Заголовок"), 500, hint=_l("Необов'язково."))
-    body = _text(_l("Спогад"), 100_000, required=True, long=True,
-                 hint=_l("Звичайний текст; абзаци відділяйте порожнім рядком."))
-    author_name = _text(_l("Підпис під спогадом"), 300, required=True,
-                        hint=_l("Як вас назвати під спогадом, наприклад: Олена Коваленко."))
-    author_relation = _text(_l("Хто ви для нього чи неї (для підпису)"), 200,
-                            hint=_l("Наприклад: сестра. Необов'язково."))
-    date = StringField(_l("Коли записано"), validators=[Optional(), Length(max=20), partial_date],
-                       description=DATE_HINT)
+    body = _text(
+        _l("Спогад"),
+        100_000,
+        required=True,
+        long=True,
+        hint=_l("Звичайний текст; абзаци відділяйте порожнім рядком."),
+    )
+    author_name = _text(
+        _l("Підпис під спогадом"),
+        300,
+        required=True,
+        hint=_l("Як вас назвати під спогадом, наприклад: Олена Коваленко."),
+    )
+    author_relation = _text(
+        _l("Хто ви для нього чи неї (для підпису)"),
+        200,
+        hint=_l("Наприклад: сестра. Необов'язково."),
+    )
+    date = StringField(
+        _l("Коли записано"),
+        validators=[Optional(), Length(max=20), partial_date],
+        description=DATE_HINT,
+    )
 
 
 class PhotosForm(PhotosMixin, SubmitterForm):
@@ -263,13 +347,22 @@ class CorrectionForm(SubmitterForm):
     """A correction of one published field ("повідомити про неточність")."""
 
     # The empty first choice makes a visitor pick a field (HTML requires it of a required select).
-    field = SelectField(_l("Що неточно"), choices=[SelectChoice("", _l("— оберіть поле —"))] + [
-        SelectChoice(name, FIELD_LABELS[name]) for name in (*HERO_TEXT_FIELDS[:4], *HERO_DATE_FIELDS,
-                                                *HERO_TEXT_FIELDS[4:])],
-        validators=[DataRequired(_l("Оберіть поле."))])
+    field = SelectField(
+        _l("Що неточно"),
+        choices=[SelectChoice("", _l("— оберіть поле —"))]
+        + [
+            SelectChoice(name, FIELD_LABELS[name])
+            for name in (*HERO_TEXT_FIELDS[:4], *HERO_DATE_FIELDS, *HERO_TEXT_FIELDS[4:])
+        ],
+        validators=[DataRequired(_l("Оберіть поле."))],
+    )
     value = _text(_l("Як має бути"), 100_000, required=True, long=True)
-    note = _text(_l("Звідки це відомо"), 5000, long=True,
-                 hint=_l("Наприклад: свідоцтво, наказ, розповідь побратима. Необов'язково."))
+    note = _text(
+        _l("Звідки це відомо"),
+        5000,
+        long=True,
+        hint=_l("Наприклад: свідоцтво, наказ, розповідь побратима. Необов'язково."),
+    )
 
     def validate_value(self, field) -> None:
         """A corrected date must be a date."""
@@ -277,16 +370,19 @@ class CorrectionForm(SubmitterForm):
             try:
                 to_iso_date(field.data)
             except ValueError:
-                raise ValidationError(_l("Не вдалося прочитати дату. %(hint)s",
-                                         hint=DATE_HINT)) from None
+                raise ValidationError(
+                    _l("Не вдалося прочитати дату. %(hint)s", hint=DATE_HINT)
+                ) from None
 
 
 class StatusForm(FlaskForm):
     """The submitter's reference code, to see the status."""
 
-    code = StringField(_l("Код звернення"), validators=[
-        DataRequired(_l("Введіть код, наприклад MEM-7K2F-9QX4.")), Length(max=40)],
-        description=_l("Код на зразок MEM-7K2F-9QX4, який ви отримали після надсилання."))
+    code = StringField(
+        _l("Код звернення"),
+        validators=[DataRequired(_l("Введіть код, наприклад MEM-7K2F-9QX4.")), Length(max=40)],
+        description=_l("Код на зразок MEM-7K2F-9QX4, який ви отримали після надсилання."),
+    )
 
 
 class AnswerForm(FlaskForm):
@@ -298,13 +394,16 @@ class AnswerForm(FlaskForm):
 
 # --- Staff ------------------------------------------------------------------------------------
 
+
 class LoginForm(FlaskForm):
     """Staff sign-in."""
 
-    email = StringField(_l("Електронна пошта"), validators=[
-        DataRequired(_l("Заповніть це поле.")), Length(max=320)])
-    password = PasswordField(_l("Пароль"), validators=[
-        DataRequired(_l("Заповніть це поле.")), Length(max=256)])
+    email = StringField(
+        _l("Електронна пошта"), validators=[DataRequired(_l("Заповніть це поле.")), Length(max=320)]
+    )
+    password = PasswordField(
+        _l("Пароль"), validators=[DataRequired(_l("Заповніть це поле.")), Length(max=256)]
+    )
 
 
 class ReasonForm(FlaskForm):
@@ -349,10 +448,16 @@ class CorrectionEditForm(FlaskForm):
 class AccountForm(FlaskForm):
     """An administrator creates a staff account."""
 
-    email = StringField(_l("Електронна пошта"), validators=[
-        DataRequired(_l("Заповніть це поле.")), Length(max=320)])
-    password = PasswordField(_l("Пароль"), validators=[
-        DataRequired(_l("Заповніть це поле.")),
-        Length(min=10, max=256, message=_l("Пароль має містити від 10 до 256 символів."))])
-    role = SelectField(_l("Роль"), choices=[SelectChoice(value, name)
-                                            for value, name in choices(UserRole)])
+    email = StringField(
+        _l("Електронна пошта"), validators=[DataRequired(_l("Заповніть це поле.")), Length(max=320)]
+    )
+    password = PasswordField(
+        _l("Пароль"),
+        validators=[
+            DataRequired(_l("Заповніть це поле.")),
+            Length(min=10, max=256, message=_l("Пароль має містити від 10 до 256 символів.")),
+        ],
+    )
+    role = SelectField(
+        _l("Роль"), choices=[SelectChoice(value, name) for value, name in choices(UserRole)]
+    )

@@ -35,8 +35,11 @@ def current_language() -> str:
 
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel and remember a language chosen with ``?lang=``."""
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(app.root_path + "/translations"))
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(app.root_path + "/translations"),
+    )
 
     @app.after_request
     def remember_language(response):
@@ -44,8 +47,14 @@ def init_app(app: Flask) -> None:
         asked = request.args.get("lang")
         chosen = g.get("lang_chosen") or (asked if asked in ("uk", "en") else None)
         if chosen and request.cookies.get(LANG_COOKIE) != chosen:
-            response.set_cookie(LANG_COOKIE, chosen, max_age=ONE_YEAR, samesite="Lax",
-                                secure=request.is_secure, httponly=True)
+            response.set_cookie(
+                LANG_COOKIE,
+                chosen,
+                max_age=ONE_YEAR,
+                samesite="Lax",
+                secure=request.is_secure,
+                httponly=True,
+            )
         return response
 
     @app.context_processor

@@ -74,6 +74,11 @@ def choices(enum: type[StrEnum]) -> list[tuple[str, object]]:
 
 def template_globals() -> dict:
     """What templates use: ``label`` and the enums it takes."""
-    return {"label": label, "SubmissionKind": SubmissionKind,
-            "SubmissionStatus": SubmissionStatus, "HeroStatus": HeroStatus,
-            "UserRole": UserRole, "RevisionSource": RevisionSource}
+    return {
+        "label": label,
+        "SubmissionKind": SubmissionKind,
+        "SubmissionStatus": SubmissionStatus,
+        "HeroStatus": HeroStatus,
+        "UserRole": UserRole,
+        "RevisionSource": RevisionSource,
+    }

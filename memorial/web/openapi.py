@@ -9,113 +9,234 @@ def _date():
 
 def spec(max_per_page: int) -> dict:
     """OpenAPI 3.1 document for ``/api/v1``."""
-    error = {"type": "object", "required": ["error", "status"],
-             "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}}
+    error = {
+        "type": "object",
+        "required": ["error", "status"],
+        "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
+    }
     text = {"type": ["string", "null"]}
     hero = {
         "type": "object",
         "required": ["id", "slug", "url", "external_id", "surname", "given_name"],
         "properties": {
-            "id": {"type": "integer"}, "slug": {"type": "string"},
-            "url": {"type": "string"}, "external_id": {"type": "string"},
-            "surname": {"type": "string"}, "given_name": {"type": "string"},
-            **{k: text for k in ("patronymic", "call_sign", "birth_place", "home_community",
-                                 "rank", "position", "military_unit", "death_place",
-                                 "death_circumstances", "burial_place", "burial_plot",
-                                 "biography")},
-            "birth_date": _date(), "death_date": _date(),
+            "id": {"type": "integer"},
+            "slug": {"type": "string"},
+            "url": {"type": "string"},
+            "external_id": {"type": "string"},
+            "surname": {"type": "string"},
+            "given_name": {"type": "string"},
+            **{
+                k: text
+                for k in (
+                    "patronymic",
+                    "call_sign",
+                    "birth_place",
+                    "home_community",
+                    "rank",
+                    "position",
+                    "military_unit",
+                    "death_place",
+                    "death_circumstances",
+                    "burial_place",
+                    "burial_plot",
+                    "biography",
+                )
+            },
+            "birth_date": _date(),
+            "death_date": _date(),
             "status": {"type": "string", "enum": ["published"]},
-            "awards": {"type": "array", "items": {"type": "object", "properties": {
-                "name": {"type": "string"}, "date": _date(), "posthumous": {"type": "boolean"}}}},
-            "stories": {"type": "array", "items": {"type": "object", "properties": {
-                "title": {"type": "string"}, "body": {"type": "string"},
-                "author_name": {"type": "string"}, "author_relation": {"type": "string"},
-                "date": _date()}}},
-            "photos": {"type": "array", "items": {"type": "object", "properties": {
-                "file": {"type": "string"}, "caption": text, "primary": {"type": "boolean"}}}},
+            "awards": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "date": _date(),
+                        "posthumous": {"type": "boolean"},
+                    },
+                },
+            },
+            "stories": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "title": {"type": "string"},
+                        "body": {"type": "string"},
+                        "author_name": {"type": "string"},
+                        "author_relation": {"type": "string"},
+                        "date": _date(),
+                    },
+                },
+            },
+            "photos": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string"},
+                        "caption": text,
+                        "primary": {"type": "boolean"},
+                    },
+                },
+            },
         },
     }
     result = {
         "type": "object",
-        "required": ["id", "external_id", "slug", "full_name", "url", "birth_date",
-                     "death_date", "snippet"],
-        "properties": {"id": {"type": "integer"}, "external_id": {"type": "string"},
-                       "slug": {"type": "string"}, "full_name": {"type": "string"},
-                       "url": {"type": "string"}, "birth_date": _date(), "death_date": _date(),
-                       "snippet": {"type": "string",
-                                   "description": "escaped text; <mark> around matched words"}},
+        "required": [
+            "id",
+            "external_id",
+            "slug",
+            "full_name",
+            "url",
+            "birth_date",
+            "death_date",
+            "snippet",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "external_id": {"type": "string"},
+            "slug": {"type": "string"},
+            "full_name": {"type": "string"},
+            "url": {"type": "string"},
+            "birth_date": _date(),
+            "death_date": _date(),
+            "snippet": {
+                "type": "string",
+                "description": "escaped text; <mark> around matched words",
+            },
+        },
     }
     int_param = lambda name, low, high, desc: {  # noqa: E731
-        "name": name, "in": "query", "required": False, "description": desc,
-        "schema": {"type": "integer", "minimum": low, "maximum": high}}
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": desc,
+        "schema": {"type": "integer", "minimum": low, "maximum": high},
+    }
     str_param = lambda name, desc: {  # noqa: E731
-        "name": name, "in": "query", "required": False, "description": desc,
-        "schema": {"type": "string", "maxLength": 300}}
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": desc,
+        "schema": {"type": "string", "maxLength": 300},
+    }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Memorial API", "version": "1",
-                 "description": "Published heroes of the memorial archive."},
+        "info": {
+            "title": "Memorial API",
+            "version": "1",
+            "description": "Published heroes of the memorial archive.",
+        },
         "paths": {
-            "/api/v1/search": {"get": {
-                "summary": "Search published heroes",
-                "parameters": [
-                    {"name": "q", "in": "query", "required": False,
-                     "schema": {"type": "string", "maxLength": 2000},
-                     "description": "words in any inflection, Latin transliteration, typos; "
-                                    "\"quoted phrases\""},
-                    int_param("page", 1, 10000, "page number"),
-                    int_param("per_page", 1, max_per_page, "results per page"),
-                    int_param("death_year", 1000, 2999, "year of death"),
-                    int_param("birth_year", 1000, 2999, "year of birth"),
-                    str_param("military_unit", "exact unit"),
-                    str_param("home_community", "exact home community"),
-                    str_param("birth_place", "exact birth place"),
-                    str_param("burial_place", "exact burial place"),
-                    str_param("rank", "exact rank"),
-                    str_param("letter", "first letter of the surname"),
-                    {"name": "sort", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": ["relevance", "name", "death"]}},
-                    {"name": "facets", "in": "query", "required": False,
-                     "description": "0 leaves out the counts per filter value",
-                     "schema": {"type": "string", "enum": ["0", "1"]}},
-                ],
-                "responses": {
-                    "200": {"description": "results", "content": {"application/json": {
-                        "schema": {"type": "object",
-                                   "required": ["query", "total", "page", "per_page", "results"],
-                                   "properties": {
-                                       "query": {"type": "string"}, "total": {"type": "integer"},
-                                       "page": {"type": "integer"},
-                                       "per_page": {"type": "integer"},
-                                       "results": {"type": "array", "items": result},
-                                       "partial": {
-                                           "type": "boolean",
-                                           "description": "no hero matched every word; the "
-                                                          "heroes matching most words are shown"},
-                                       "suggestion": {
-                                           "type": ["string", "null"],
-                                           "description": "a nearby spelling worth trying"},
-                                       "facets": {
-                                           "type": "object",
-                                           "description": "per filter, matches per value",
-                                           "additionalProperties": {
-                                               "type": "object",
-                                               "additionalProperties": {"type": "integer"}}},
-                                   }}}}},
-                    "400": {"description": "bad argument",
-                            "content": {"application/json": {"schema": error}}},
-                },
-            }},
-            "/api/v1/heroes/{id}": {"get": {
-                "summary": "One published hero in the archive format",
-                "parameters": [{"name": "id", "in": "path", "required": True,
-                                "schema": {"type": "integer"}}],
-                "responses": {
-                    "200": {"description": "the hero",
-                            "content": {"application/json": {"schema": hero}}},
-                    "404": {"description": "missing or unpublished",
-                            "content": {"application/json": {"schema": error}}},
-                },
-            }},
+            "/api/v1/search": {
+                "get": {
+                    "summary": "Search published heroes",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 2000},
+                            "description": "words in any inflection, Latin transliteration, typos; "
+                            '"quoted phrases"',
+                        },
+                        int_param("page", 1, 10000, "page number"),
+                        int_param("per_page", 1, max_per_page, "results per page"),
+                        int_param("death_year", 1000, 2999, "year of death"),
+                        int_param("birth_year", 1000, 2999, "year of birth"),
+                        str_param("military_unit", "exact unit"),
+                        str_param("home_community", "exact home community"),
+                        str_param("birth_place", "exact birth place"),
+                        str_param("burial_place", "exact burial place"),
+                        str_param("rank", "exact rank"),
+                        str_param("letter", "first letter of the surname"),
+                        {
+                            "name": "sort",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": ["relevance", "name", "death"]},
+                        },
+                        {
+                            "name": "facets",
+                            "in": "query",
+                            "required": False,
+                            "description": "0 leaves out the counts per filter value",
+                            "schema": {"type": "string", "enum": ["0", "1"]},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "results",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": [
+                                            "query",
+                                            "total",
+                                            "page",
+                                            "per_page",
+                                            "results",
+                                        ],
+                                        "properties": {
+                                            "query": {"type": "string"},
+                                            "total": {"type": "integer"},
+                                            "page": {"type": "integer"},
+                                            "per_page": {"type": "integer"},
+                                            "results": {"type": "array", "items": result},
+                                            "partial": {
+                                                "type": "boolean",
+                                                "description": "no hero matched every word; the "
+                                                "heroes matching most words are shown",
+                                            },
+                                            "suggestion": {
+                                                "type": ["string", "null"],
+                                                "description": "a nearby spelling worth trying",
+                                            },
+                                            "facets": {
+                                                "type": "object",
+                                                "description": "per filter, matches per value",
+                                                "additionalProperties": {
+                                                    "type": "object",
+                                                    "additionalProperties": {"type": "integer"},
+                                                },
+                                            },
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "400": {
+                            "description": "bad argument",
+                            "content": {"application/json": {"schema": error}},
+                        },
+                    },
+                }
+            },
+            "/api/v1/heroes/{id}": {
+                "get": {
+                    "summary": "One published hero in the archive format",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "the hero",
+                            "content": {"application/json": {"schema": hero}},
+                        },
+                        "404": {
+                            "description": "missing or unpublished",
+                            "content": {"application/json": {"schema": error}},
+                        },
+                    },
+                }
+            },
         },
     }

@@ -28,20 +28,33 @@ from flask import Flask, current_app, g, request, session
 from flask_caching import Cache
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..clock import today_in_kyiv
 from ..changes import CANDLES, CONTENT, Changed, read_versions, tracker
+from ..clock import today_in_kyiv
 from ..extensions import db
 from .i18n import current_language
 
 log = logging.getLogger(__name__)
 
 #: Endpoints whose GET responses are the same for every anonymous visitor.
-CACHED_ENDPOINTS = frozenset({
-    "public.index", "public.heroes", "public.years", "public.by_year", "public.group_index",
-    "public.by_group", "public.by_day", "public.hero", "public.search_page",
-    "api.api_search", "api.api_hero",
-    "seo.robots", "seo.sitemap_index", "seo.sitemap_pages", "seo.sitemap_heroes",
-})
+CACHED_ENDPOINTS = frozenset(
+    {
+        "public.index",
+        "public.heroes",
+        "public.years",
+        "public.by_year",
+        "public.group_index",
+        "public.by_group",
+        "public.by_day",
+        "public.hero",
+        "public.search_page",
+        "api.api_search",
+        "api.api_hero",
+        "seo.robots",
+        "seo.sitemap_index",
+        "seo.sitemap_pages",
+        "seo.sitemap_heroes",
+    }
+)
 #: Endpoints whose pages show candle counts.
 CANDLE_PAGES = frozenset({"public.index", "public.hero"})
 #: Response headers that belong to one visitor or one moment, never kept with a page.
@@ -55,9 +68,11 @@ _VARIANTS: dict[str, Callable[..., str]] = {}
 
 def varies_by(endpoint: str):
     """Register what makes ``endpoint``'s page differ between anonymous visitors."""
+
     def register(func: Callable[..., str]) -> Callable[..., str]:
         _VARIANTS[endpoint] = func
         return func
+
     return register
 
 
@@ -76,9 +91,14 @@ class PageCache:
         # With a shared cache server, the pages this worker served last are also kept in
         # its own memory: a key names one version of one page, so a copy is never stale.
         shared = not app.config["CACHE_URI"].startswith("memory://")
-        self.near = SimpleCache(threshold=int(app.config["PAGE_CACHE_NEAR"]),
-                                default_timeout=int(app.config["PAGE_CACHE_TIMEOUT"])
-                                ) if shared and self.enabled else None
+        self.near = (
+            SimpleCache(
+                threshold=int(app.config["PAGE_CACHE_NEAR"]),
+                default_timeout=int(app.config["PAGE_CACHE_TIMEOUT"]),
+            )
+            if shared and self.enabled
+            else None
+        )
 
     def get(self, key: str):
         """The page kept under ``key``: from this worker's memory, else the cache."""
@@ -103,8 +123,12 @@ class PageCache:
 
     def failed(self, what: str) -> None:
         """The cache or the version could not be read: render without it for a while."""
-        log.warning("page cache %s; pages are rendered without it for %.0f s", what,
-                    self.PAUSE_AFTER_FAILURE, exc_info=True)
+        log.warning(
+            "page cache %s; pages are rendered without it for %.0f s",
+            what,
+            self.PAUSE_AFTER_FAILURE,
+            exc_info=True,
+        )
         self._paused_until = time.monotonic() + self.PAUSE_AFTER_FAILURE
 
     def versions(self) -> dict[int, int]:
@@ -130,17 +154,23 @@ def _cache_config(app: Flask) -> dict:
     uri = app.config["CACHE_URI"]
     timeout = int(app.config["PAGE_CACHE_TIMEOUT"])
     if uri.startswith(("redis://", "rediss://", "unix://")):
-        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": uri,
-                "CACHE_KEY_PREFIX": app.config["PAGE_CACHE_PREFIX"],
-                "CACHE_DEFAULT_TIMEOUT": timeout,
-                # A cache server that stops answering must not hold pages up.
-                "CACHE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}}
+        return {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": uri,
+            "CACHE_KEY_PREFIX": app.config["PAGE_CACHE_PREFIX"],
+            "CACHE_DEFAULT_TIMEOUT": timeout,
+            # A cache server that stops answering must not hold pages up.
+            "CACHE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        }
     if uri.lower() in ("none", "off", ""):
         return {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
     if uri != "memory://":
         raise ValueError(f"MEMORIAL_CACHE_URI must be memory://, redis://… or none, not {uri!r}")
-    return {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": int(app.config["PAGE_CACHE_SIZE"]),
-            "CACHE_DEFAULT_TIMEOUT": timeout}
+    return {
+        "CACHE_TYPE": "SimpleCache",
+        "CACHE_THRESHOLD": int(app.config["PAGE_CACHE_SIZE"]),
+        "CACHE_DEFAULT_TIMEOUT": timeout,
+    }
 
 
 def page_cache(app: Flask | None = None) -> PageCache:
@@ -158,11 +188,18 @@ def _page_key(state: PageCache) -> str | None:
     versions = state.versions()
     candles = versions[CANDLES] if request.endpoint in CANDLE_PAGES else 0
     environ = request.environ  # the raw address: cheaper than Werkzeug's decoded URLs
-    parts = (str(versions[CONTENT]), str(candles), current_language(),
-             today_in_kyiv().isoformat(), environ["wsgi.url_scheme"], request.host,
-             environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
-             environ.get("QUERY_STRING", ""),
-             variant(**(request.view_args or {})) if variant else "")
+    parts = (
+        str(versions[CONTENT]),
+        str(candles),
+        current_language(),
+        today_in_kyiv().isoformat(),
+        environ["wsgi.url_scheme"],
+        request.host,
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        variant(**(request.view_args or {})) if variant else "",
+    )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -204,8 +241,11 @@ def _keep(response):
     if "ETag" not in response.headers:
         response.add_etag()
     if key is not None and not session.modified and "_flashes" not in session:
-        headers = [(name, value) for name, value in response.headers.items()
-                   if name.lower() not in _NOT_KEPT]
+        headers = [
+            (name, value)
+            for name, value in response.headers.items()
+            if name.lower() not in _NOT_KEPT
+        ]
         try:
             page_cache().set(key, (response.status_code, headers, response.get_data()))
         except Exception:

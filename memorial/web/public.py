@@ -23,14 +23,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import browse, candles, media
-
-from . import pagecache
 from ..clock import today_in_kyiv
 from ..dates import day_key
 from ..extensions import csrf, db, limiter
-from .finder import BadSearch, active_filters, facet_choices, find, parse_search_args
 from ..language import UKRAINIAN_ALPHABET
 from ..models import Hero, Photo, published_heroes
+from . import pagecache
+from .finder import BadSearch, active_filters, facet_choices, find, parse_search_args
 from .pagination import Pager
 
 bp = Blueprint("public", __name__)
@@ -42,8 +41,9 @@ def demo_archive_shown() -> bool:
     """Whether the archive holds the invented demo heroes (then every page says so)."""
     cached = current_app.extensions.get("memorial.demo_shown")
     if cached is None:
-        cached = bool(db.session.scalar(
-            select(func.count(Hero.id)).where(Hero.external_id.like("demo-%"))))
+        cached = bool(
+            db.session.scalar(select(func.count(Hero.id)).where(Hero.external_id.like("demo-%")))
+        )
         current_app.extensions["memorial.demo_shown"] = cached
     return cached
 
@@ -64,16 +64,30 @@ def index():
         # The day's page lists those who died first: send straight to the page where the born
         # begin, counted as that page counts (28 February there leaves out 29 February).
         born_page = browse.died_on_day(day) // current_app.config["HEROES_PER_PAGE"] + 1
-        born_url = url_for("public.by_day", month_day=day_key(day),
-                           page=born_page if born_page > 1 else None, _anchor="born-title")
+        born_url = url_for(
+            "public.by_day",
+            month_day=day_key(day),
+            page=born_page if born_page > 1 else None,
+            _anchor="born-title",
+        )
     recent = db.session.scalars(
-        published_heroes().order_by(Hero.published_at.desc(), Hero.id.desc()).limit(8)
+        published_heroes()
+        .order_by(Hero.published_at.desc(), Hero.id.desc())
+        .limit(8)
         .options(selectinload(Hero.photos))
     ).all()
-    return render_template("public/index.html", counts=browse.counters(), recent=recent, today=day,
-                           died_today=remembered.died, born_today=remembered.born,
-                           died_total=remembered.died_total, born_total=remembered.born_total,
-                           day_url=day_url, born_url=born_url)
+    return render_template(
+        "public/index.html",
+        counts=browse.counters(),
+        recent=recent,
+        today=day,
+        died_today=remembered.died,
+        born_today=remembered.born,
+        died_total=remembered.died_total,
+        born_total=remembered.born_total,
+        day_url=day_url,
+        born_url=born_url,
+    )
 
 
 def _page_number() -> int:
@@ -92,8 +106,11 @@ def _paged(query, order):
     if page > pager.pages:
         abort(404)
     rows = db.session.scalars(
-        query.order_by(*order).offset(pager.offset).limit(pager.per_page)
-        .options(selectinload(Hero.photos))).all()
+        query.order_by(*order)
+        .offset(pager.offset)
+        .limit(pager.per_page)
+        .options(selectinload(Hero.photos))
+    ).all()
     return rows, pager
 
 
@@ -107,10 +124,10 @@ def heroes():
     if letter:
         query = query.where(Hero.index_letter == letter)
     rows, pager = _paged(query, (Hero.sort_name, Hero.id))
-    letters = set(db.session.scalars(
-        select(Hero.index_letter).where(Hero.is_published).distinct()))
-    return render_template("public/heroes.html", heroes=rows, pager=pager, letter=letter,
-                           letters_present=letters)
+    letters = set(db.session.scalars(select(Hero.index_letter).where(Hero.is_published).distinct()))
+    return render_template(
+        "public/heroes.html", heroes=rows, pager=pager, letter=letter, letters_present=letters
+    )
 
 
 @bp.get("/heroes/year/")
@@ -123,12 +140,26 @@ def years():
 def by_year(year: int):
     """Heroes who died in one year, in order of the date of death."""
     query = published_heroes().where(Hero.death_year == year)
-    rows, pager = _paged(query, (Hero.death_month.is_(None), Hero.death_month,
-                                 Hero.death_day.is_(None), Hero.death_day, Hero.sort_name))
+    rows, pager = _paged(
+        query,
+        (
+            Hero.death_month.is_(None),
+            Hero.death_month,
+            Hero.death_day.is_(None),
+            Hero.death_day,
+            Hero.sort_name,
+        ),
+    )
     if not pager.total:
         abort(404)
-    return render_template("public/browse_list.html", heroes=rows, pager=pager, field="year",
-                           label=str(year), index_url=url_for("public.years"))
+    return render_template(
+        "public/browse_list.html",
+        heroes=rows,
+        pager=pager,
+        field="year",
+        label=str(year),
+        index_url=url_for("public.years"),
+    )
 
 
 @bp.get("/heroes/<any(unit, community, burial):field>/")
@@ -144,8 +175,14 @@ def by_group(field: str, key: str):
     if not values:
         abort(404)
     rows, pager = _paged(browse.group_query(field, values), (Hero.sort_name, Hero.id))
-    return render_template("public/browse_list.html", heroes=rows, pager=pager, field=field,
-                           label=values[0], index_url=url_for("public.group_index", field=field))
+    return render_template(
+        "public/browse_list.html",
+        heroes=rows,
+        pager=pager,
+        field=field,
+        label=values[0],
+        index_url=url_for("public.group_index", field=field),
+    )
 
 
 @bp.get("/heroes/day/<month_day>")
@@ -164,9 +201,17 @@ def by_day(month_day: str):
     died, born = browse.day_slice(day, died_total, pager.offset, pager.per_page)
     born_page = died_total // pager.per_page + 1
     return render_template(
-        "public/browse_day.html", day=day, died=died, born=born, died_total=died_total,
-        born_total=born_total, pager=pager, born_page=born_page,
-        previous_day=day - dt.timedelta(days=1), next_day=day + dt.timedelta(days=1))
+        "public/browse_day.html",
+        day=day,
+        died=died,
+        born=born,
+        died_total=died_total,
+        born_total=born_total,
+        pager=pager,
+        born_page=born_page,
+        previous_day=day - dt.timedelta(days=1),
+        next_day=day + dt.timedelta(days=1),
+    )
 
 
 def load_published_hero(slug: str) -> Hero:
@@ -175,9 +220,10 @@ def load_published_hero(slug: str) -> Hero:
     if not match:
         abort(404)
     hero = db.session.scalar(
-        published_heroes().where(Hero.id == int(match.group(1)))
-        .options(selectinload(Hero.awards), selectinload(Hero.stories),
-                 selectinload(Hero.photos)))
+        published_heroes()
+        .where(Hero.id == int(match.group(1)))
+        .options(selectinload(Hero.awards), selectinload(Hero.stories), selectinload(Hero.photos))
+    )
     if hero is None:
         abort(404)
     return hero
@@ -198,8 +244,12 @@ def hero(slug: str):
     found = load_published_hero(slug)
     if slug != found.slug:
         return redirect(url_for("public.hero", slug=found.slug), code=301)
-    return render_template("public/hero.html", hero=found, lit=_lit_today(found.id),
-                           candle_count=candles.candle_count(db.session, found.id))
+    return render_template(
+        "public/hero.html",
+        hero=found,
+        lit=_lit_today(found.id),
+        candle_count=candles.candle_count(db.session, found.id),
+    )
 
 
 def _lit_today(hero_id: int) -> bool:
@@ -251,8 +301,14 @@ def light_candle(slug: str):
         flash(_("Сьогодні ви вже запалили свічку для цієї людини. Завтра можна знову."), "info")
     response = redirect(url_for("public.hero", slug=found.slug, _anchor="candle"), code=303)
     if fresh:
-        response.set_cookie(candles.VISITOR_COOKIE, fresh, max_age=365 * 24 * 3600,
-                            httponly=True, samesite="Lax", secure=request.is_secure)
+        response.set_cookie(
+            candles.VISITOR_COOKIE,
+            fresh,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
     return response
 
 
@@ -270,15 +326,23 @@ def search_page():
         error = str(exc)
     pager = Pager(req.page, req.per_page, page.total) if page and req else None
     status = 400 if error else 200
-    return render_template("public/search.html", req=req, page=page, found=found, pager=pager,
-                           error=error, facet_choices=facet_choices,
-                           active_filters=active_filters), status
+    return render_template(
+        "public/search.html",
+        req=req,
+        page=page,
+        found=found,
+        pager=pager,
+        error=error,
+        facet_choices=facet_choices,
+        active_filters=active_filters,
+    ), status
 
 
 def _published_photo(file_path: str) -> Photo:
     """A photo that belongs to a published hero, or 404 (pending files are never public)."""
     photo = db.session.scalar(
-        select(Photo).join(Hero).where(Photo.file_path == file_path, Hero.is_published))
+        select(Photo).join(Hero).where(Photo.file_path == file_path, Hero.is_published)
+    )
     if photo is None:
         abort(404)
     return photo

@@ -25,8 +25,13 @@ def _xml(template: str, **context) -> Response:
 @bp.get("/robots.txt")
 def robots() -> Response:
     """Allow the public archive, keep crawlers out of staff pages, point at the sitemap."""
-    lines = ["User-agent: *", *(f"Disallow: {path}" for path in DISALLOWED), "",
-             f"Sitemap: {url_for('seo.sitemap_index', _external=True)}", ""]
+    lines = [
+        "User-agent: *",
+        *(f"Disallow: {path}" for path in DISALLOWED),
+        "",
+        f"Sitemap: {url_for('seo.sitemap_index', _external=True)}",
+        "",
+    ]
     return Response("\n".join(lines), mimetype="text/plain")
 
 
@@ -44,14 +49,21 @@ def sitemap_index() -> Response:
 @bp.get("/sitemap-pages.xml")
 def sitemap_pages() -> Response:
     """Home, the lists and every browsing page."""
-    urls = [url_for("public.index", _external=True), url_for("public.heroes", _external=True),
-            url_for("public.years", _external=True)]
-    urls += [url_for("public.by_year", year=year, _external=True)
-             for year, _count in browse.death_years()]
+    urls = [
+        url_for("public.index", _external=True),
+        url_for("public.heroes", _external=True),
+        url_for("public.years", _external=True),
+    ]
+    urls += [
+        url_for("public.by_year", year=year, _external=True)
+        for year, _count in browse.death_years()
+    ]
     for field in browse.GROUP_FIELDS:
         urls.append(url_for("public.group_index", field=field, _external=True))
-        urls += [url_for("public.by_group", field=field, key=group.key, _external=True)
-                 for group in browse.groups(field)]
+        urls += [
+            url_for("public.by_group", field=field, key=group.key, _external=True)
+            for group in browse.groups(field)
+        ]
     return _xml("public/sitemap_urls.xml", urls=[(u, None) for u in urls])
 
 
@@ -61,11 +73,19 @@ def sitemap_heroes(number: int) -> Response:
     if not 1 <= number <= _hero_sitemap_count():
         abort(404)
     rows = db.session.execute(
-        select(Hero.slug, Hero.updated_at).where(Hero.is_published)
-        .order_by(Hero.id).offset((number - 1) * HEROES_PER_SITEMAP)
-        .limit(HEROES_PER_SITEMAP)).all()
-    urls = [(url_for("public.hero", slug=slug, _external=True),
-             updated.date().isoformat() if updated else None) for slug, updated in rows]
+        select(Hero.slug, Hero.updated_at)
+        .where(Hero.is_published)
+        .order_by(Hero.id)
+        .offset((number - 1) * HEROES_PER_SITEMAP)
+        .limit(HEROES_PER_SITEMAP)
+    ).all()
+    urls = [
+        (
+            url_for("public.hero", slug=slug, _external=True),
+            updated.date().isoformat() if updated else None,
+        )
+        for slug, updated in rows
+    ]
     return _xml("public/sitemap_urls.xml", urls=urls)
 
 
@@ -99,6 +119,7 @@ def person_jsonld(hero: Hero) -> dict:
         data["award"] = [award.name for award in hero.awards]
     portrait = hero.primary_photo
     if portrait:
-        data["image"] = url_for("public.thumbnail", side=800, file_path=portrait.file_path,
-                                _external=True)
+        data["image"] = url_for(
+            "public.thumbnail", side=800, file_path=portrait.file_path, _external=True
+        )
     return data

@@ -87,11 +87,19 @@ def queue():
     column = Submission.created_at.asc() if order == "oldest" else Submission.created_at.desc()
     rows = db.session.scalars(
         query.order_by(column, Submission.id.desc() if order == "newest" else Submission.id)
-        .offset(pager.offset).limit(PER_PAGE)
-        .options(selectinload(Submission.hero), selectinload(Submission.photos))).all()
-    return render_template("staff/queue.html", submissions=rows, order=order, which=which,
-                           pager=pager, labels=FIELD_LABELS,
-                           statuses=labels.choices(SubmissionStatus))
+        .offset(pager.offset)
+        .limit(PER_PAGE)
+        .options(selectinload(Submission.hero), selectinload(Submission.photos))
+    ).all()
+    return render_template(
+        "staff/queue.html",
+        submissions=rows,
+        order=order,
+        which=which,
+        pager=pager,
+        labels=FIELD_LABELS,
+        statuses=labels.choices(SubmissionStatus),
+    )
 
 
 def _submission(submission_id: int) -> Submission:
@@ -105,8 +113,10 @@ def _edit_form(submission: Submission, formdata=None):
     """The form a moderator uses to change what a submission will publish."""
     payload = submission.payload
     if submission.kind == "hero":
-        form = SubmissionHeroForm(formdata=formdata, data={
-            **payload, "awards": "\n".join(a["name"] for a in payload.get("awards") or [])})
+        form = SubmissionHeroForm(
+            formdata=formdata,
+            data={**payload, "awards": "\n".join(a["name"] for a in payload.get("awards") or [])},
+        )
     elif submission.kind == "story":
         form = StoryEditForm(formdata=formdata, data=payload)
     elif submission.kind == "correction":
@@ -121,18 +131,32 @@ def _edit_form(submission: Submission, formdata=None):
 def submission(submission_id: int):
     """One submission: what was sent, its photos, duplicates or difference, and the decisions."""
     item = _submission(submission_id)
-    duplicates = (submissions.possible_duplicates(db.session, item.payload)
-                  if item.kind == SubmissionKind.HERO else [])
+    duplicates = (
+        submissions.possible_duplicates(db.session, item.payload)
+        if item.kind == SubmissionKind.HERO
+        else []
+    )
     diff = None
     if item.kind == SubmissionKind.CORRECTION and item.hero is not None:
         name = item.payload["field"]
         current = snapshot(item.hero).get(name)
-        diff = {"field": name, "label": FIELD_LABELS.get(name, name), "before": current,
-                "after": item.payload.get("value"),
-                "words": word_diff(current, item.payload.get("value"))}
-    return render_template("staff/submission.html", item=item, duplicates=duplicates, diff=diff,
-                           edit=_edit_form(item, formdata=None), reason=ReasonForm(formdata=None),
-                           confirm=ConfirmForm(formdata=None), labels=FIELD_LABELS)
+        diff = {
+            "field": name,
+            "label": FIELD_LABELS.get(name, name),
+            "before": current,
+            "after": item.payload.get("value"),
+            "words": word_diff(current, item.payload.get("value")),
+        }
+    return render_template(
+        "staff/submission.html",
+        item=item,
+        duplicates=duplicates,
+        diff=diff,
+        edit=_edit_form(item, formdata=None),
+        reason=ReasonForm(formdata=None),
+        confirm=ConfirmForm(formdata=None),
+        labels=FIELD_LABELS,
+    )
 
 
 @bp.post("/submissions/<int:submission_id>/edit")
@@ -146,20 +170,29 @@ def edit_submission(submission_id: int):
     form = _edit_form(item, formdata=request.form)
     if not form.validate():
         flash(_("Зміни не збережено: виправте позначені поля."), "error")
-        return render_template("staff/submission.html", item=item, duplicates=[], diff=None,
-                               edit=form, reason=ReasonForm(formdata=None),
-                               confirm=ConfirmForm(formdata=None), labels=FIELD_LABELS), 400
+        return render_template(
+            "staff/submission.html",
+            item=item,
+            duplicates=[],
+            diff=None,
+            edit=form,
+            reason=ReasonForm(formdata=None),
+            confirm=ConfirmForm(formdata=None),
+            labels=FIELD_LABELS,
+        ), 400
     if item.kind == SubmissionKind.CORRECTION:
         try:
-            payload = {"value": submissions.correction_value(item.payload["field"],
-                                                             form.value.data)}
+            payload = {
+                "value": submissions.correction_value(item.payload["field"], form.value.data)
+            }
         except ValueError:
             flash(_("Не вдалося прочитати дату."), "error")
             return redirect(url_for("staff.submission", submission_id=item.id))
     else:
         payload = {} if item.kind == SubmissionKind.PHOTOS else form.payload()
-    captions = [(request.form.get(f"caption-{p.id}") or "").strip()[:1000] or None
-                for p in item.photos]
+    captions = [
+        (request.form.get(f"caption-{p.id}") or "").strip()[:1000] or None for p in item.photos
+    ]
     submissions.edit_submission(db.session, item, payload, captions, _me())
     db.session.commit()
     flash(_("Зміни збережено."), "info")
@@ -229,12 +262,16 @@ def heroes():
     q = (request.args.get("q") or "").strip()[:100]
     query = select(Hero)
     if q:
-        query = query.where(or_(Hero.surname.ilike(f"%{q}%"), Hero.given_name.ilike(f"%{q}%"),
-                                Hero.external_id == q))
+        query = query.where(
+            or_(
+                Hero.surname.ilike(f"%{q}%"), Hero.given_name.ilike(f"%{q}%"), Hero.external_id == q
+            )
+        )
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pager = Pager(_page(), PER_PAGE, total)
-    rows = db.session.scalars(query.order_by(Hero.updated_at.desc(), Hero.id.desc())
-                              .offset(pager.offset).limit(PER_PAGE)).all()
+    rows = db.session.scalars(
+        query.order_by(Hero.updated_at.desc(), Hero.id.desc()).offset(pager.offset).limit(PER_PAGE)
+    ).all()
     return render_template("staff/heroes.html", heroes=rows, q=q, pager=pager)
 
 
@@ -250,11 +287,19 @@ def _hero(hero_id: int) -> Hero:
 def hero(hero_id: int):
     """A hero as staff see it, with every revision."""
     item = _hero(hero_id)
-    revisions = db.session.scalars(select(Revision).where(Revision.hero_id == item.id)
-                                   .order_by(Revision.id.desc())
-                                   .options(selectinload(Revision.user))).all()
-    return render_template("staff/hero.html", hero=item, revisions=revisions,
-                           confirm=ConfirmForm(formdata=None), reason=ReasonForm(formdata=None))
+    revisions = db.session.scalars(
+        select(Revision)
+        .where(Revision.hero_id == item.id)
+        .order_by(Revision.id.desc())
+        .options(selectinload(Revision.user))
+    ).all()
+    return render_template(
+        "staff/hero.html",
+        hero=item,
+        revisions=revisions,
+        confirm=ConfirmForm(formdata=None),
+        reason=ReasonForm(formdata=None),
+    )
 
 
 @bp.route("/heroes/<int:hero_id>/edit", methods=["GET", "POST"])
@@ -263,15 +308,17 @@ def edit_hero(hero_id: int):
     """Edit a hero's fields; the change is kept as a revision with its reason."""
     item = _hero(hero_id)
     record = snapshot(item)
-    form = HeroEditForm(data={**record, "awards": ""}) if request.method == "GET" \
-        else HeroEditForm()
+    form = (
+        HeroEditForm(data={**record, "awards": ""}) if request.method == "GET" else HeroEditForm()
+    )
     if form.validate_on_submit():
         archive.edit_hero(db.session, item, form.hero_fields(), _me(), form.reason.data)
         db.session.commit()
         flash(_("Зміни збережено."), "info")
         return redirect(url_for("staff.hero", hero_id=item.id))
-    return render_template("staff/hero_edit.html", hero=item, form=form), \
-        400 if request.method == "POST" else 200
+    return render_template(
+        "staff/hero_edit.html", hero=item, form=form
+    ), 400 if request.method == "POST" else 200
 
 
 @bp.post("/heroes/<int:hero_id>/<any(publish, unpublish):action>")
@@ -302,11 +349,19 @@ def _revision(revision_id: int) -> Revision:
 def revision(revision_id: int):
     """One revision: who, when, why, and every changed field before and after."""
     item = _revision(revision_id)
-    changes = [(name, FIELD_LABELS.get(name, name), old, new,
-                word_diff(old, new) if isinstance(new, str) or isinstance(old, str) else None)
-               for name, old, new in changed_fields(item.before, item.after)]
-    return render_template("staff/revision.html", revision=item, changes=changes,
-                           confirm=ConfirmForm(formdata=None))
+    changes = [
+        (
+            name,
+            FIELD_LABELS.get(name, name),
+            old,
+            new,
+            word_diff(old, new) if isinstance(new, str) or isinstance(old, str) else None,
+        )
+        for name, old, new in changed_fields(item.before, item.after)
+    ]
+    return render_template(
+        "staff/revision.html", revision=item, changes=changes, confirm=ConfirmForm(formdata=None)
+    )
 
 
 @bp.post("/revisions/<int:revision_id>/restore")
@@ -330,16 +385,17 @@ def audit_log():
     """The audit log, newest first."""
     total = db.session.scalar(select(func.count(AuditEvent.id))) or 0
     pager = Pager(_page(), 100, total)
-    rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())
-                              .offset(pager.offset).limit(100)).all()
+    rows = db.session.scalars(
+        select(AuditEvent).order_by(AuditEvent.id.desc()).offset(pager.offset).limit(100)
+    ).all()
     return render_template("staff/audit.html", events=rows, pager=pager)
 
 
 def _known_file(file_path: str) -> str:
     """A stored file that a submission or a hero names (pending files are staff-only)."""
-    known = db.session.scalar(select(SubmissionPhoto.file_path).where(
-        SubmissionPhoto.file_path == file_path)) or db.session.scalar(
-        select(Photo.file_path).where(Photo.file_path == file_path))
+    known = db.session.scalar(
+        select(SubmissionPhoto.file_path).where(SubmissionPhoto.file_path == file_path)
+    ) or db.session.scalar(select(Photo.file_path).where(Photo.file_path == file_path))
     if known is None:
         abort(404)
     return known
@@ -402,7 +458,8 @@ def create_account():
     if form.validate_on_submit():
         try:
             user, _created = accounts.create_or_update_user(
-                db.session, form.email.data, form.password.data, form.role.data, by=_me())
+                db.session, form.email.data, form.password.data, form.role.data, by=_me()
+            )
         except accounts.AccountError:
             db.session.rollback()
             form.email.errors.append(_("Це не схоже на адресу електронної пошти."))
@@ -427,8 +484,12 @@ def change_account(user_id: int, action: str):
         accounts.change_account(db.session, me, user, action)
     except accounts.AccountError:
         db.session.rollback()
-        flash(_("Власний обліковий запис вимкнути не можна.") if action == "disable" else
-              _("Власну роль адміністратора зняти не можна."), "error")
+        flash(
+            _("Власний обліковий запис вимкнути не можна.")
+            if action == "disable"
+            else _("Власну роль адміністратора зняти не можна."),
+            "error",
+        )
         return redirect(url_for("staff.accounts_page"))
     db.session.commit()
     flash(_("Зміни для %(email)s збережено.", email=user.email), "info")

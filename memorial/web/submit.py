@@ -21,7 +21,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
 
 from .. import media, submissions
 from ..extensions import db, limiter
@@ -55,20 +54,30 @@ def _status_limit() -> str:
 @bp.app_errorhandler(CSRFError)
 def csrf_refused(exc: CSRFError):
     """A form without a valid token: say what happened and what to do; nothing was saved."""
-    return render_template("submit/refused.html", title=_("Форму не прийнято"), message=_(
-        "Сторінка з формою застаріла або відкрита надто давно, тож ми не можемо перевірити, "
-        "що її надіслали ви. Нічого не збережено. Поверніться назад, оновіть сторінку "
-        "і надішліть форму ще раз.")), 400
+    return render_template(
+        "submit/refused.html",
+        title=_("Форму не прийнято"),
+        message=_(
+            "Сторінка з формою застаріла або відкрита надто давно, тож ми не можемо перевірити, "
+            "що її надіслали ви. Нічого не збережено. Поверніться назад, оновіть сторінку "
+            "і надішліть форму ще раз."
+        ),
+    ), 400
 
 
 def _honeypot_refused(form):
     """A form whose hidden field was filled in (robots do that) is refused."""
     if request.method == "POST" and (form.website.data or "").strip():
         log.info("submission refused by the honeypot from %s", request.remote_addr)
-        return render_template("submit/refused.html", title=_("Форму не прийнято"), message=_(
-            "Форму заповнено так, як це роблять програми-спамери, тому її не прийнято. "
-            "Якщо ви людина, залиште порожнім поле «Не заповнюйте це поле» і надішліть ще "
-            "раз.")), 400
+        return render_template(
+            "submit/refused.html",
+            title=_("Форму не прийнято"),
+            message=_(
+                "Форму заповнено так, як це роблять програми-спамери, тому її не прийнято. "
+                "Якщо ви людина, залиште порожнім поле «Не заповнюйте це поле» і надішліть ще "
+                "раз."
+            ),
+        ), 400
     return None
 
 
@@ -76,11 +85,21 @@ def _store_photos(form, written: list) -> list[PhotoInput]:
     """Write the accepted photos (already re-encoded) and describe them for the submission."""
     data_dir = current_app.config["DATA_DIR"]
     inputs = []
-    for (clean, ext, width, height), caption in zip(form.accepted_photos, form.caption_list()):
+    for (clean, ext, width, height), caption in zip(
+        form.accepted_photos, form.caption_list(), strict=True
+    ):
         stored = media.write_clean(data_dir, clean, ext, width, height)
         written.append(media.safe_path(data_dir, stored.file_path))
-        inputs.append(PhotoInput(stored.file_path, stored.sha256, stored.size_bytes,
-                                         stored.width, stored.height, caption))
+        inputs.append(
+            PhotoInput(
+                stored.file_path,
+                stored.sha256,
+                stored.size_bytes,
+                stored.width,
+                stored.height,
+                caption,
+            )
+        )
     return inputs
 
 
@@ -159,9 +178,11 @@ def correction(hero_id: int):
     if (refused := _honeypot_refused(form)) is not None:
         return refused
     if form.validate_on_submit():
-        payload = {"field": form.field.data,
-                   "value": submissions.correction_value(form.field.data, form.value.data),
-                   "note": form.note.data or ""}
+        payload = {
+            "field": form.field.data,
+            "value": submissions.correction_value(form.field.data, form.value.data),
+            "note": form.note.data or "",
+        }
         return _save(form, SubmissionKind.CORRECTION, payload, hero)
     return _render("submit/correction.html", form, hero)
 
@@ -185,14 +206,19 @@ def status():
     if form.validate_on_submit():
         found = submissions.find(db.session, form.code.data)
         if found is None:
-            form.code.errors.append(_("Звернення з таким кодом не знайдено. Перевірте код: "
-                                      "він має вигляд MEM-7K2F-9QX4."))
+            form.code.errors.append(
+                _(
+                    "Звернення з таким кодом не знайдено. Перевірте код: "
+                    "він має вигляд MEM-7K2F-9QX4."
+                )
+            )
             code = 404
     elif request.method == "POST":
         code = 400
     answer = AnswerForm(formdata=None, code=found.reference) if found is not None else None
-    return render_template("submit/status.html", form=form, submission=found, answer=answer,
-                           labels=FIELD_LABELS), code
+    return render_template(
+        "submit/status.html", form=form, submission=found, answer=answer, labels=FIELD_LABELS
+    ), code
 
 
 @bp.post("/submit/status/answer")
@@ -208,8 +234,18 @@ def answer():
     if form.validate_on_submit():
         submissions.answer_question(found, form.answer.data)
         db.session.commit()
-        return render_template("submit/status.html", form=StatusForm(formdata=None),
-                               submission=found, answer=None, labels=FIELD_LABELS,
-                               answered=True)
-    return render_template("submit/status.html", form=StatusForm(formdata=None),
-                           submission=found, answer=form, labels=FIELD_LABELS), 400
+        return render_template(
+            "submit/status.html",
+            form=StatusForm(formdata=None),
+            submission=found,
+            answer=None,
+            labels=FIELD_LABELS,
+            answered=True,
+        )
+    return render_template(
+        "submit/status.html",
+        form=StatusForm(formdata=None),
+        submission=found,
+        answer=form,
+        labels=FIELD_LABELS,
+    ), 400

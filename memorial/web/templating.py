@@ -12,9 +12,9 @@ from flask_babel import format_number, ngettext
 from markupsafe import Markup, escape
 
 from ..dates import PartialDate, age_at_death, day_key, day_month
+from ..language import slugify
 from . import labels
 from .i18n import current_language
-from ..language import slugify
 
 
 def partial_date(value: PartialDate | None) -> str:
@@ -39,8 +39,11 @@ def paragraphs(text: str | None) -> Markup:
         return Markup("")
     parts = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
     return Markup("\n").join(
-        Markup("<p%s>") % lang_attr(p) + Markup("<br>").join(escape(line) for line in p.split("\n"))
-        + Markup("</p>") for p in parts)
+        Markup("<p%s>") % lang_attr(p)
+        + Markup("<br>").join(escape(line) for line in p.split("\n"))
+        + Markup("</p>")
+        for p in parts
+    )
 
 
 def url_with(**changes) -> str:

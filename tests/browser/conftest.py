@@ -22,9 +22,15 @@ from memorial.revisions import recorded
 from memorial.schema import create_schema
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TOOLS = ROOT / ".tools" / "node_modules"
 AXE_JS = TOOLS / "axe-core" / "axe.min.js"
 VNU_JAR = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -102,7 +108,8 @@ class LiveSite:
             if self._staff_cookies is None:
                 result = self.app.test_cli_runner().invoke(
                     args=["create-user", STAFF_EMAIL, "--role", "admin", "--password-stdin"],
-                    input=STAFF_PASSWORD + "\n")
+                    input=STAFF_PASSWORD + "\n",
+                )
                 assert result.exit_code == 0, result.output
                 page.goto(url)  # a visitor who is not signed in is sent to the sign-in form
                 page.locator("input[type=email], input[name=email]").first.fill(STAFF_EMAIL)
@@ -123,19 +130,38 @@ def _sample_paths(app) -> dict[str, str]:
         volunteer = db.session.scalar(select(Hero).where(Hero.external_id == "demo-011"))
         other = db.session.scalar(select(Hero).where(Hero.external_id == "demo-002"))
         submission = submissions.submit(
-            db.session, "story",
-            {"title": "Вечір на терасі", "body": "Він грав на гітарі для всіх сусідів.",
-             "author_name": "Ірина", "author_relation": "сусідка", "date": "2024"},
-            {"submitter_name": "Ірина Петренко", "submitter_relation": "сусідка",
-             "submitter_email": "iryna@example.org", "consent": True}, [], volunteer)
+            db.session,
+            "story",
+            {
+                "title": "Вечір на терасі",
+                "body": "Він грав на гітарі для всіх сусідів.",
+                "author_name": "Ірина",
+                "author_relation": "сусідка",
+                "date": "2024",
+            },
+            {
+                "submitter_name": "Ірина Петренко",
+                "submitter_relation": "сусідка",
+                "submitter_email": "iryna@example.org",
+                "consent": True,
+            },
+            [],
+            volunteer,
+        )
         with recorded(db.session, other, "edit", reason="Уточнено ділянку"):
             other.burial_plot = "ряд 3, місце 7"
         db.session.commit()
-        return {"profile": demo.slug, "volunteer": volunteer.slug, "hero_id": str(demo.id),
-                "unit": slugify(demo.military_unit), "community": slugify(demo.home_community),
-                "burial": slugify(demo.burial_place), "submission_id": str(submission.id),
-                "day": day_key(dt.date(2000, demo.death_month, demo.death_day)),
-                "revision_id": str(db.session.scalar(select(func.max(Revision.id))))}
+        return {
+            "profile": demo.slug,
+            "volunteer": volunteer.slug,
+            "hero_id": str(demo.id),
+            "unit": slugify(demo.military_unit),
+            "community": slugify(demo.home_community),
+            "burial": slugify(demo.burial_place),
+            "submission_id": str(submission.id),
+            "day": day_key(dt.date(2000, demo.death_month, demo.death_day)),
+            "revision_id": str(db.session.scalar(select(func.max(Revision.id)))),
+        }
 
 
 def buffered(app):
@@ -184,8 +210,9 @@ def browser():
     """Debian's Chromium, headless, driven by Playwright (no downloaded browser)."""
     assert Path(CHROMIUM).is_file(), "Chromium is missing: `make test` installs it"
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_FLAGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
         yield chromium
         chromium.close()
 

@@ -87,12 +87,15 @@ def test_submit_a_story_with_the_keyboard(page, live_site):
     tab_to(page, "a[href*='/submit/story/']")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/submit/story/\d+$"))
-    for selector, text in (("#title", "Останній дзвінок"),
-                           ("#body", "Він подзвонив увечері й сказав, що все добре."),
-                           ("#author_name", "Марія"), ("#author_relation", "сестра"),
-                           ("#submitter_name", "Марія Журавська"),
-                           ("#submitter_relation", "сестра"),
-                           ("#submitter_email", "maria@example.org")):
+    for selector, text in (
+        ("#title", "Останній дзвінок"),
+        ("#body", "Він подзвонив увечері й сказав, що все добре."),
+        ("#author_name", "Марія"),
+        ("#author_relation", "сестра"),
+        ("#submitter_name", "Марія Журавська"),
+        ("#submitter_relation", "сестра"),
+        ("#submitter_email", "maria@example.org"),
+    ):
         tab_to(page, selector)
         page.keyboard.type(text)
     tab_to(page, "#consent")

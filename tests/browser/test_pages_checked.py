@@ -20,19 +20,25 @@ AXE_RUN = """async (tags) => {
 
 
 #: GET endpoints that answer with something else than an HTML page.
-NOT_HTML = {"static", "public.photo", "public.thumbnail", "staff.media_file",
-            "staff.media_thumb"}
+NOT_HTML = {"static", "public.photo", "public.thumbnail", "staff.media_file", "staff.media_thumb"}
 NOT_HTML_BLUEPRINTS = ("api.", "seo.")
 
 
 def test_every_html_route_is_checked(live_site):
     """A new page (public or staff) must join PAGES, so that it is checked too."""
     adapter = live_site.app.url_map.bind("127.0.0.1")
-    checked = {adapter.match(live_site.path(path).split("?")[0], method="GET")[0]
-               for name, path, _login in PAGES if name != "not-found"}
-    html_routes = {rule.endpoint for rule in live_site.app.url_map.iter_rules()
-                   if "GET" in rule.methods and rule.endpoint not in NOT_HTML
-                   and not rule.endpoint.startswith(NOT_HTML_BLUEPRINTS)}
+    checked = {
+        adapter.match(live_site.path(path).split("?")[0], method="GET")[0]
+        for name, path, _login in PAGES
+        if name != "not-found"
+    }
+    html_routes = {
+        rule.endpoint
+        for rule in live_site.app.url_map.iter_rules()
+        if "GET" in rule.methods
+        and rule.endpoint not in NOT_HTML
+        and not rule.endpoint.startswith(NOT_HTML_BLUEPRINTS)
+    }
     assert html_routes - checked == set()
 
 
@@ -64,10 +70,18 @@ def test_nu_html_checker_finds_no_error(page, live_site, tmp_path):
                 live_site.open(page, path, lang, needs_login)
             target.write_bytes(page.request.get(live_site.url(path, lang)).body())  # as served
             files.append(str(target))
-    run = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--errors-only",
-                          *files], capture_output=True, text=True, timeout=300, check=False)
+    run = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--format", "json", "--errors-only", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     messages = json.loads(run.stderr or run.stdout)["messages"]
-    errors = [f"{m.get('url', '').rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
-              for m in messages if m.get("type") == "error"]
+    errors = [
+        f"{m.get('url', '').rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error"
+    ]
     assert errors == [], "\n".join(errors)
     assert run.returncode == 0
