@@ -274,17 +274,7 @@ def import_records(
                 stored = media.store_image(data_dir, clean)
                 written.append(media.safe_path(data_dir, stored.file_path))
                 result.photos_stored += 1
-            photo_inputs.append(
-                PhotoInput(
-                    stored.file_path,
-                    stored.sha256,
-                    stored.size_bytes,
-                    stored.width,
-                    stored.height,
-                    photo.caption,
-                    photo.primary,
-                )
-            )
+            photo_inputs.append(PhotoInput.stored(stored, photo.caption, photo.primary))
         _, created = upsert_hero(
             session,
             HeroInput(

@@ -47,6 +47,19 @@ class PhotoInput:
     caption: str | None = None
     primary: bool = False
 
+    @classmethod
+    def stored(cls, image, caption: str | None = None, primary: bool = False) -> PhotoInput:
+        """A photo just stored by :mod:`memorial.media` (a ``StoredImage``)."""
+        return cls(
+            image.file_path,
+            image.sha256,
+            image.size_bytes,
+            image.width,
+            image.height,
+            caption,
+            primary,
+        )
+
 
 @dataclass
 class HeroInput:

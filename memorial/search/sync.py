@@ -1,7 +1,8 @@
 """Keeping the index in step with the database through an outbox table.
 
-At flush, every changed hero is written to ``search_outbox`` in the same transaction as the
-change, so a rollback leaves nothing behind and a crash loses nothing. After a commit, the
+At flush, the change tracker (:mod:`memorial.changes`) hands over every changed hero and
+:func:`queue` writes it to ``search_outbox`` in the same transaction as the change, so a
+rollback leaves nothing behind and a crash loses nothing. After a commit, the
 outbox is drained in one batch by whoever can take the index's writer lock without waiting:
 the app's background thread, or (in the CLI and tests) the committing thread itself. A row
 is deleted only after the index commit that carried it succeeded.

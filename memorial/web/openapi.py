@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..records import HERO_TEXT_FIELDS
+
 
 def _date():
     return {"type": ["string", "null"], "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
@@ -25,23 +27,7 @@ def spec(max_per_page: int) -> dict:
             "external_id": {"type": "string"},
             "surname": {"type": "string"},
             "given_name": {"type": "string"},
-            **{
-                k: text
-                for k in (
-                    "patronymic",
-                    "call_sign",
-                    "birth_place",
-                    "home_community",
-                    "rank",
-                    "position",
-                    "military_unit",
-                    "death_place",
-                    "death_circumstances",
-                    "burial_place",
-                    "burial_plot",
-                    "biography",
-                )
-            },
+            **{k: text for k in HERO_TEXT_FIELDS if k not in ("surname", "given_name")},
             "birth_date": _date(),
             "death_date": _date(),
             "status": {"type": "string", "enum": ["published"]},

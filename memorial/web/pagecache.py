@@ -4,8 +4,9 @@ A visitor's page (home, lists, profiles, search, the JSON API, sitemaps) is rend
 then served from a cache shared by the app's workers (``MEMORIAL_CACHE_URI``: ``memory://``
 keeps pages in each worker, ``redis://…`` shares them between workers and machines, ``none``
 turns the cache off). Every key carries the *content version*, a random number in the
-database that is replaced after each commit that changed a hero, story, photo or award, and
-after each batch the search index takes in; a new version retires every cached page at once.
+database that the change tracker (:mod:`memorial.changes`) replaces after each commit that
+changed a hero, story, photo or award, and after each batch the search index takes in; a new
+version retires every cached page at once. This module only reads the versions: it is HTTP.
 Candles have a version of their own, carried only by the pages that count them (home and
 profiles). A worker reads the versions at most once per ``PAGE_CACHE_RECHECK`` seconds, so a
 change made through another worker shows everywhere within that time; the worker that made

@@ -90,16 +90,7 @@ def _store_photos(form, written: list) -> list[PhotoInput]:
     ):
         stored = media.write_clean(data_dir, clean, ext, width, height)
         written.append(media.safe_path(data_dir, stored.file_path))
-        inputs.append(
-            PhotoInput(
-                stored.file_path,
-                stored.sha256,
-                stored.size_bytes,
-                stored.width,
-                stored.height,
-                caption,
-            )
-        )
+        inputs.append(PhotoInput.stored(stored, caption))
     return inputs
 
 
