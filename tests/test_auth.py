@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import STAFF_PASSWORD, app_config, csrf_token, login
+from helpers import STAFF_PASSWORD, app_config, csrf_token, login
 from sqlalchemy import select
 
 from memorial import create_app

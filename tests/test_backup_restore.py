@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import app_config, database_url_for
+from helpers import app_config, database_url_for
 from sqlalchemy import select
 
 from memorial import create_app

@@ -158,7 +158,7 @@ def test_export_then_import_gives_same_records(runner, app, tmp_path, demo_sourc
 
     from memorial import create_app
     from memorial.schema import create_schema
-    from conftest import app_config
+    from helpers import app_config
 
     other = create_app(app_config(tmp_path / "second"))
     with other.app_context():

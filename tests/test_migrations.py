@@ -6,7 +6,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import app_config, database_url_for
+from helpers import app_config, database_url_for
 from sqlalchemy import inspect, select, text
 
 from memorial import create_app

@@ -7,8 +7,7 @@ import re
 import secrets
 
 import pytest
-from conftest import app_config, csrf_token, login
-from helpers import record, write_archive
+from helpers import app_config, csrf_token, login, record, write_archive
 from sqlalchemy import event, select, text
 
 from memorial import create_app

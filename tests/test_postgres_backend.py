@@ -6,8 +6,7 @@ checks the backend that keeps the index in PostgreSQL tables. Both must behave a
 
 from __future__ import annotations
 
-from conftest import app_config
-from helpers import record, write_archive
+from helpers import app_config, record, write_archive
 
 from memorial import create_app
 from memorial.extensions import db

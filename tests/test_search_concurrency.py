@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import app_config
+from helpers import app_config
 from sqlalchemy import func, select
 
 from memorial import create_app

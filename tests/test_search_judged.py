@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_ARCHIVE, app_config
+from helpers import DEMO_ARCHIVE, app_config
 
 from memorial import create_app
 from memorial.extensions import db

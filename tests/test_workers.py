@@ -19,8 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, app_config, database_url_for
-from helpers import record, write_archive
+from helpers import ROOT, app_config, database_url_for, record, write_archive
 from sqlalchemy import select
 
 from memorial import create_app
