@@ -1,15 +1,170 @@
-"""Builders for small archives and records used across the tests."""
+"""Helpers shared by the tests: app configuration, per-test PostgreSQL databases, staff
+sign-in and forms, builders for small archives and records, and the pages the browser checks.
+
+Tests import these from here (never from a conftest or another test module)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import io
 import json
+import os
+import re
+import secrets
+import warnings
 from pathlib import Path
 
 from PIL import Image
+from sqlalchemy import select
 
 from memorial import clock
+from memorial.extensions import db
+from memorial.models import Submission
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_ARCHIVE = ROOT / "archive_data"
+
+
+def app_config(tmp_path: Path, **extra) -> dict:
+    """Configuration of a test app whose files all live under ``tmp_path``."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-not-for-production",
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": database_url_for(tmp_path),
+        "SEARCH_BACKEND": os.environ.get("MEMORIAL_TEST_SEARCH_BACKEND") or "whoosh",
+        "SEARCH_SYNC": "inline",
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    if not config["DATABASE_URL"].startswith("postgresql"):
+        config["SEARCH_BACKEND"] = "whoosh"  # the postgres backend needs a PostgreSQL database
+    return config
+
+
+# --- Staff accounts and forms with CSRF tokens ---------------------------------------------
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form on the page at ``url`` (as a browser would read it)."""
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
+    assert match, f"no CSRF token on {url}: {page[:3000]}"
+    return match.group(1)
+
+
+@functools.cache
+def staff_password_hash() -> str:
+    """One real argon2 hash of the staff password, computed once (hashing is slow on purpose)."""
+    from memorial.accounts import hash_password
+
+    return hash_password(STAFF_PASSWORD)
+
+
+def login(client, email: str, password: str = STAFF_PASSWORD):
+    """Sign in through the real form; return the response."""
+    token = csrf_token(client, "/staff/login")
+    return client.post(
+        "/staff/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+
+
+# -- PostgreSQL runs -----------------------------------------------------------------------
+# With MEMORIAL_TEST_DATABASE_URL=postgresql+psycopg://user@host/db every test gets its own
+# database, copied from a template made once per run, and dropped after the test; the
+# template is dropped when the run ends (the fixture and hooks doing so are in conftest.py).
+# A run asked for PostgreSQL that cannot reach it stops with an error instead of skipping.
+
+PG_SERVER_URL = os.environ.get("MEMORIAL_TEST_DATABASE_URL", "")
+_RUN_TOKEN = f"{os.getpid()}_{secrets.token_hex(3)}"
+#: The database of each test, by its ``tmp_path``, and this run's template database.
+pg_databases: dict[Path, str] = {}
+pg_template: list[str] = []
+
+
+def pg_admin():
+    """An autocommit connection to the server's maintenance database given in the URL."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_SERVER_URL)
+    return psycopg.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+        autocommit=True,
+        connect_timeout=5,
+    )
+
+
+def _pg_url(name: str) -> str:
+    """The SQLAlchemy URL of database ``name`` on the test server."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(PG_SERVER_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_build_template() -> str:
+    """Create this run's template database: the schema and the pg_trgm extension."""
+    name = f"memorial_tpl_{_RUN_TOKEN}"
+    with pg_admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    pg_template.append(name)
+    from sqlalchemy import create_engine
+
+    from memorial import schema  # noqa: F401  (every table)
+
+    engine = create_engine(_pg_url(name))
+    try:
+        db.metadata.create_all(engine)
+    finally:
+        engine.dispose()
+    return name
+
+
+def database_url_for(tmp_path: Path, empty: bool = False) -> str:
+    """The database of the test owning ``tmp_path``: an SQLite file, or a fresh PostgreSQL one.
+
+    ``empty``: a database without any table (for migration tests) instead of a copy of the
+    run's template that already holds the schema.
+    """
+    if not PG_SERVER_URL:
+        return f"sqlite:///{tmp_path / 'memorial.db'}"
+    if tmp_path not in pg_databases:
+        if empty:
+            template = "template0"
+        elif pg_template:
+            template = pg_template[0]
+        else:
+            template = _pg_build_template()
+        name = f"memorial_t_{_RUN_TOKEN}_{len(pg_databases)}"
+        with pg_admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        pg_databases[tmp_path] = name
+    return _pg_url(pg_databases[tmp_path])
+
+
+def drop_test_databases(names) -> None:
+    """Drop PostgreSQL databases made for tests, closing any connection still open."""
+    # Apps a test made without disposing of their engines still hold pooled connections;
+    # let them go now, quietly, rather than warn during some later test.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+    with pg_admin() as conn:
+        for name in names:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- Archives and records ------------------------------------------------------------------
 
 
 def record(external_id: str = "t-1", **fields) -> dict:
@@ -95,3 +250,93 @@ def home(client, day: str, lang: str | None = None):
     """The home page as it shows on ``day`` (ISO), the archive's clock stopped at noon in Kyiv."""
     with clock.frozen(dt.date.fromisoformat(day)):
         return client.get("/" + (f"?lang={lang}" if lang else ""))
+
+
+# --- Public submission forms ---------------------------------------------------------------
+
+SUBMITTER = {
+    "submitter_name": "Оксана Мельник",
+    "submitter_relation": "дружина",
+    "submitter_email": "oksana.private@example.org",
+    "submitter_phone": "+380 67 000 11 22",
+    "consent": "y",
+}
+REF_RE = re.compile(r"MEM-[23456789A-HJKMNP-Z]{4}-[23456789A-HJKMNP-Z]{4}")
+
+
+def post_form(client, url: str, data: dict, files: list | None = None):
+    """Post a form the way a browser does: token from the page, files as multipart."""
+    payload = {"csrf_token": csrf_token(client, url), **data}
+    if files is not None:
+        payload["photos"] = [(io.BytesIO(content), name) for name, content in files]
+    return client.post(url, data=payload, content_type="multipart/form-data")
+
+
+def reference_of(client, response) -> str:
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    assert response.headers["Location"].endswith("/submit/done")
+    page = client.get("/submit/done").get_data(as_text=True)
+    found = REF_RE.findall(page)
+    assert found, page
+    return found[0]
+
+
+def submission(app, reference: str) -> Submission:
+    with app.app_context():
+        item = db.session.scalar(select(Submission).where(Submission.reference == reference))
+        db.session.expunge(item)
+        return item
+
+
+def search_api(client, q: str) -> list[str]:
+    data = client.get("/api/v1/search", query_string={"q": q}).get_json()
+    return [r["full_name"] for r in data["results"]]
+
+
+# --- Pages checked in a real browser (tests/browser) ---------------------------------------
+
+TOOLS = ROOT / ".tools" / "node_modules"
+AXE_JS = TOOLS / "axe-core" / "axe.min.js"
+VNU_JAR = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+#: Every page checked in both languages: (name, path, needs_login). ``{...}`` parts are filled
+#: from the demo archive. Staff pages join this list with ``needs_login=True``: the checks then
+#: open them as a moderator (``LiveSite.open``). Every HTML route of the app must be listed
+#: (``test_every_html_route_is_checked``).
+PAGES: list[tuple[str, str, bool]] = [
+    ("home", "/", False),
+    ("heroes", "/heroes/", False),
+    ("heroes-letter", "/heroes/?letter=Ж", False),
+    ("heroes-page-2", "/heroes/?page=2", False),
+    ("years", "/heroes/year/", False),
+    ("year", "/heroes/year/2022", False),
+    ("day", "/heroes/day/{day}", False),
+    ("units", "/heroes/unit/", False),
+    ("unit", "/heroes/unit/{unit}", False),
+    ("communities", "/heroes/community/", False),
+    ("community", "/heroes/community/{community}", False),
+    ("burials", "/heroes/burial/", False),
+    ("burial", "/heroes/burial/{burial}", False),
+    ("profile", "/heroes/{profile}", False),
+    ("profile-english-story", "/heroes/{volunteer}", False),
+    ("search", "/search", False),
+    ("search-results", "/search?q=Сокіл", False),
+    ("search-nothing", "/search?q=щщщщщщ", False),
+    ("not-found", "/heroes/no-such-hero", False),
+    ("submit-hero", "/submit", False),
+    ("submit-story", "/submit/story/{hero_id}", False),
+    ("submit-photos", "/submit/photos/{hero_id}", False),
+    ("submit-correction", "/submit/correction/{hero_id}", False),
+    ("submit-done", "/submit/done", False),
+    ("submit-status", "/submit/status", False),
+    ("staff-login", "/staff/login", False),
+    ("staff-queue", "/staff/", True),
+    ("staff-submission", "/staff/submissions/{submission_id}", True),
+    ("staff-heroes", "/staff/heroes", True),
+    ("staff-hero", "/staff/heroes/{hero_id}", True),
+    ("staff-hero-edit", "/staff/heroes/{hero_id}/edit", True),
+    ("staff-revision", "/staff/revisions/{revision_id}", True),
+    ("staff-audit", "/staff/audit", True),
+    ("staff-accounts", "/staff/accounts", True),
+]
+LANGUAGES = ("uk", "en")

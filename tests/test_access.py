@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from conftest import csrf_token, login
 from sqlalchemy import select
-from test_submit import SUBMITTER, post_form, reference_of
 
 from memorial.extensions import db
 from memorial.models import Revision, Submission, SubmissionPhoto, User
 
-from helpers import image_bytes, record, write_archive
+from helpers import (
+    SUBMITTER,
+    csrf_token,
+    image_bytes,
+    login,
+    post_form,
+    record,
+    reference_of,
+    write_archive,
+)
 
 # (method, url template, moderator's answer, admin's answer); anonymous is always sent to login.
 STAFF_URLS = [

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from conftest import STAFF_PASSWORD, app_config, csrf_token, login
 from sqlalchemy import select
 
 from memorial import create_app
 from memorial.extensions import db
 from memorial.models import AuditEvent, User
 from memorial.schema import create_schema
+
+from helpers import STAFF_PASSWORD, app_config, csrf_token, login
 
 
 def actions(app) -> list[str]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import app_config, database_url_for
 from sqlalchemy import select
 
 from memorial import create_app
 from memorial.extensions import db
 from memorial.media import file_sha256, media_root
+
+from helpers import app_config, database_url_for
 
 
 def table_rows(app) -> dict[str, list[tuple]]:

@@ -178,10 +178,10 @@ def test_export_then_import_gives_same_records(runner, app, tmp_path, demo_sourc
     assert all(r["status"] == "published" for r in exported)
     published = [r for r in _snapshot(app) if r["status"] == "published"]
 
-    from conftest import app_config
-
     from memorial import create_app
     from memorial.schema import create_schema
+
+    from helpers import app_config
 
     other = create_app(app_config(tmp_path / "second"))
     with other.app_context():

@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-from conftest import ROOT
+
+from helpers import ROOT
 
 TRANSLATIONS = ROOT / "memorial" / "translations"
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")

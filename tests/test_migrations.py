@@ -6,7 +6,6 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import app_config, database_url_for
 from sqlalchemy import inspect, select, text
 
 from memorial import create_app
@@ -20,6 +19,8 @@ from memorial.schema import (
     current_revision,
     head_revision,
 )
+
+from helpers import app_config, database_url_for
 
 MODEL_TABLES = set(db.metadata.tables)
 

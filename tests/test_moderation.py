@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from conftest import csrf_token, login
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
-from test_submit import SUBMITTER, post_form, reference_of, search_api, submission
 
 from memorial.extensions import db
 from memorial.models import AuditEvent, Hero, Revision
 
-from helpers import record, write_archive
+from helpers import (
+    SUBMITTER,
+    csrf_token,
+    login,
+    post_form,
+    record,
+    reference_of,
+    search_api,
+    submission,
+    write_archive,
+)
 
 
 def import_records(app, tmp_path, records, name="a"):

@@ -7,7 +7,6 @@ import re
 import secrets
 
 import pytest
-from conftest import app_config, csrf_token, login
 from sqlalchemy import event, select, text
 
 from memorial import create_app
@@ -15,7 +14,7 @@ from memorial.extensions import db
 from memorial.models import Hero, Story
 from memorial.schema import create_tables
 
-from helpers import record, write_archive
+from helpers import app_config, csrf_token, login, record, write_archive
 
 
 def import_records(runner, tmp_path, records, name="a"):

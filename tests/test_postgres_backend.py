@@ -6,13 +6,11 @@ checks the backend that keeps the index in PostgreSQL tables. Both must behave a
 
 from __future__ import annotations
 
-from conftest import app_config
-
 from memorial import create_app
 from memorial.extensions import db
 from memorial.search import IndexBusy, SearchRequest, backend_for, search
 
-from helpers import record, write_archive
+from helpers import app_config, record, write_archive
 
 HEROES = [
     record(

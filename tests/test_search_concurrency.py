@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import app_config
 from sqlalchemy import func, select
 
 from memorial import create_app
@@ -19,6 +18,8 @@ from memorial.models import Hero
 from memorial.schema import create_tables
 from memorial.search import SearchRequest, backend_for, search
 from memorial.search.tables import SearchOutbox
+
+from helpers import app_config
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = "бвгджзклмнпрстфхцчшщ"

@@ -10,11 +10,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_ARCHIVE, app_config
 
 from memorial import create_app
 from memorial.extensions import db
 from memorial.schema import create_schema
+
+from helpers import DEMO_ARCHIVE, app_config
 
 CASES = json.loads((Path(__file__).parent / "data" / "search_judged.json").read_text())["cases"]
 CATEGORIES = list(dict.fromkeys(c["category"] for c in CASES))

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import json
-import re
 
 import pytest
-from conftest import app_config, csrf_token, login
 from sqlalchemy import select
 
 from memorial import create_app
@@ -15,7 +12,20 @@ from memorial.extensions import db
 from memorial.models import Hero, Revision, Submission, SubmissionPhoto
 from memorial.schema import create_schema
 
-from helpers import gps_jpeg, image_bytes, record, write_archive
+from helpers import (
+    SUBMITTER,
+    app_config,
+    csrf_token,
+    gps_jpeg,
+    image_bytes,
+    login,
+    post_form,
+    record,
+    reference_of,
+    search_api,
+    submission,
+    write_archive,
+)
 
 CONTRACT_FIELDS = (
     "surname",
@@ -43,44 +53,12 @@ CONTRACT_FIELDS = (
     "consent",
     "csrf_token",
 )
-SUBMITTER = {
-    "submitter_name": "Оксана Мельник",
-    "submitter_relation": "дружина",
-    "submitter_email": "oksana.private@example.org",
-    "submitter_phone": "+380 67 000 11 22",
-    "consent": "y",
-}
-REF_RE = re.compile(r"MEM-[23456789A-HJKMNP-Z]{4}-[23456789A-HJKMNP-Z]{4}")
-
-
-def post_form(client, url: str, data: dict, files: list | None = None):
-    """Post a form the way a browser does: token from the page, files as multipart."""
-    payload = {"csrf_token": csrf_token(client, url), **data}
-    if files is not None:
-        payload["photos"] = [(io.BytesIO(content), name) for name, content in files]
-    return client.post(url, data=payload, content_type="multipart/form-data")
-
-
-def reference_of(client, response) -> str:
-    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
-    assert response.headers["Location"].endswith("/submit/done")
-    page = client.get("/submit/done").get_data(as_text=True)
-    found = REF_RE.findall(page)
-    assert found, page
-    return found[0]
 
 
 def status_page(client, reference: str) -> str:
     response = post_form(client, "/submit/status", {"code": reference.lower().replace("-", " ")})
     assert response.status_code == 200
     return response.get_data(as_text=True)
-
-
-def submission(app, reference: str) -> Submission:
-    with app.app_context():
-        item = db.session.scalar(select(Submission).where(Submission.reference == reference))
-        db.session.expunge(item)
-        return item
 
 
 def approve(client, app, reference: str, staff_client=None) -> None:
@@ -99,11 +77,6 @@ def status_of(client, url: str) -> int:
     response = client.get(url)
     response.close()
     return response.status_code
-
-
-def search_api(client, q: str) -> list[str]:
-    data = client.get("/api/v1/search", query_string={"q": q}).get_json()
-    return [r["full_name"] for r in data["results"]]
 
 
 @pytest.fixture

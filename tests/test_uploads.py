@@ -6,17 +6,15 @@ import io
 import struct
 import zlib
 
-from conftest import app_config
 from PIL import Image
 from sqlalchemy import select
-from test_submit import SUBMITTER, post_form, reference_of
 
 from memorial import create_app, media
 from memorial.extensions import db
 from memorial.models import Submission, SubmissionPhoto
 from memorial.schema import create_schema
 
-from helpers import gps_jpeg, image_bytes
+from helpers import SUBMITTER, app_config, gps_jpeg, image_bytes, post_form, reference_of
 
 
 def send(client, files):

@@ -19,14 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, app_config, database_url_for
 from sqlalchemy import select
 
 from memorial import create_app
 from memorial.extensions import db
 from memorial.models import Submission
 
-from helpers import record, write_archive
+from helpers import ROOT, app_config, database_url_for, record, write_archive
 
 pytestmark = pytest.mark.slow  # every test here starts gunicorn workers
 

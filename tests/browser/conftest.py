@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_ARCHIVE, ROOT, app_config
 from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
@@ -21,6 +20,8 @@ from memorial.models import Hero, Revision
 from memorial.revisions import recorded
 from memorial.schema import create_schema
 
+from helpers import DEMO_ARCHIVE, app_config
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -31,51 +32,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TOOLS = ROOT / ".tools" / "node_modules"
-AXE_JS = TOOLS / "axe-core" / "axe.min.js"
-VNU_JAR = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
-
-#: Every page checked in both languages: (name, path, needs_login). ``{...}`` parts are filled
-#: from the demo archive. Staff pages join this list with ``needs_login=True``: the checks then
-#: open them as a moderator (``LiveSite.open``). Every HTML route of the app must be listed
-#: (``test_every_html_route_is_checked``).
-PAGES: list[tuple[str, str, bool]] = [
-    ("home", "/", False),
-    ("heroes", "/heroes/", False),
-    ("heroes-letter", "/heroes/?letter=Ж", False),
-    ("heroes-page-2", "/heroes/?page=2", False),
-    ("years", "/heroes/year/", False),
-    ("year", "/heroes/year/2022", False),
-    ("day", "/heroes/day/{day}", False),
-    ("units", "/heroes/unit/", False),
-    ("unit", "/heroes/unit/{unit}", False),
-    ("communities", "/heroes/community/", False),
-    ("community", "/heroes/community/{community}", False),
-    ("burials", "/heroes/burial/", False),
-    ("burial", "/heroes/burial/{burial}", False),
-    ("profile", "/heroes/{profile}", False),
-    ("profile-english-story", "/heroes/{volunteer}", False),
-    ("search", "/search", False),
-    ("search-results", "/search?q=Сокіл", False),
-    ("search-nothing", "/search?q=щщщщщщ", False),
-    ("not-found", "/heroes/no-such-hero", False),
-    ("submit-hero", "/submit", False),
-    ("submit-story", "/submit/story/{hero_id}", False),
-    ("submit-photos", "/submit/photos/{hero_id}", False),
-    ("submit-correction", "/submit/correction/{hero_id}", False),
-    ("submit-done", "/submit/done", False),
-    ("submit-status", "/submit/status", False),
-    ("staff-login", "/staff/login", False),
-    ("staff-queue", "/staff/", True),
-    ("staff-submission", "/staff/submissions/{submission_id}", True),
-    ("staff-heroes", "/staff/heroes", True),
-    ("staff-hero", "/staff/heroes/{hero_id}", True),
-    ("staff-hero-edit", "/staff/heroes/{hero_id}/edit", True),
-    ("staff-revision", "/staff/revisions/{revision_id}", True),
-    ("staff-audit", "/staff/audit", True),
-    ("staff-accounts", "/staff/accounts", True),
-]
-LANGUAGES = ("uk", "en")
 STAFF_EMAIL = "moderator@example.org"
 STAFF_PASSWORD = "a long test password for the browser"
 

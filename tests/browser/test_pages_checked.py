@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from .conftest import AXE_JS, LANGUAGES, PAGES, VNU_JAR
+from helpers import AXE_JS, LANGUAGES, PAGES, VNU_JAR
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AXE_RUN = """async (tags) => {
