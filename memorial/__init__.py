@@ -28,7 +28,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config["PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Wrapping wsgi_app is Flask's documented way to add middleware; its stubs see a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
+    from flask.json.provider import DefaultJSONProvider
+
+    if not isinstance(app.json, DefaultJSONProvider):
+        raise TypeError("the app's JSON provider must be Flask's DefaultJSONProvider")
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 

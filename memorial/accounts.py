@@ -63,11 +63,13 @@ def create_or_update_user(
         raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
         raise AccountError(f"password must have at most {MAX_PASSWORD} characters")
-    user = session.scalar(select(User).where(User.email == email))
-    created = user is None
-    if created:
+    existing = session.scalar(select(User).where(User.email == email))
+    created = existing is None
+    if existing is None:
         user = User(email=email)
         session.add(user)
+    else:
+        user = existing
     user.password_hash = hash_password(password)
     user.role = role
     user.active = True

@@ -123,10 +123,12 @@ def upsert_hero(
 
     The change is kept as a revision (``source`` says whether by import or moderation).
     """
-    hero = session.scalar(select(Hero).where(Hero.external_id == record.external_id))
-    created = hero is None
-    if created:
+    existing = session.scalar(select(Hero).where(Hero.external_id == record.external_id))
+    created = existing is None
+    if existing is None:
         hero = Hero(external_id=record.external_id, status=HeroStatus.DRAFT)
+    else:
+        hero = existing
     with recorded(session, hero, source, user, reason, submission_id):
         if created:
             session.add(hero)

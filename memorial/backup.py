@@ -120,7 +120,10 @@ def backup_postgres(target: Path) -> list[tuple[str, str]]:
     """Dump the database with ``pg_dump`` and read the photo list from the same snapshot."""
     url = db.engine.url
     with db.engine.connect() as conn:
-        server_major = conn.dialect.server_version_info[0]
+        version = conn.dialect.server_version_info
+        if not version or not isinstance(version[0], int):
+            raise BackupError(f"cannot tell the PostgreSQL server's version ({version!r})")
+        server_major = version[0]
         _check_tool_version("pg_dump", server_major)
         conn.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         # pg_dump joins this transaction's snapshot, so dump and photo list agree exactly.

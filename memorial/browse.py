@@ -45,6 +45,8 @@ def groups(field: str) -> list[Group]:
     ).all()
     merged: dict[str, tuple[str, int]] = {}
     for value, count in rows:
+        if value is None:  # excluded by the query; narrows the type
+            continue
         key = slugify(value)
         if not key:
             continue
@@ -71,7 +73,7 @@ def group_values(field: str, key: str) -> list[str]:
     values = db.session.scalars(
         select(column).where(Hero.is_published, column.is_not(None)).distinct()
     )
-    return [v for v in values if slugify(v) == key]
+    return [v for v in values if v is not None and slugify(v) == key]
 
 
 def group_query(field: str, values: list[str]):

@@ -76,7 +76,7 @@ class PartialDate:
             raise ValueError("a day needs a month")
         if self.month is not None and not 1 <= self.month <= 12:
             raise ValueError("month out of range")
-        if self.day is not None:
+        if self.day is not None and self.month is not None:  # a day always has a month here
             dt.date(self.year, self.month, self.day)  # raises ValueError when not a real day
 
     def __bool__(self) -> bool:
@@ -158,7 +158,7 @@ def day_key(day: dt.date) -> str:
 
 def age_at_death(birth: PartialDate | None, death: PartialDate | None) -> int | None:
     """Whole years between birth and death, or ``None`` where the known parts leave it open."""
-    if not birth or not death:
+    if birth is None or death is None or birth.year is None or death.year is None:
         return None
     years = death.year - birth.year
     if birth.month is None or death.month is None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
@@ -41,7 +42,8 @@ def rebuild_index(progress_factory: Callable | None = None) -> int:
     The writer lock is held throughout, so changes committed meanwhile wait in the outbox
     and are applied to the new index right after the swap; searches keep using the old one.
     """
-    app = current_app._get_current_object()
+    # Flask declares current_app as a Flask, though it is a proxy that knows the real object.
+    app = cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
     backend = backend_for(app)
     with backend.write_lock(blocking=True, timeout=600):
         with Session(db.engine) as session:
@@ -62,7 +64,7 @@ def rebuild_index(progress_factory: Callable | None = None) -> int:
 
 def check_database() -> list[str]:
     """Problems the database itself reports."""
-    problems = []
+    problems: list[str] = []
     if db.engine.dialect.name == "sqlite":
         with db.engine.connect() as conn:
             rows = [r[0] for r in conn.execute(text("PRAGMA integrity_check"))]

@@ -169,8 +169,8 @@ def ensure_thumbnail(data_dir: str | os.PathLike, relative: str, side: int) -> P
     source = safe_path(data_dir, relative)
     target = thumbnail_path(data_dir, relative, side)
     if not target.exists():
-        with Image.open(source) as image:
-            image = image.convert("RGB")
+        with Image.open(source) as opened:
+            image = opened.convert("RGB")
             image.thumbnail((side, side * 4 // 3))
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(f".{os.getpid()}.tmp")

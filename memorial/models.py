@@ -30,7 +30,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from . import clock
 from .dates import PartialDate
-from .extensions import db
+from .extensions import Model, db
 from .language import first_letter, full_name, name_sort_key, slug_base
 
 
@@ -121,7 +121,7 @@ def _composite(*cols):
     return composite(lambda y, m, d: PartialDate(y, m, d) if y is not None else None, *cols)
 
 
-class Hero(db.Model):
+class Hero(Model):
     """A fallen defender and every published fact about them."""
 
     __tablename__ = "hero"
@@ -245,7 +245,7 @@ def _keep_slug(mapper, connection, hero: Hero) -> None:
         set_committed_value(hero, "slug", slug)
 
 
-class Award(db.Model):
+class Award(Model):
     """A state or military award of a hero."""
 
     __tablename__ = "award"
@@ -265,7 +265,7 @@ class Award(db.Model):
     hero: Mapped[Hero] = relationship(back_populates="awards")
 
 
-class Story(db.Model):
+class Story(Model):
     """A memory of a hero told by a relative, friend or comrade."""
 
     __tablename__ = "story"
@@ -287,7 +287,7 @@ class Story(db.Model):
     hero: Mapped[Hero] = relationship(back_populates="stories")
 
 
-class Photo(db.Model):
+class Photo(Model):
     """A stored image of a hero: the file lives under the data folder, named by the server."""
 
     __tablename__ = "photo"
@@ -319,7 +319,7 @@ class Photo(db.Model):
     hero: Mapped[Hero] = relationship(back_populates="photos")
 
 
-class User(db.Model):
+class User(Model):
     """A staff account: a moderator or an administrator."""
 
     __tablename__ = "user_account"
@@ -374,7 +374,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Submission(db.Model):
+class Submission(Model):
     """Something a family sent: a new hero, a story, photos or a correction, awaiting a moderator.
 
     The submitter's contact stays on this row only: it is never shown publicly, exported or
@@ -427,7 +427,7 @@ class Submission(db.Model):
         return self.status in OPEN_SUBMISSION_STATUSES
 
 
-class SubmissionPhoto(db.Model):
+class SubmissionPhoto(Model):
     """A photo sent with a submission: stored re-encoded, never public until approved."""
 
     __tablename__ = "submission_photo"
@@ -452,7 +452,7 @@ class SubmissionPhoto(db.Model):
     submission: Mapped[Submission] = relationship(back_populates="photos")
 
 
-class Revision(db.Model):
+class Revision(Model):
     """One change to a hero: who, when (UTC), why, and the full record before and after."""
 
     __tablename__ = "revision"
@@ -473,7 +473,7 @@ class Revision(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """An entry of the append-only audit log: every staff action and every login attempt."""
 
     __tablename__ = "audit_event"
@@ -517,7 +517,7 @@ for _table in _APPEND_ONLY:
         )
 
 
-class CandleLight(db.Model):
+class CandleLight(Model):
     """A candle a visitor lit for a hero; the unique key allows one per visitor a day."""
 
     __tablename__ = "candle_light"
@@ -534,7 +534,7 @@ class CandleLight(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class ContentVersion(db.Model):
+class ContentVersion(Model):
     """A random number replaced whenever something visitors can see changes: row 1 for the
     archive's content, row 2 for the candles.
 

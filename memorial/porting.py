@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -71,6 +72,10 @@ def _where(index: int, external_id: object) -> str:
     return f"{HEROES_FILE}, record {index}{ident}"
 
 
+@overload
+def _text(value: object, name: str, required: Literal[True]) -> str: ...
+@overload
+def _text(value: object, name: str, required: bool = False) -> str | None: ...
 def _text(value: object, name: str, required: bool = False) -> str | None:
     if value is None or value == "":
         if required:

@@ -58,7 +58,10 @@ def head_revision() -> str:
     """The newest migration in the package."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("the package has no migrations")
+    return head
 
 
 def upgrade_schema() -> str:

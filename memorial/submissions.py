@@ -192,8 +192,9 @@ def approve(session: Session, submission: Submission, user: User, reason: str = 
             submission_id=submission.id,
         )
     else:
+        if submission.hero is None:
+            raise ModerationError("the submission is not about a hero")
         hero = submission.hero
-        assert hero is not None
         with recorded(session, hero, RevisionSource.MODERATION, user, why, submission.id):
             if submission.kind == SubmissionKind.STORY:
                 add_story(hero, payload)

@@ -8,11 +8,11 @@ from sqlalchemy import DDL, DateTime, Index, Integer, String, Text, event, func
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..models import utcnow
 
 
-class SearchOutbox(db.Model):
+class SearchOutbox(Model):
     """A hero whose index entry must be refreshed; written in the same transaction as the change."""
 
     __tablename__ = "search_outbox"
@@ -24,7 +24,7 @@ class SearchOutbox(db.Model):
     )
 
 
-class SearchDocument(db.Model):
+class SearchDocument(Model):
     """One published hero as the PostgreSQL search backend indexes it (unused with Whoosh)."""
 
     __tablename__ = "search_document"
@@ -50,7 +50,7 @@ class SearchDocument(db.Model):
     f_rank: Mapped[str] = mapped_column(String(200), default="")
 
 
-class SearchTerm(db.Model):
+class SearchTerm(Model):
     """A name word present in the PostgreSQL index, for trigram lookups of misspelt names."""
 
     __tablename__ = "search_term"
