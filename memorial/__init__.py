@@ -5,8 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class ArchiveJSON(DefaultJSONProvider):
+    """JSON as the archive writes it: Ukrainian letters as they are, keys in their order."""
+
+    ensure_ascii = False
+    sort_keys = False
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -32,12 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
-    from flask.json.provider import DefaultJSONProvider
-
-    if not isinstance(app.json, DefaultJSONProvider):
-        raise TypeError("the app's JSON provider must be Flask's DefaultJSONProvider")
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    app.json = ArchiveJSON(app)
 
     from . import changes, cli, search, web
     from .extensions import db, migrate
