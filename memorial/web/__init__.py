@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     from . import (
         api,
         auth,
+        edge,
         errors,
         i18n,
         pagecache,
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
         if token is not None:
             audit.unbind_origin(token)
 
+    edge.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     auth.init_app(app)

@@ -6,11 +6,16 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from ..extensions import db
 
 log = logging.getLogger(__name__)
+
+
+class Refused(BadRequest):
+    """A request refused with a message written for people, in their language (shown on the
+    error page, not only in the API's answer)."""
 
 
 def _wants_json() -> bool:
@@ -22,9 +27,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        # What the exception itself says in headers stays: Allow on a 405, Retry-After on 429.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return jsonify({"error": exc.description, "status": exc.code}), exc.code
-        return render_template("errors/error.html", code=exc.code, title=_title(exc.code)), exc.code
+            return jsonify({"error": exc.description, "status": exc.code}), exc.code, headers
+        message = exc.description if isinstance(exc, Refused) else None
+        page = render_template(
+            "errors/error.html", code=exc.code, title=_title(exc.code), message=message
+        )
+        return page, exc.code, headers
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

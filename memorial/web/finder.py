@@ -16,6 +16,12 @@ from ..search.documents import FACET_FIELDS, hero_text
 from ..search.snippets import make_snippet
 
 MAX_PER_PAGE = 100
+#: The longest query and filter value a search takes (the API's description says the same).
+MAX_QUERY_CHARS = 2000
+MAX_FILTER_CHARS = 300
+#: What ``facets=`` may say: the counts per filter value wanted, or not.
+FACETS_ON = ("1", "true", "yes", "on")
+FACETS_OFF = ("0", "false", "no", "off")
 SORTS = ("relevance", "name", "death")
 
 
@@ -37,12 +43,25 @@ def _int_arg(args, name: str, default: int | None, low: int, high: int) -> int |
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
+        number = float(raw)  # "30" and "30.0" are the same whole number
     except (TypeError, ValueError):
-        raise BadSearch(_("Параметр %(name)s має бути цілим числом.", name=name)) from None
+        number = float("nan")
+    if not number.is_integer():
+        raise BadSearch(_("Параметр %(name)s має бути цілим числом.", name=name))
+    value = int(number)
     if not low <= value <= high:
         raise BadSearch(
             _("Параметр %(name)s має бути від %(low)d до %(high)d.", name=name, low=low, high=high)
+        )
+    return value
+
+
+def _text_arg(args, name: str, limit: int) -> str:
+    """A text argument of at most ``limit`` characters; a longer one is refused, not cut."""
+    value = args.get(name) or ""
+    if len(value) > limit:
+        raise BadSearch(
+            _("Параметр %(name)s задовгий: не більше %(n)d символів.", name=name, n=limit)
         )
     return value
 
@@ -54,13 +73,16 @@ def parse_search_args(args, per_page_default: int = 20) -> SearchRequest:
         raise BadSearch(_("Невідомий порядок сортування."))
     filters = {}
     for name in FACET_FIELDS:
-        value = (args.get(name) or "").strip()
+        value = _text_arg(args, name, MAX_FILTER_CHARS).strip()
         if value:
-            filters[name] = value[:300]
-    letter = (args.get("letter") or "").strip()[:1].upper() or None
-    facets = (args.get("facets") or "1").strip().lower() not in ("0", "false", "no", "off")
+            filters[name] = value
+    letter = _text_arg(args, "letter", 1).strip().upper() or None
+    facets_arg = (args.get("facets") or "1").strip().lower()
+    if facets_arg not in FACETS_ON + FACETS_OFF:
+        raise BadSearch(_("Параметр facets має бути 0 або 1."))
+    facets = facets_arg in FACETS_ON
     return SearchRequest(
-        q=(args.get("q") or "")[:2000],
+        q=_text_arg(args, "q", MAX_QUERY_CHARS),
         page=_int_arg(args, "page", 1, 1, 10_000),
         per_page=_int_arg(args, "per_page", per_page_default, 1, MAX_PER_PAGE),
         death_year=_int_arg(args, "death_year", None, 1000, 2999),

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from ..records import HERO_TEXT_FIELDS
+from .finder import FACETS_OFF, FACETS_ON, MAX_FILTER_CHARS, MAX_QUERY_CHARS
 
 
 def _date():
     return {"type": ["string", "null"], "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
+
+
+#: Query parameters never carry control characters (the app refuses them, see web/edge.py).
+NO_CONTROL = "^[^\\u0000-\\u001f\\u007f\\u2028\\u2029]*$"
 
 
 def spec(max_per_page: int) -> dict:
@@ -99,6 +104,8 @@ def spec(max_per_page: int) -> dict:
         "in": "query",
         "required": False,
         "description": desc,
+        # An empty value (a form's unset field) means the parameter is not given.
+        "allowEmptyValue": True,
         "schema": {"type": "integer", "minimum": low, "maximum": high},
     }
     str_param = lambda name, desc: {  # noqa: E731
@@ -106,7 +113,7 @@ def spec(max_per_page: int) -> dict:
         "in": "query",
         "required": False,
         "description": desc,
-        "schema": {"type": "string", "maxLength": 300},
+        "schema": {"type": "string", "maxLength": MAX_FILTER_CHARS, "pattern": NO_CONTROL},
     }
     return {
         "openapi": "3.1.0",
@@ -124,7 +131,11 @@ def spec(max_per_page: int) -> dict:
                             "name": "q",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string", "maxLength": 2000},
+                            "schema": {
+                                "type": "string",
+                                "maxLength": MAX_QUERY_CHARS,
+                                "pattern": NO_CONTROL,
+                            },
                             "description": "words in any inflection, Latin transliteration, typos; "
                             '"quoted phrases"',
                         },
@@ -137,7 +148,13 @@ def spec(max_per_page: int) -> dict:
                         str_param("birth_place", "exact birth place"),
                         str_param("burial_place", "exact burial place"),
                         str_param("rank", "exact rank"),
-                        str_param("letter", "first letter of the surname"),
+                        {
+                            "name": "letter",
+                            "in": "query",
+                            "required": False,
+                            "description": "first letter of the surname",
+                            "schema": {"type": "string", "maxLength": 1, "pattern": NO_CONTROL},
+                        },
                         {
                             "name": "sort",
                             "in": "query",
@@ -149,7 +166,8 @@ def spec(max_per_page: int) -> dict:
                             "in": "query",
                             "required": False,
                             "description": "0 leaves out the counts per filter value",
-                            "schema": {"type": "string", "enum": ["0", "1"]},
+                            "allowEmptyValue": True,
+                            "schema": {"type": "string", "enum": [*FACETS_OFF, *FACETS_ON]},
                         },
                     ],
                     "responses": {

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: No list is that long: a larger page number is refused before it reaches the database.
+MAX_PAGE = 1_000_000
+
+
+def page_number(raw: str | None) -> int | None:
+    """The page a ``?page=`` argument names, or ``None`` when it is not a page number."""
+    if not raw or not raw.isdigit() or len(raw) > 7 or not 1 <= int(raw) <= MAX_PAGE:
+        return None
+    return int(raw)
+
 
 @dataclass
 class Pager:

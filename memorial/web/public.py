@@ -29,12 +29,21 @@ from ..extensions import csrf, db, limiter
 from ..language import UKRAINIAN_ALPHABET
 from ..models import Hero, Photo, published_heroes
 from . import pagecache
+from .edge import MAX_ID
 from .finder import BadSearch, active_filters, facet_choices, find, parse_search_args
-from .pagination import Pager
+from .pagination import Pager, page_number
 
 bp = Blueprint("public", __name__)
 
-_SLUG_ID = re.compile(r"^(?:[a-z0-9-]*-)?(\d+)$")
+_SLUG_ID = re.compile(r"^(?:[a-z0-9-]*-)?(\d{1,10})$")
+
+
+def _slug_id(slug: str) -> int | None:
+    """The hero id a slug (or a bare id) ends with, if it is one the database can hold."""
+    match = _SLUG_ID.match(slug)
+    if not match or int(match.group(1)) > MAX_ID:
+        return None
+    return int(match.group(1))
 
 
 def demo_archive_shown() -> bool:
@@ -92,10 +101,10 @@ def index():
 
 def _page_number() -> int:
     """The ``?page=`` argument; anything but a positive number is a 404, not a 500."""
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    page = page_number(request.args.get("page", "1"))
+    if page is None:
         abort(404)
-    return int(raw)
+    return page
 
 
 def _paged(query, order):
@@ -216,12 +225,12 @@ def by_day(month_day: str):
 
 def load_published_hero(slug: str) -> Hero:
     """The published hero a slug (or bare id) names, or 404."""
-    match = _SLUG_ID.match(slug)
-    if not match:
+    hero_id = _slug_id(slug)
+    if hero_id is None:
         abort(404)
     hero = db.session.scalar(
         published_heroes()
-        .where(Hero.id == int(match.group(1)))
+        .where(Hero.id == hero_id)
         .options(selectinload(Hero.awards), selectinload(Hero.stories), selectinload(Hero.photos))
     )
     if hero is None:
@@ -263,8 +272,8 @@ def _lit_today(hero_id: int) -> bool:
 @pagecache.varies_by("public.hero")
 def _candle_variant(slug: str) -> str:
     """A visitor who lit a candle for this hero today sees a thank-you instead of the button."""
-    match = _SLUG_ID.match(slug)
-    return "lit" if match and _lit_today(int(match.group(1))) else ""
+    hero_id = _slug_id(slug)
+    return "lit" if hero_id is not None and _lit_today(hero_id) else ""
 
 
 def _sent_from_this_site() -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 
 CSP = "; ".join(
     (
@@ -19,8 +20,18 @@ CSP = "; ".join(
 )
 
 
+class Sessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, marked ``Secure`` whenever the page came over HTTPS
+    (as the language and candle cookies are), not only when configured to."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Whether the session cookie may travel only over HTTPS."""
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+
 def init_app(app: Flask) -> None:
-    """Add the headers to every response of the app."""
+    """Add the headers to every response of the app; sessions with a ``Secure`` cookie."""
+    app.session_interface = Sessions()
 
     @app.after_request
     def set_security_headers(response):

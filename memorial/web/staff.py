@@ -50,7 +50,7 @@ from .forms import (
     StoryEditForm,
     SubmissionHeroForm,
 )
-from .pagination import Pager
+from .pagination import Pager, page_number
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.after_request(staff_headers)
@@ -63,10 +63,7 @@ def _me():
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return page_number(request.args.get("page", "1")) or 1
 
 
 @bp.get("/")
