@@ -5,7 +5,9 @@ At flush, the change tracker (:mod:`memorial.changes`) hands over every changed 
 rollback leaves nothing behind and a crash loses nothing. After a commit, the
 outbox is drained in one batch by whoever can take the index's writer lock without waiting:
 the app's background thread, or (in the CLI and tests) the committing thread itself. A row
-is deleted only after the index commit that carried it succeeded.
+is deleted only after the index commit that carried it succeeded. The background thread
+starts with a worker's first request and drains at once what a crashed process left
+queued, then every two seconds whatever is queued; ``/healthz`` reports the queue's age.
 """
 
 from __future__ import annotations
@@ -61,8 +63,20 @@ class IndexSync:
             self._ensure_thread()
             self._wake.set()
 
+    def start(self) -> None:
+        """Start the background thread in this process (before each request: cheap once it
+        runs). Its first round drains at once what an earlier process left queued, a
+        worker killed between its commit and the index update; every later round (at least
+        every two seconds) drains whatever is queued, whoever queued it."""
+        if self.mode == "thread" and (self._thread is None or not self._thread.is_alive()):
+            self._idle.clear()
+            self._ensure_thread()
+            self._wake.set()
+
     def _ensure_thread(self) -> None:
         if self._thread is None or not self._thread.is_alive():
+            # Started in the process that serves (never before a fork: a thread does not
+            # survive one, and is started again here in the child).
             self._thread = threading.Thread(target=self._loop, name="memorial-index", daemon=True)
             self._thread.start()
 
@@ -144,3 +158,4 @@ def install(app: Flask) -> None:
     app.extensions["memorial.index_sync"] = sync
     changes.on_flush(queue)
     changes.tracker(app).follow(sync.committed)
+    app.before_request(sync.start)
