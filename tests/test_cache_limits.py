@@ -244,6 +244,7 @@ def test_the_app_drains_an_outbox_left_by_a_crash_without_a_new_change(tmp_path)
         state = client.get("/healthz").get_json()
         assert state["outbox"]["queued"] == 0 and state["status"] == "ok"
     finally:
+        app.extensions["memorial.index_sync"].stop()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

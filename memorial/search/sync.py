@@ -44,6 +44,7 @@ class IndexSync:
         self._thread: threading.Thread | None = None
         self._idle = threading.Event()
         self._idle.set()
+        self._stopping = threading.Event()
 
     def committed(self, changed: changes.Changed) -> None:
         """Called after every commit; acts on one that queued heroes.
@@ -82,9 +83,11 @@ class IndexSync:
 
     def _loop(self) -> None:
         """Drain on every wake-up; while rows are left (lock taken elsewhere) retry soon."""
-        while True:
+        while not self._stopping.is_set():
             self._wake.wait(timeout=2.0)
             self._wake.clear()
+            if self._stopping.is_set():
+                break
             try:
                 with self.app.app_context():
                     left = self.drain(blocking=False)
@@ -95,6 +98,19 @@ class IndexSync:
                 self._wake.wait(timeout=0.2)
             else:
                 self._idle.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the background thread after its current round (tests, before their database
+        goes away); the next request starts it again."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._stopping.set()
+        self._wake.set()
+        thread.join(timeout)
+        self._thread = None
+        self._stopping.clear()
+        self._idle.set()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until the background thread has nothing left (used by tests and benchmarks)."""
