@@ -262,7 +262,7 @@ def _normalise_args(kind: Kind) -> None:
     for name, allowed in _EVERY_PAGE_ARGS.items():
         if args.get(name) in allowed:
             kept.append((name, args[name]))
-    if len(kept) != len(args):
+    if kept != list(args.items(multi=True)):
         request.args = ImmutableMultiDict(kept)  # type: ignore[misc]
 
 
