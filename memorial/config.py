@@ -21,6 +21,7 @@ ENV_KEYS = (
     "SEARCH_SYNC",
     "CACHE_URI",
     "PROXIES",
+    "SERVER_NAMES",
 )
 
 SECRET_FILE = "secret_key"
@@ -45,6 +46,20 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         PAGE_CACHE_SIZE=1000,  # pages per worker with memory://
         PAGE_CACHE_PREFIX="memorial-page:",  # key prefix with redis:// (one per site)
         PAGE_CACHE_NEAR=200,  # with redis://, pages each worker also keeps in its memory
+        # Pages of one kind (profiles, search, the hero list…) kept per content version at
+        # most; past it pages are rendered without being kept (a bound on what a flood of
+        # distinct addresses can fill the cache with).
+        PAGE_CACHE_MAX_PAGES=2000,
+        # The host names the site answers to (comma-separated, e.g. "memorial.example.org,
+        # www.memorial.example.org"); requests for any other Host get 400. Empty: any host.
+        SERVER_NAMES="",
+        # Rate limits live in RATELIMIT_STORAGE_URI; when that Redis stops answering, each
+        # worker counts in its own memory (a warning is logged) until it answers again.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
+        # /healthz reports the index as behind (503) when the oldest queued index change is
+        # older than this many seconds: nothing is applying the outbox.
+        OUTBOX_MAX_AGE=60,
         # How many reverse proxies (nginx) stand in front and set X-Forwarded-*; 0: none.
         PROXIES=0,
         HEROES_PER_PAGE=30,
@@ -93,6 +108,15 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
             "MEMORIAL_PROXIES must be a number of proxies from 0 to 5, "
             f"not {app.config['PROXIES']!r}"
         ) from None
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        # A Redis that stops answering must not hold a form up: fail fast, then fall back.
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+        )
+    names = app.config["SERVER_NAMES"] or ()
+    if isinstance(names, str):
+        names = names.replace(",", " ").split()
+    app.config["SERVER_NAMES"] = [n.strip().lower() for n in names if n.strip()]
     if app.config["SEARCH_BACKEND"] not in ("whoosh", "postgres"):
         raise ValueError(
             "MEMORIAL_SEARCH_BACKEND must be 'whoosh' or 'postgres', "

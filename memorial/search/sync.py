@@ -5,7 +5,9 @@ At flush, the change tracker (:mod:`memorial.changes`) hands over every changed 
 rollback leaves nothing behind and a crash loses nothing. After a commit, the
 outbox is drained in one batch by whoever can take the index's writer lock without waiting:
 the app's background thread, or (in the CLI and tests) the committing thread itself. A row
-is deleted only after the index commit that carried it succeeded.
+is deleted only after the index commit that carried it succeeded. The background thread
+starts with a worker's first request and drains at once what a crashed process left
+queued, then every two seconds whatever is queued; ``/healthz`` reports the queue's age.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class IndexSync:
         self._thread: threading.Thread | None = None
         self._idle = threading.Event()
         self._idle.set()
+        self._stopping = threading.Event()
 
     def committed(self, changed: changes.Changed) -> None:
         """Called after every commit; acts on one that queued heroes.
@@ -61,16 +64,30 @@ class IndexSync:
             self._ensure_thread()
             self._wake.set()
 
+    def start(self) -> None:
+        """Start the background thread in this process (before each request: cheap once it
+        runs). Its first round drains at once what an earlier process left queued, a
+        worker killed between its commit and the index update; every later round (at least
+        every two seconds) drains whatever is queued, whoever queued it."""
+        if self.mode == "thread" and (self._thread is None or not self._thread.is_alive()):
+            self._idle.clear()
+            self._ensure_thread()
+            self._wake.set()
+
     def _ensure_thread(self) -> None:
         if self._thread is None or not self._thread.is_alive():
+            # Started in the process that serves (never before a fork: a thread does not
+            # survive one, and is started again here in the child).
             self._thread = threading.Thread(target=self._loop, name="memorial-index", daemon=True)
             self._thread.start()
 
     def _loop(self) -> None:
         """Drain on every wake-up; while rows are left (lock taken elsewhere) retry soon."""
-        while True:
+        while not self._stopping.is_set():
             self._wake.wait(timeout=2.0)
             self._wake.clear()
+            if self._stopping.is_set():
+                break
             try:
                 with self.app.app_context():
                     left = self.drain(blocking=False)
@@ -81,6 +98,19 @@ class IndexSync:
                 self._wake.wait(timeout=0.2)
             else:
                 self._idle.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the background thread after its current round (tests, before their database
+        goes away); the next request starts it again."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._stopping.set()
+        self._wake.set()
+        thread.join(timeout)
+        self._thread = None
+        self._stopping.clear()
+        self._idle.set()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until the background thread has nothing left (used by tests and benchmarks)."""
@@ -144,3 +174,4 @@ def install(app: Flask) -> None:
     app.extensions["memorial.index_sync"] = sync
     changes.on_flush(queue)
     changes.tracker(app).follow(sync.committed)
+    app.before_request(sync.start)

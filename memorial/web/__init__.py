@@ -6,7 +6,8 @@ the rules live in the domain, which never imports from here.
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
+from werkzeug.sansio.utils import host_is_trusted
 
 from .. import audit
 
@@ -28,6 +29,16 @@ def init_app(app: Flask) -> None:
         submit,
         templating,
     )
+
+    server_names = app.config["SERVER_NAMES"]
+    if server_names:
+
+        @app.before_request
+        def refuse_other_hosts() -> None:
+            """Only the configured host names are served: a page for any other Host would
+            carry that host in its links and fill the page cache with copies."""
+            if not host_is_trusted(request.host, server_names):
+                abort(400)
 
     @app.before_request
     def bind_audit_origin() -> None:

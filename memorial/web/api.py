@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, current_app, jsonify, request, url_for
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
-from ..extensions import csrf, db
+from ..extensions import csrf, db, limiter
 from ..models import Hero
 from ..porting import hero_record
 from ..search import backend_for
+from ..search.tables import SearchOutbox
+from . import pagecache
 from .finder import MAX_PER_PAGE, BadSearch, find, parse_search_args
 
 bp = Blueprint("api", __name__)
@@ -99,8 +103,10 @@ def openapi():
 
 @bp.get("/healthz")
 def healthz():
-    """State of the database and the index; 503 when either is unusable."""
-    state = {"database": "ok", "index": "ok"}
+    """State of the database, the index, its queue of changes, the page cache and the rate
+    limiter; 503 when the database or the index is unusable or the index is behind. A cache
+    or limiter without Redis only degrades the site, so it is reported but stays 200."""
+    state: dict = {"database": "ok", "index": "ok"}
     status = 200
     try:
         db.session.execute(text("SELECT 1"))
@@ -112,5 +118,39 @@ def healthz():
     except Exception as exc:
         state["index"] = f"error: {type(exc).__name__}"
         status = 503
+    try:
+        queued, oldest = db.session.execute(
+            select(func.count(SearchOutbox.id), func.min(SearchOutbox.queued_at))
+        ).one()
+        age = 0
+        if oldest is not None:
+            if oldest.tzinfo is None:  # SQLite keeps UTC without the zone
+                oldest = oldest.replace(tzinfo=dt.UTC)
+            age = max(0, int((dt.datetime.now(dt.UTC) - oldest).total_seconds()))
+        state["outbox"] = {"queued": queued, "oldest_seconds": age}
+        if queued and age > current_app.config["OUTBOX_MAX_AGE"]:
+            state["index"] = f"behind: {queued} changes queued for {age} s"
+            status = 503
+    except Exception as exc:
+        db.session.rollback()
+        state["outbox"] = f"error: {type(exc).__name__}"
+        status = 503
+    state["cache"] = pagecache.health()
+    state["limiter"] = _limiter_state()
     state["status"] = "ok" if status == 200 else "error"
     return jsonify(state), status
+
+
+def _limiter_state() -> str:
+    """``ok``, or ``fallback: memory`` while the limits' Redis does not answer."""
+    try:
+        reachable = limiter.storage.check()
+    except Exception:
+        reachable = False
+    if reachable:
+        return "ok"
+    return (
+        "fallback: memory"
+        if current_app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"]
+        else ("unreachable")
+    )

@@ -23,39 +23,72 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from typing import NamedTuple
+from urllib.parse import urlencode
 
 from cachelib import SimpleCache
 from flask import Flask, current_app, g, request, session
 from flask_caching import Cache
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import ImmutableMultiDict
 
 from ..changes import CANDLES, CONTENT, Changed, read_versions, tracker
 from ..clock import today_in_kyiv
 from ..extensions import db
+from ..search.documents import FACET_FIELDS
 from .i18n import current_language
 
 log = logging.getLogger(__name__)
 
-#: Endpoints whose GET responses are the same for every anonymous visitor.
-CACHED_ENDPOINTS = frozenset(
-    {
-        "public.index",
-        "public.heroes",
-        "public.years",
-        "public.by_year",
-        "public.group_index",
-        "public.by_group",
-        "public.by_day",
-        "public.hero",
-        "public.search_page",
-        "api.api_search",
-        "api.api_hero",
-        "seo.robots",
-        "seo.sitemap_index",
-        "seo.sitemap_pages",
-        "seo.sitemap_heroes",
-    }
+#: The query arguments of the search page and the search API (see ``finder.parse_search_args``).
+SEARCH_ARGS = (
+    "q",
+    "page",
+    "per_page",
+    "sort",
+    "letter",
+    "facets",
+    "death_year",
+    "birth_year",
+    "collection",
+    *FACET_FIELDS,
 )
+#: Pages of one kind that one version may hold at most, whatever ``PAGE_CACHE_MAX_PAGES``
+#: says: a site has a handful of robots files and sitemaps, never thousands.
+_FEW = 20
+
+
+class Kind(NamedTuple):
+    """What the cache knows of one cached endpoint."""
+
+    #: The query arguments its page reads; every other one is dropped before the view runs,
+    #: so ``?utm_source=…`` or ``?x=1`` never make a new page (nor show up in its links).
+    args: tuple[str, ...] = ()
+    #: At most this many of its pages per content version (``None``: ``PAGE_CACHE_MAX_PAGES``).
+    max_pages: int | None = None
+
+
+#: Endpoints whose GET responses are the same for every anonymous visitor.
+PAGE_KINDS: dict[str, Kind] = {
+    "public.index": Kind(),
+    "public.heroes": Kind(("letter", "page")),
+    "public.years": Kind(),
+    "public.by_year": Kind(("page",)),
+    "public.group_index": Kind(),
+    "public.by_group": Kind(("page",)),
+    "public.by_day": Kind(("page",)),
+    "public.hero": Kind(),
+    "public.search_page": Kind(SEARCH_ARGS),
+    "api.api_search": Kind(SEARCH_ARGS),
+    "api.api_hero": Kind(),
+    "seo.robots": Kind(max_pages=_FEW),
+    "seo.sitemap_index": Kind(max_pages=_FEW),
+    "seo.sitemap_pages": Kind(max_pages=_FEW),
+    "seo.sitemap_heroes": Kind(max_pages=10 * _FEW),
+}
+CACHED_ENDPOINTS = frozenset(PAGE_KINDS)
+#: Query arguments every page understands (read by the language choice, not the view).
+_EVERY_PAGE_ARGS = {"lang": ("uk", "en")}
 #: Endpoints whose pages show candle counts.
 CANDLE_PAGES = frozenset({"public.index", "public.hero"})
 #: Response headers that belong to one visitor or one moment, never kept with a page.
@@ -86,6 +119,8 @@ class PageCache:
     def __init__(self, app: Flask) -> None:
         self.enabled = app.config["CACHE_URI"].lower() not in ("none", "off", "")
         self.recheck = float(app.config["PAGE_CACHE_RECHECK"])
+        self.max_pages = int(app.config["PAGE_CACHE_MAX_PAGES"])
+        self.timeout = int(app.config["PAGE_CACHE_TIMEOUT"])
         self._versions: dict[int, int] | None = None
         self._read_at = 0.0
         self._paused_until = 0.0
@@ -117,6 +152,31 @@ class PageCache:
         if self.near is not None:
             self.near.set(key, page)
         cache.set(key, page)
+
+    def room_for(self, counter: str, cap: int) -> bool:
+        """Count one more page stored under ``counter``; whether it stays within ``cap``.
+
+        The counter lives beside the pages (in Redis, shared by every worker) and expires
+        with them; its name carries the version, so a new version starts from nought.
+        """
+        backend = cache.cache
+        client = getattr(backend, "_write_client", None)
+        if client is not None:  # Redis: one round trip, atomic across workers
+            name = backend.key_prefix + counter
+            pipe = client.pipeline()
+            pipe.incr(name)
+            pipe.expire(name, self.timeout)
+            stored = int(pipe.execute()[0])
+        else:
+            stored = int(backend.inc(counter) or 0)
+        if stored == cap + 1:
+            log.warning(
+                "page cache: %s already holds %d pages of this version; "
+                "further ones are rendered without being kept",
+                counter.split(":")[2],
+                cap,
+            )
+        return stored <= cap
 
     def usable(self) -> bool:
         """Whether to use the cache now: on, and not paused after a failure."""
@@ -150,6 +210,21 @@ class PageCache:
             self.forget_version()
 
 
+def health() -> str:
+    """The page cache's state for ``/healthz``: ``ok``, ``unreachable`` or ``off``."""
+    state = page_cache()
+    if not state.enabled:
+        return "off"
+    client = getattr(cache.cache, "_write_client", None)
+    if client is None:  # this worker's memory
+        return "ok"
+    try:
+        client.ping()
+    except Exception:
+        return "unreachable"
+    return "ok"
+
+
 def _cache_config(app: Flask) -> dict:
     """Flask-Caching settings for ``MEMORIAL_CACHE_URI``."""
     uri = app.config["CACHE_URI"]
@@ -179,8 +254,21 @@ def page_cache(app: Flask | None = None) -> PageCache:
     return (app or current_app).extensions["memorial.page_cache"]
 
 
-def _page_key(state: PageCache) -> str | None:
-    """The cache key of this request's page, or ``None`` when it must be rendered afresh."""
+def _normalise_args(kind: Kind) -> None:
+    """Keep only the query arguments the page reads (first value each, in a fixed order):
+    the view, its links and the cache key all see the same arguments."""
+    args = request.args
+    kept = [(name, args[name]) for name in sorted(kind.args) if args.get(name)]
+    for name, allowed in _EVERY_PAGE_ARGS.items():
+        if args.get(name) in allowed:
+            kept.append((name, args[name]))
+    if kept != list(args.items(multi=True)):
+        request.args = ImmutableMultiDict(kept)  # type: ignore[misc]
+
+
+def _page_key(state: PageCache) -> tuple[str, str] | None:
+    """The cache key of this request's page and the counter of its kind and version, or
+    ``None`` when it must be rendered afresh."""
     if request.method not in ("GET", "HEAD") or request.endpoint not in CACHED_ENDPOINTS:
         return None
     if "_flashes" in session:  # a one-time message is shown on this page
@@ -198,14 +286,20 @@ def _page_key(state: PageCache) -> str | None:
         request.host,
         environ.get("SCRIPT_NAME", ""),
         environ.get("PATH_INFO", ""),
-        environ.get("QUERY_STRING", ""),
+        urlencode(list(request.args.items(multi=True))),
         variant(**(request.view_args or {})) if variant else "",
     )
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    key = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    counter = f"pages:count:{request.endpoint}:{versions[CONTENT]}:{candles}:{parts[3]}"
+    return key, counter
 
 
 def _serve_cached():
     """Answer from the cache when this page is there; otherwise note the key for later."""
+    kind = PAGE_KINDS.get(request.endpoint or "")
+    if kind is None:
+        return None
+    _normalise_args(kind)
     state = page_cache()
     if not state.usable():
         return None
@@ -217,6 +311,7 @@ def _serve_cached():
         return None
     if key is None:
         return None
+    key, g.page_cache_counter = key
     try:
         kept = state.get(key)
     except Exception:  # a cache that is down only costs rendering time
@@ -247,10 +342,14 @@ def _keep(response):
             for name, value in response.headers.items()
             if name.lower() not in _NOT_KEPT
         ]
+        state = page_cache()
+        kind = PAGE_KINDS[request.endpoint]
+        cap = min(state.max_pages, kind.max_pages or state.max_pages)
         try:
-            page_cache().set(key, (response.status_code, headers, response.get_data()))
+            if state.room_for(g.page_cache_counter, cap):
+                state.set(key, (response.status_code, headers, response.get_data()))
         except Exception:
-            page_cache().failed("unreachable")
+            state.failed("unreachable")
     return response.make_conditional(request)
 
 
