@@ -102,6 +102,15 @@ def queue():
     )
 
 
+def _already_decided(error: submissions.ModerationError) -> None:
+    """Tell the moderator that someone else decided the submission first (and who)."""
+    db.session.rollback()
+    if error.decided_by:
+        flash(_("Це звернення вже розглянув(-ла) %(email)s.", email=error.decided_by), "error")
+    else:
+        flash(_("Це звернення вже розглянуто."), "error")
+
+
 def _submission(submission_id: int) -> Submission:
     submission = db.session.get(Submission, submission_id)
     if submission is None:
@@ -193,7 +202,11 @@ def edit_submission(submission_id: int):
     captions = [
         (request.form.get(f"caption-{p.id}") or "").strip()[:1000] or None for p in item.photos
     ]
-    submissions.edit_submission(db.session, item, payload, captions, _me())
+    try:
+        submissions.edit_submission(db.session, item, payload, captions, _me())
+    except submissions.ModerationError as error:
+        _already_decided(error)
+        return redirect(url_for("staff.submission", submission_id=submission_id))
     db.session.commit()
     flash(_("Зміни збережено."), "info")
     return redirect(url_for("staff.submission", submission_id=item.id))
@@ -209,10 +222,9 @@ def approve(submission_id: int):
         abort(400)
     try:
         hero = submissions.approve(db.session, item, _me(), form.text.data or "")
-    except submissions.ModerationError:
-        db.session.rollback()
-        flash(_("Це звернення вже розглянуто."), "error")
-        return redirect(url_for("staff.submission", submission_id=item.id))
+    except submissions.ModerationError as error:
+        _already_decided(error)
+        return redirect(url_for("staff.submission", submission_id=submission_id))
     except ValueError:
         db.session.rollback()
         flash(_("Опублікувати не вдалося: перевірте дати та обов'язкові поля."), "error")
@@ -233,9 +245,9 @@ def _decide(submission_id: int, action: str):
             submissions.reject(db.session, item, _me(), form.text.data)
         else:
             submissions.ask_for_information(db.session, item, _me(), form.text.data)
-    except submissions.ModerationError:
-        flash(_("Це звернення вже розглянуто."), "error")
-        return redirect(url_for("staff.submission", submission_id=item.id))
+    except submissions.ModerationError as error:
+        _already_decided(error)
+        return redirect(url_for("staff.submission", submission_id=submission_id))
     db.session.commit()
     flash(_("Відхилено.") if action == "reject" else _("Запитання надіслано."), "info")
     return redirect(url_for("staff.queue"))
