@@ -452,7 +452,8 @@ def media_thumb(side: int, file_path: str):
 # -- staff accounts (administrators) -------------------------------------------------------
 def _accounts_page(form: AccountForm, status: int = 200):
     users = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("staff/accounts.html", users=users, form=form), status
+    failures = accounts.failures_by_account(db.session)
+    return render_template("staff/accounts.html", users=users, form=form, failures=failures), status
 
 
 @bp.get("/accounts")
@@ -485,7 +486,7 @@ def create_account():
 @bp.post("/accounts/<int:user_id>/<action>")
 @admin_required
 def change_account(user_id: int, action: str):
-    """Disable, enable, change the role of, or end the sessions of an account."""
+    """Disable, enable, change the role of, end the sessions of, or unlock an account."""
     user = db.session.get(User, user_id) or abort(404)
     if action not in accounts.ACCOUNT_ACTIONS:
         abort(404)
@@ -504,7 +505,10 @@ def change_account(user_id: int, action: str):
         )
         return redirect(url_for("staff.accounts_page"))
     db.session.commit()
-    flash(_("Зміни для %(email)s збережено.", email=user.email), "info")
+    if action == "unlock":
+        flash(_("Невдалі спроби входу для %(email)s забуто.", email=user.email), "info")
+    else:
+        flash(_("Зміни для %(email)s збережено.", email=user.email), "info")
     if user.id == me.id and action == "end-sessions":
         return redirect(url_for("auth.login"))
     return redirect(url_for("staff.accounts_page"))
