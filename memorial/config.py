@@ -63,11 +63,15 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # How many reverse proxies (nginx) stand in front and set X-Forwarded-*; 0: none.
         PROXIES=0,
         HEROES_PER_PAGE=30,
-        # Staff sign-in: attempts per address, failures in a row before a lock, its length,
-        # and how long an idle staff session lasts.
+        # Staff sign-in: attempts per address; failures from one address for one account
+        # before that address must wait, the first wait (doubled at each further failure),
+        # the longest wait, and the hours after which failures are forgotten; how long an
+        # idle staff session lasts.
         LOGIN_RATE_LIMIT="10 per minute; 60 per hour",
         LOGIN_MAX_FAILURES=5,
+        LOGIN_DELAY_MINUTES=1,
         LOGIN_LOCK_MINUTES=15,
+        LOGIN_FORGET_HOURS=24,
         STAFF_IDLE_MINUTES=120,
         # Public forms: submissions and status checks per address, and the photos they carry.
         SUBMIT_RATE_LIMIT="10 per minute; 40 per hour",

@@ -336,6 +336,8 @@ class User(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     #: Part of every session of this user; replacing it ends them all at once.
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: new_session_token())
+    #: No longer used: failed sign-ins are counted per address in :class:`LoginThrottle`
+    #: (one address's failures no longer lock the owner out); kept for old databases.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -364,6 +366,27 @@ class User(Model):
     def get_id(self) -> str:
         """The identifier Flask-Login keeps in the session."""
         return f"{self.id}:{self.session_token}"
+
+
+class LoginThrottle(Model):
+    """Failed sign-ins from one network address for one account name, as typed (known or
+    not, so the answer does not tell which): after a few, that address waits longer and
+    longer before it may try that name again; other addresses are not concerned."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (
+        UniqueConstraint("email", "address", name="uq_login_throttle_email_address"),
+        CheckConstraint("failures >= 0", name="failures_counted"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_failure_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
 
 
 # --- Submissions from the public, revisions of heroes, and the audit log -------------------

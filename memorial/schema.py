@@ -21,6 +21,8 @@ SUBMISSIONS_REVISION = "4bdac6a8f567"
 CANDLES_REVISION = "0babe75b4a08"
 #: The content version of the page cache, also made by ``create_all`` (the test suite's schema).
 CONTENT_VERSION_REVISION = "5c1f3e9a7d20"
+#: The login throttle, also made by ``create_all`` (the test suite's schema).
+LOGIN_THROTTLE_REVISION = "8e4d2b7c1a90"
 #: Tables that came with migrations: a database made by ``create_all`` before then lacks them.
 _ADDED_WITH_MIGRATIONS = ("search_document", "search_term")
 
@@ -30,6 +32,8 @@ def _revision_before_migrations(inspector) -> str:
 
     Such databases come from releases before migrations existed; newest first.
     """
+    if "login_throttle" in inspector.get_table_names():
+        return LOGIN_THROTTLE_REVISION
     if "content_version" in inspector.get_table_names():
         return CONTENT_VERSION_REVISION
     if "candle_light" in inspector.get_table_names():

@@ -10,14 +10,15 @@ from __future__ import annotations
 import difflib
 import secrets
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, object_session
 
 from . import audit
 from .archive import add_photos, add_story, apply_fields, upsert_hero
 from .dates import to_iso_date
 from .language import first_letter, fold
 from .models import (
+    OPEN_SUBMISSION_STATUSES,
     Hero,
     HeroStatus,
     RevisionSource,
@@ -38,7 +39,14 @@ CORRECTABLE_FIELDS = HERO_FIELDS
 
 
 class ModerationError(ValueError):
-    """A moderation step that cannot be taken in the submission's current state."""
+    """A moderation step that cannot be taken in the submission's current state.
+
+    ``decided_by``: the e-mail address of the moderator who decided it, when one did.
+    """
+
+    def __init__(self, message: str, decided_by: str | None = None) -> None:
+        super().__init__(message)
+        self.decided_by = decided_by
 
 
 def new_reference() -> str:
@@ -113,9 +121,39 @@ def submit(
     return submission
 
 
-def _require_open(submission: Submission) -> None:
-    if not submission.is_open:
-        raise ModerationError("the submission has already been decided")
+def _decided(session: Session, submission: Submission) -> ModerationError:
+    """The error for a submission someone else has decided, naming who did."""
+    email = session.scalar(
+        select(User.email)
+        .join(Submission, Submission.decided_by_id == User.id)
+        .where(Submission.id == submission.id)
+    )
+    return ModerationError("the submission has already been decided", email)
+
+
+def _claim(session: Session, submission: Submission, allowed, **values) -> None:
+    """Move the submission out of the states ``allowed`` in one conditional UPDATE, so of two
+    moderators acting at once exactly one goes on; the other gets :class:`ModerationError`.
+
+    The row stays locked (PostgreSQL) or the database stays reserved (SQLite) until the
+    transaction ends; the submission is then reloaded, so what follows sees what was
+    committed before.
+    """
+    if submission.status not in allowed:
+        raise _decided(session, submission)
+    result = session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id, Submission.status.in_(list(allowed)))
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise _decided(session, submission)
+    session.refresh(submission)
+
+
+def _require_open(session: Session, submission: Submission) -> None:
+    _claim(session, submission, OPEN_SUBMISSION_STATUSES)
 
 
 def _log(session: Session, action: str, user: User, submission: Submission, **detail) -> None:
@@ -133,7 +171,7 @@ def edit_submission(
     session: Session, submission: Submission, payload: dict, captions: list[str | None], user: User
 ) -> None:
     """Change what will be published (the submitter's original is kept apart)."""
-    _require_open(submission)
+    _require_open(session, submission)
     submission.payload = {**submission.payload, **payload}
     for photo, caption in zip(submission.photos, captions, strict=False):
         photo.caption = caption or None
@@ -143,36 +181,75 @@ def edit_submission(
 def ask_for_information(
     session: Session, submission: Submission, user: User, question: str
 ) -> None:
-    """Ask the submitter a question; they see it on the status page."""
-    _require_open(submission)
-    submission.status = SubmissionStatus.NEEDS_INFO
-    submission.question = question
-    submission.decided_by_id = user.id
+    """Ask the submitter a question; they see it on the status page.
+
+    Asking decides the submission for a while: until the answer comes, another moderator's
+    question is refused (approving or rejecting is not).
+    """
+    _claim(
+        session,
+        submission,
+        (SubmissionStatus.RECEIVED,),
+        status=SubmissionStatus.NEEDS_INFO,
+        question=question,
+        decided_by_id=user.id,
+    )
     _log(session, "ask", user, submission)
 
 
-def answer_question(submission: Submission, answer: str) -> None:
-    """The submitter's answer to a moderator's question; the submission is back in the queue."""
+def answer_question(submission: Submission, answer: str) -> bool:
+    """The submitter's answer to a moderator's question; the submission is back in the queue.
+
+    Returns ``False`` (and keeps nothing) when a moderator decided the submission meanwhile:
+    an answer never reopens a decided submission.
+    """
     if submission.status != SubmissionStatus.NEEDS_INFO:
         raise ModerationError("no question is waiting for an answer")
+    session = object_session(submission)
+    if session is None:
+        raise ModerationError("the submission is not stored")
     previous = f"{submission.answer}\n\n" if submission.answer else ""
-    submission.answer = previous + answer
-    submission.status = SubmissionStatus.RECEIVED
+    try:
+        _claim(
+            session,
+            submission,
+            (SubmissionStatus.NEEDS_INFO,),
+            status=SubmissionStatus.RECEIVED,
+            answer=previous + answer,
+        )
+    except ModerationError:
+        return False
+    return True
 
 
 def reject(session: Session, submission: Submission, user: User, reason: str) -> None:
     """Decline a submission with a reason the submitter will see; nothing is deleted."""
-    _require_open(submission)
-    submission.status = SubmissionStatus.REJECTED
-    submission.reason = reason
-    submission.decided_at = utcnow()
-    submission.decided_by_id = user.id
+    _claim(
+        session,
+        submission,
+        OPEN_SUBMISSION_STATUSES,
+        status=SubmissionStatus.REJECTED,
+        reason=reason,
+        decided_at=utcnow(),
+        decided_by_id=user.id,
+    )
     _log(session, "reject", user, submission)
 
 
 def approve(session: Session, submission: Submission, user: User, reason: str = "") -> Hero:
-    """Publish what a submission brings; the hero changes with a revision (flush only)."""
-    _require_open(submission)
+    """Publish what a submission brings; the hero changes with a revision (flush only).
+
+    The submission is claimed first (a conditional UPDATE): of moderators approving at once,
+    one publishes and the others get :class:`ModerationError`.
+    """
+    _claim(
+        session,
+        submission,
+        OPEN_SUBMISSION_STATUSES,
+        status=SubmissionStatus.PUBLISHED,
+        decided_at=utcnow(),
+        decided_by_id=user.id,
+    )
     payload = submission.payload
     why = reason or f"{submission.reference}"
     if submission.kind == SubmissionKind.HERO:

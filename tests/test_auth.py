@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
+import argon2
 from sqlalchemy import select
 
-from memorial import create_app
+from memorial import clock, create_app
+from memorial.accounts import hash_password
 from memorial.extensions import db
 from memorial.models import AuditEvent, User
 from memorial.schema import create_schema
@@ -37,24 +42,126 @@ def test_login_logout_and_replayed_cookie(app, client, staff):
     assert actions(app) == ["login.success", "logout"]
 
 
-def test_failed_logins_are_logged_generic_and_lock_the_account(app, client, staff):
+ERROR_RE = re.compile(r'<p class="error" role="alert">(.*?)</p>', re.S)
+ATTACKER, OWNER = "203.0.113.7", "198.51.100.9"
+T0 = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+
+
+def error_of(response) -> str:
+    """The one message a refused sign-in shows."""
+    found = ERROR_RE.findall(response.get_data(as_text=True))
+    assert len(found) == 1, response.get_data(as_text=True)[:2000]
+    return found[0]
+
+
+def client_from(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_failures_slow_the_address_down_and_every_refusal_reads_the_same(app, staff):
     app.config["LOGIN_MAX_FAILURES"] = 3
-    for _ in range(3):
-        response = login(client, staff["moderator"], "not the password")
-        assert response.status_code == 400
-        assert "Неправильна адреса або пароль." in response.get_data(as_text=True)
-    unknown = login(client, "nobody@example.org", "whatever12345")
-    assert "Неправильна адреса або пароль." in unknown.get_data(as_text=True)
-    locked = login(client, staff["moderator"])  # the right password, but locked for now
-    assert locked.status_code == 400 and "Забагато невдалих спроб" in locked.get_data(as_text=True)
-    assert client.get("/staff/").status_code == 302
-    assert actions(app) == ["login.failure"] * 4 + ["login.locked"]
+    app.config["LOGIN_RATE_LIMIT"] = "100 per minute"  # the per-address limit is tested below
+    attacker, owner = client_from(app, ATTACKER), client_from(app, OWNER)
+    with clock.frozen(T0):
+        wrong = [login(attacker, staff["moderator"], "not the password") for _ in range(3)]
+        assert {r.status_code for r in wrong} == {400}
+        message = error_of(wrong[0])
+        assert message == "Неправильна адреса або пароль."
+        # The address now waits: even the right password is refused, in the same words.
+        waiting = login(attacker, staff["moderator"])
+        assert waiting.status_code == 400 and error_of(waiting) == message
+        assert "Забагато" not in waiting.get_data(as_text=True)
+        unknown = login(attacker, "nobody@example.org", "whatever12345")
+        assert error_of(unknown) == message
+        # The owner, from their own address, is not locked out.
+        assert login(owner, staff["moderator"]).status_code == 302
+    assert actions(app) == ["login.failure"] * 3 + ["login.locked", "login.failure"] + [
+        "login.success"
+    ]
     with app.app_context():
-        failures = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "login.failure")
-        ).all()
-        assert failures[-1].actor == "nobody@example.org"
-        assert failures[0].remote_addr == "127.0.0.1"
+        events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [e.remote_addr for e in events] == [ATTACKER] * 5 + [OWNER]
+        assert events[3].detail["failures"] == 3  # the log says why, the visitor is not told
+        assert events[4].actor == "nobody@example.org" and events[4].detail["reason"] == "unknown"
+    # The waits grow: 1 minute after the third failure, then 2, then 4.
+    moment = T0
+    for minutes in (1, 2, 4):
+        with clock.frozen(moment + dt.timedelta(minutes=minutes) - dt.timedelta(seconds=5)):
+            assert login(attacker, staff["moderator"]).status_code == 400  # still waiting
+        moment += dt.timedelta(minutes=minutes)
+        with clock.frozen(moment):
+            assert login(attacker, staff["moderator"], "still not it").status_code == 400
+    with clock.frozen(moment + dt.timedelta(minutes=8)):
+        assert login(attacker, staff["moderator"]).status_code == 302  # waited long enough
+
+
+def test_every_sign_in_costs_one_argon2_verification(app, staff, monkeypatch):
+    """Known, unknown, disabled or waiting: the answer always takes one verification of a hash
+    made with the same argon2 parameters, so its duration does not tell accounts apart."""
+    app.config["LOGIN_MAX_FAILURES"] = 1
+    calls: list[argon2.Parameters] = []
+    original = argon2.PasswordHasher.verify
+
+    def verify(self, hash, password):  # argon2's own, observed
+        calls.append(argon2.extract_parameters(hash))
+        return original(self, hash, password)
+
+    monkeypatch.setattr(argon2.PasswordHasher, "verify", verify)
+    expected = argon2.extract_parameters(hash_password("any password at all"))
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == staff["admin"]))
+        user.active = False
+        db.session.commit()
+    cases = [
+        (staff["moderator"], "not the password"),  # known, wrong
+        ("nobody@example.org", "not the password"),  # unknown
+        ("nobody@example.org", STAFF_PASSWORD),  # unknown, now waiting too
+        (staff["moderator"], STAFF_PASSWORD),  # known, waiting
+        (staff["admin"], STAFF_PASSWORD),  # disabled
+    ]
+    for email, password in cases:
+        calls.clear()
+        response = login(app.test_client(), email, password)
+        assert response.status_code == 400
+        assert calls == [expected], email
+    calls.clear()
+    assert login(client_from(app, OWNER), staff["moderator"]).status_code == 302
+    assert calls == [expected]
+
+
+def test_an_administrator_unlocks_an_account(app, staff):
+    app.config["LOGIN_MAX_FAILURES"] = 2
+    attacker, admin, moder = client_from(app, ATTACKER), app.test_client(), app.test_client()
+    for _ in range(2):
+        login(attacker, staff["moderator"], "not the password")
+    assert login(attacker, staff["moderator"]).status_code == 400  # waiting
+    login(admin, staff["admin"])
+    page = admin.get("/staff/accounts").get_data(as_text=True)
+    assert "Розблокувати" in page and "адрес чекає: 1" in page
+    with app.app_context():
+        moder_id = db.session.scalar(select(User.id).where(User.email == staff["moderator"]))
+    # A moderator may not; an administrator may.
+    login(moder, staff["moderator"])
+    token = csrf_token(moder, "/staff/")
+    assert (
+        moder.post(f"/staff/accounts/{moder_id}/unlock", data={"csrf_token": token}).status_code
+        == 403
+    )
+    token = csrf_token(admin, "/staff/accounts")
+    done = admin.post(
+        f"/staff/accounts/{moder_id}/unlock", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert done.status_code == 200 and "Невдалі спроби входу для moder@example.org забуто." in (
+        done.get_data(as_text=True)
+    )
+    assert "Розблокувати" not in done.get_data(as_text=True)
+    assert login(attacker, staff["moderator"]).status_code == 302
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.unlock"))
+        assert event is not None and event.actor == staff["admin"]
+        assert event.object_id == str(moder_id) and event.detail["cleared"] == 1
 
 
 def test_login_rate_limit_answers_429(tmp_path):

@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Увійдіть, щоб відкрити цю сторінку.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+    accounts.dummy_hash()  # made once per process now, not during a visitor's sign-in
 
     @app.before_request
     def end_idle_staff_session():
@@ -137,7 +138,8 @@ def _login_limit() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
-    """Sign in; every attempt is logged, repeated failures lock the account for a while."""
+    """Sign in; every attempt is logged, and repeated failures make the address they come
+    from wait longer and longer for that account. Every refusal reads the same."""
     if current_user.is_authenticated:
         return redirect(url_for("staff.queue"))
     form = LoginForm()
@@ -148,8 +150,13 @@ def login():
             db.session,
             form.email.data,
             form.password.data,
-            config["LOGIN_MAX_FAILURES"],
-            config["LOGIN_LOCK_MINUTES"],
+            request.remote_addr or "",
+            accounts.Throttle(
+                max_failures=int(config["LOGIN_MAX_FAILURES"]),
+                first_minutes=float(config["LOGIN_DELAY_MINUTES"]),
+                longest_minutes=float(config["LOGIN_LOCK_MINUTES"]),
+                forget_hours=float(config["LOGIN_FORGET_HOURS"]),
+            ),
         )
         db.session.commit()
         if attempt.user is not None:
@@ -159,12 +166,8 @@ def login():
             login_user(attempt.user)
             session[_SEEN_KEY] = time.time()
             return redirect(target)
-        if attempt.refused == "locked":
-            error = _(
-                "Забагато невдалих спроб. Спробуйте через %(n)d хв.", n=config["LOGIN_LOCK_MINUTES"]
-            )
-        else:
-            error = _("Неправильна адреса або пароль.")
+        # Waiting or wrong: the same words, so they tell nothing about the account.
+        error = _("Неправильна адреса або пароль.")
     status = 200 if error is None and not form.errors else 400
     return render_template("auth/login.html", form=form, error=error), status
 

@@ -99,6 +99,15 @@ def queue():
     )
 
 
+def _already_decided(error: submissions.ModerationError) -> None:
+    """Tell the moderator that someone else decided the submission first (and who)."""
+    db.session.rollback()
+    if error.decided_by:
+        flash(_("Це звернення вже розглянув(-ла) %(email)s.", email=error.decided_by), "error")
+    else:
+        flash(_("Це звернення вже розглянуто."), "error")
+
+
 def _submission(submission_id: int) -> Submission:
     submission = db.session.get(Submission, submission_id)
     if submission is None:
@@ -190,7 +199,11 @@ def edit_submission(submission_id: int):
     captions = [
         (request.form.get(f"caption-{p.id}") or "").strip()[:1000] or None for p in item.photos
     ]
-    submissions.edit_submission(db.session, item, payload, captions, _me())
+    try:
+        submissions.edit_submission(db.session, item, payload, captions, _me())
+    except submissions.ModerationError as error:
+        _already_decided(error)
+        return redirect(url_for("staff.submission", submission_id=submission_id))
     db.session.commit()
     flash(_("Зміни збережено."), "info")
     return redirect(url_for("staff.submission", submission_id=item.id))
@@ -206,10 +219,9 @@ def approve(submission_id: int):
         abort(400)
     try:
         hero = submissions.approve(db.session, item, _me(), form.text.data or "")
-    except submissions.ModerationError:
-        db.session.rollback()
-        flash(_("Це звернення вже розглянуто."), "error")
-        return redirect(url_for("staff.submission", submission_id=item.id))
+    except submissions.ModerationError as error:
+        _already_decided(error)
+        return redirect(url_for("staff.submission", submission_id=submission_id))
     except ValueError:
         db.session.rollback()
         flash(_("Опублікувати не вдалося: перевірте дати та обов'язкові поля."), "error")
@@ -230,9 +242,9 @@ def _decide(submission_id: int, action: str):
             submissions.reject(db.session, item, _me(), form.text.data)
         else:
             submissions.ask_for_information(db.session, item, _me(), form.text.data)
-    except submissions.ModerationError:
-        flash(_("Це звернення вже розглянуто."), "error")
-        return redirect(url_for("staff.submission", submission_id=item.id))
+    except submissions.ModerationError as error:
+        _already_decided(error)
+        return redirect(url_for("staff.submission", submission_id=submission_id))
     db.session.commit()
     flash(_("Відхилено.") if action == "reject" else _("Запитання надіслано."), "info")
     return redirect(url_for("staff.queue"))
@@ -437,7 +449,8 @@ def media_thumb(side: int, file_path: str):
 # -- staff accounts (administrators) -------------------------------------------------------
 def _accounts_page(form: AccountForm, status: int = 200):
     users = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("staff/accounts.html", users=users, form=form), status
+    failures = accounts.failures_by_account(db.session)
+    return render_template("staff/accounts.html", users=users, form=form, failures=failures), status
 
 
 @bp.get("/accounts")
@@ -470,7 +483,7 @@ def create_account():
 @bp.post("/accounts/<int:user_id>/<action>")
 @admin_required
 def change_account(user_id: int, action: str):
-    """Disable, enable, change the role of, or end the sessions of an account."""
+    """Disable, enable, change the role of, end the sessions of, or unlock an account."""
     user = db.session.get(User, user_id) or abort(404)
     if action not in accounts.ACCOUNT_ACTIONS:
         abort(404)
@@ -489,7 +502,10 @@ def change_account(user_id: int, action: str):
         )
         return redirect(url_for("staff.accounts_page"))
     db.session.commit()
-    flash(_("Зміни для %(email)s збережено.", email=user.email), "info")
+    if action == "unlock":
+        flash(_("Невдалі спроби входу для %(email)s забуто.", email=user.email), "info")
+    else:
+        flash(_("Зміни для %(email)s збережено.", email=user.email), "info")
     if user.id == me.id and action == "end-sessions":
         return redirect(url_for("auth.login"))
     return redirect(url_for("staff.accounts_page"))
