@@ -223,15 +223,17 @@ def answer():
     if found.status != SubmissionStatus.NEEDS_INFO:
         return redirect(url_for("submit.status"))
     if form.validate_on_submit():
-        submissions.answer_question(found, form.answer.data)
+        # A moderator may have decided meanwhile: then the page shows the decision instead.
+        taken = submissions.answer_question(found, form.answer.data)
         db.session.commit()
+        db.session.refresh(found)
         return render_template(
             "submit/status.html",
             form=StatusForm(formdata=None),
             submission=found,
             answer=None,
             labels=FIELD_LABELS,
-            answered=True,
+            answered=taken,
         )
     return render_template(
         "submit/status.html",
