@@ -47,10 +47,13 @@ $(BROWSER_TOOLS): | $(TOOLS)/.apt-updated
 	touch $@
 
 ## run: create the database and index under instance/, import the demo archive once, serve
+## on http://$(HOST):$(PORT) (make run PORT=8080 HOST=0.0.0.0 to change them)
+HOST ?= 127.0.0.1
+PORT ?= 5000
 run: $(INSTALLED)
 	$(BIN)/memorial init-db
 	$(BIN)/memorial import-archive archive_data --if-empty
-	$(BIN)/memorial run --host 127.0.0.1 --port 5000
+	$(BIN)/memorial run --host $(HOST) --port $(PORT)
 
 ## test: install what the tests need, check lint, format and types, then run the whole suite
 ## on SQLite and on PostgreSQL
