@@ -27,32 +27,9 @@ from .. import media
 from ..dates import PartialDate, to_iso_date
 from ..models import UserRole
 from ..records import HERO_DATE_FIELDS, HERO_TEXT_FIELDS
-from .labels import choices
+from .labels import FIELD_LABELS, choices
 
 #: Ukrainian names of the archive fields, for labels, corrections and differences.
-FIELD_LABELS = {
-    "surname": _l("Прізвище"),
-    "given_name": _l("Ім'я"),
-    "patronymic": _l("По батькові"),
-    "call_sign": _l("Позивний"),
-    "birth_date": _l("Дата народження"),
-    "death_date": _l("Дата загибелі"),
-    "birth_place": _l("Місце народження"),
-    "home_community": _l("Громада"),
-    "rank": _l("Звання"),
-    "position": _l("Посада"),
-    "military_unit": _l("Військова частина"),
-    "death_place": _l("Місце загибелі"),
-    "death_circumstances": _l("Обставини загибелі"),
-    "burial_place": _l("Місце поховання"),
-    "burial_plot": _l("Ділянка поховання"),
-    "biography": _l("Життєпис"),
-    "awards": _l("Нагороди"),
-    "stories": _l("Спогади"),
-    "photos": _l("Фотографії"),
-    "status": _l("Стан"),
-    "external_id": _l("Ідентифікатор"),
-}
 LONG_FIELDS = ("death_circumstances", "biography")
 DATE_HINT = _l("Рік (1987), рік і місяць (03.1987) або повна дата (14.03.1987).")
 _PHONE = re.compile(r"^\+?[\d\s()\-]{7,25}$")

@@ -10,7 +10,9 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
+from ..dates import PartialDate
 from ..models import HeroStatus, RevisionSource, SubmissionKind, SubmissionStatus, UserRole
+from .i18n import current_language
 
 #: Staff's names, short, as lists and filters show them.
 STAFF_LABELS: dict[type[StrEnum], dict] = {
@@ -61,6 +63,178 @@ PUBLIC_LABELS: dict[type[StrEnum], dict] = {
 }
 
 
+#: Ukrainian names of the archive fields, for labels, corrections and differences.
+FIELD_LABELS = {
+    "surname": _l("Прізвище"),
+    "given_name": _l("Ім'я"),
+    "patronymic": _l("По батькові"),
+    "call_sign": _l("Позивний"),
+    "birth_date": _l("Дата народження"),
+    "death_date": _l("Дата загибелі"),
+    "birth_place": _l("Місце народження"),
+    "home_community": _l("Громада"),
+    "rank": _l("Звання"),
+    "position": _l("Посада"),
+    "military_unit": _l("Військова частина"),
+    "death_place": _l("Місце загибелі"),
+    "death_circumstances": _l("Обставини загибелі"),
+    "burial_place": _l("Місце поховання"),
+    "burial_plot": _l("Ділянка поховання"),
+    "biography": _l("Життєпис"),
+    "awards": _l("Нагороди"),
+    "stories": _l("Спогади"),
+    "photos": _l("Фотографії"),
+    "status": _l("Стан"),
+    "external_id": _l("Ідентифікатор"),
+}
+#: Names of the fields of a story and of a correction, as a submission carries them.
+SUBMISSION_FIELD_LABELS = {
+    "title": _l("Заголовок"),
+    "body": _l("Спогад"),
+    "author_name": _l("Підпис під спогадом"),
+    "author_relation": _l("Хто автор для героя"),
+    "date": _l("Коли записано"),
+    "field": _l("Що неточно"),
+    "value": _l("Як має бути"),
+    "note": _l("Звідки це відомо"),
+}
+
+
+#: The audit log's actions, objects and details as staff read them.
+AUDIT_ACTIONS = {
+    "login.success": _l("вхід"),
+    "login.failure": _l("невдала спроба входу"),
+    "login.locked": _l("вхід з адреси, якій треба зачекати"),
+    "logout": _l("вихід"),
+    "access.denied": _l("спроба відкрити заборонену сторінку"),
+    "account.create": _l("створено обліковий запис"),
+    "account.reset": _l("змінено пароль і роль"),
+    "account.disable": _l("обліковий запис вимкнено"),
+    "account.enable": _l("обліковий запис увімкнено"),
+    "account.end-sessions": _l("сеанси завершено"),
+    "account.role-moderator": _l("роль: модератор"),
+    "account.role-admin": _l("роль: адміністратор"),
+    "account.unlock": _l("невдалі спроби входу скинуто"),
+    "submission.edit": _l("звернення відредаговано"),
+    "submission.approve": _l("звернення опубліковано"),
+    "submission.reject": _l("звернення відхилено"),
+    "submission.ask": _l("автору поставлено запитання"),
+    "hero.edit": _l("профіль відредаговано"),
+    "hero.publish": _l("профіль опубліковано"),
+    "hero.unpublish": _l("профіль знято з публікації"),
+    "revision.restore": _l("ревізію відновлено"),
+}
+AUDIT_OBJECTS = {
+    "user": _l("обліковий запис"),
+    "submission": _l("звернення"),
+    "hero": _l("герой"),
+    "revision": _l("ревізія"),
+    "url": _l("сторінка"),
+}
+AUDIT_DETAILS = {
+    "hero_id": _l("герой"),
+    "email": _l("пошта"),
+    "role": _l("роль"),
+    "reason": _l("причина"),
+    "failures": _l("невдалих спроб"),
+    "until": _l("чекати до"),
+    "cleared": _l("скинуто"),
+}
+#: Why a sign-in failed, as the audit log keeps it.
+AUDIT_REASONS = {
+    "password": _l("неправильний пароль"),
+    "unknown": _l("немає такого облікового запису"),
+    "inactive": _l("обліковий запис вимкнено"),
+}
+
+
+def audit_action(action: str) -> str:
+    """The name of an audit action (the key itself when it has none)."""
+    return str(AUDIT_ACTIONS.get(action, action))
+
+
+def audit_object(kind: str) -> str:
+    """The name of the kind of object an audit entry concerns."""
+    return str(AUDIT_OBJECTS.get(kind, kind))
+
+
+def audit_details(detail: dict) -> list[tuple[str, str]]:
+    """An audit entry's details as ``(name, value)`` pairs for people."""
+    out = []
+    for key, value in detail.items():
+        if key == "reason":
+            value = AUDIT_REASONS.get(value, value)
+        elif key == "role":
+            value = label(UserRole, value)
+        out.append((str(AUDIT_DETAILS.get(key, key)), str(value)))
+    return out
+
+
+def _date_text(value: object) -> str:
+    try:
+        parsed = PartialDate.parse(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    return parsed.display(current_language()) if parsed else str(value or "")
+
+
+def field_text(name: str, value: object) -> str:
+    """A field of a hero record (an archive value) as staff read it: dates in words, awards,
+    stories and photos as lines of text, never as raw data."""
+    if value is None or value == "" or value == []:
+        return ""
+    if name.endswith("_date") or name == "date":
+        return _date_text(value)
+    if name == "status":
+        return label(HeroStatus, str(value))
+    if name == "awards" and isinstance(value, list):
+        return "\n".join(_award_text(a) for a in value if isinstance(a, dict))
+    if name == "stories" and isinstance(value, list):
+        return "\n\n".join(_story_text(s) for s in value if isinstance(s, dict))
+    if name == "photos" and isinstance(value, list):
+        return "\n".join(_photo_text(p) for p in value if isinstance(p, dict))
+    return str(value)
+
+
+def _award_text(award: dict) -> str:
+    parts = [str(award.get("name") or "")]
+    if award.get("date"):
+        parts.append(_date_text(award["date"]))
+    if award.get("posthumous"):
+        parts.append(str(_l("посмертно")))
+    return ", ".join(parts)
+
+
+def _story_text(story: dict) -> str:
+    signed = ", ".join(p for p in (story.get("author_name"), story.get("author_relation")) if p)
+    if story.get("date"):
+        signed = f"{signed}, {_date_text(story['date'])}" if signed else _date_text(story["date"])
+    return "\n".join(
+        p for p in (story.get("title"), story.get("body"), f"— {signed}" if signed else "") if p
+    )
+
+
+def _photo_text(photo: dict) -> str:
+    text = photo.get("caption") or str(_l("без підпису"))
+    if photo.get("primary"):
+        text += f" ({_l('портрет')})"
+    return text
+
+
+def record_items(record: dict | None) -> list[tuple[str, str]]:
+    """A record's filled fields as ``(name, text)`` pairs, in the record's order."""
+    names = {**SUBMISSION_FIELD_LABELS, **FIELD_LABELS}
+    items = []
+    for key, value in (record or {}).items():
+        if key == "field":  # a correction names the field it corrects
+            text = str(FIELD_LABELS.get(value, value))
+        else:
+            text = field_text(key, value)
+        if text:
+            items.append((str(names.get(key, key)), text))
+    return items
+
+
 def label(enum: type[StrEnum], value: str, public: bool = False) -> str:
     """The interface's name of ``value`` of ``enum`` (the value itself when it has none)."""
     names = (PUBLIC_LABELS if public else STAFF_LABELS).get(enum, {})
@@ -73,9 +247,13 @@ def choices(enum: type[StrEnum]) -> list[tuple[str, object]]:
 
 
 def template_globals() -> dict:
-    """What templates use: ``label`` and the enums it takes."""
+    """What templates use: ``label`` and the enums it takes, and the audit log's names."""
     return {
         "label": label,
+        "audit_action": audit_action,
+        "audit_object": audit_object,
+        "audit_details": audit_details,
+        "record_items": record_items,
         "SubmissionKind": SubmissionKind,
         "SubmissionStatus": SubmissionStatus,
         "HeroStatus": HeroStatus,

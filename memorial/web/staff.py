@@ -41,7 +41,6 @@ from ..revisions import changed_fields, word_diff
 from . import labels
 from .auth import admin_required, staff_headers, staff_required
 from .forms import (
-    FIELD_LABELS,
     AccountForm,
     ConfirmForm,
     CorrectionEditForm,
@@ -50,6 +49,7 @@ from .forms import (
     StoryEditForm,
     SubmissionHeroForm,
 )
+from .labels import FIELD_LABELS, field_text
 from .pagination import Pager, page_number
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -358,14 +358,9 @@ def _revision(revision_id: int) -> Revision:
 def revision(revision_id: int):
     """One revision: who, when, why, and every changed field before and after."""
     item = _revision(revision_id)
+    # Every field as text (dates in words, stories and awards as lines), compared word by word.
     changes = [
-        (
-            name,
-            FIELD_LABELS.get(name, name),
-            old,
-            new,
-            word_diff(old, new) if isinstance(new, str) or isinstance(old, str) else None,
-        )
+        (FIELD_LABELS.get(name, name), word_diff(field_text(name, old), field_text(name, new)))
         for name, old, new in changed_fields(item.before, item.after)
     ]
     return render_template(

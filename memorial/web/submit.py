@@ -27,7 +27,6 @@ from ..extensions import db, limiter
 from ..models import Hero, SubmissionKind, SubmissionStatus
 from ..records import PhotoInput
 from .forms import (
-    FIELD_LABELS,
     AnswerForm,
     CorrectionForm,
     NewHeroForm,
@@ -35,6 +34,7 @@ from .forms import (
     StatusForm,
     StoryForm,
 )
+from .labels import FIELD_LABELS
 from .public import load_published_hero
 
 log = logging.getLogger(__name__)
