@@ -226,10 +226,8 @@ def record_items(record: dict | None) -> list[tuple[str, str]]:
     names = {**SUBMISSION_FIELD_LABELS, **FIELD_LABELS}
     items = []
     for key, value in (record or {}).items():
-        if key == "field":  # a correction names the field it corrects
-            text = str(FIELD_LABELS.get(value, value))
-        else:
-            text = field_text(key, value)
+        # A correction names the field it corrects.
+        text = str(FIELD_LABELS.get(value, value)) if key == "field" else field_text(key, value)
         if text:
             items.append((str(names.get(key, key)), text))
     return items
