@@ -273,6 +273,33 @@ def test_question_answer_and_rejection_reach_the_submitter(hero_app, client, sta
     assert submission(hero_app, reference).status == "rejected"
 
 
+def test_a_reply_is_offered_only_when_it_can_be_taken_and_never_lost(hero_app, client, staff):
+    hero_id, _ = hero_app.config["TEST_HERO"]
+    story = {**SUBMITTER, "body": "Коротко.", "author_name": "Оксана"}
+    reference = reference_of(client, post_form(client, f"/submit/story/{hero_id}", story))
+    # Received, no question: no box to type into.
+    assert 'name="answer"' not in status_page(client, reference)
+    item = submission(hero_app, reference)
+    staff_client = hero_app.test_client()
+    login(staff_client, staff["moderator"])
+    url = f"/staff/submissions/{item.id}"
+    staff_client.post(f"{url}/ask", data={"csrf_token": csrf_token(staff_client, url), "text": "?"})
+    assert 'name="answer"' in status_page(client, reference)
+    token = csrf_token(client, "/submit/status")
+    staff_client.post(
+        f"{url}/reject", data={"csrf_token": csrf_token(staff_client, url), "text": "Ні."}
+    )
+    # The family sends its reply after the decision: it is not taken, and they are told so.
+    late = client.post(
+        "/submit/status/answer",
+        data={"csrf_token": token, "code": reference, "answer": "Навесні 2022 року."},
+    )
+    page = late.get_data(as_text=True)
+    assert late.status_code == 409
+    assert "Відповідь не додано" in page and "Навесні 2022 року." in page and "відхилено" in page
+    assert submission(hero_app, reference).answer is None
+
+
 def test_bad_input_gets_ukrainian_messages_and_changes_nothing(app, client):
     response = post_form(
         client, "/submit", {"surname": "", "birth_date": "вчора", "submitter_email": "не пошта"}

@@ -206,7 +206,9 @@ def status():
             code = 404
     elif request.method == "POST":
         code = 400
-    answer = AnswerForm(formdata=None, code=found.reference) if found is not None else None
+    # The box for an answer is there only while a moderator waits for one.
+    waiting = found is not None and found.status == SubmissionStatus.NEEDS_INFO
+    answer = AnswerForm(formdata=None, code=found.reference) if waiting else None
     return render_template(
         "submit/status.html", form=form, submission=found, answer=answer, labels=FIELD_LABELS
     ), code
@@ -215,30 +217,33 @@ def status():
 @bp.post("/submit/status/answer")
 @limiter.limit(_submit_limit)
 def answer():
-    """The submitter answers the moderator's question."""
+    """The submitter answers the moderator's question.
+
+    An answer that can no longer be taken (the submission was decided meanwhile) is never
+    dropped silently: the page says so and shows the text back, to keep or send anew.
+    """
     form = AnswerForm()
     found = submissions.find(db.session, form.code.data or "") if form.code.data else None
     if found is None:
         abort(404)
-    if found.status != SubmissionStatus.NEEDS_INFO:
-        return redirect(url_for("submit.status"))
-    if form.validate_on_submit():
-        # A moderator may have decided meanwhile: then the page shows the decision instead.
+    if found.status == SubmissionStatus.NEEDS_INFO and form.validate_on_submit():
         taken = submissions.answer_question(found, form.answer.data)
         db.session.commit()
         db.session.refresh(found)
-        return render_template(
-            "submit/status.html",
-            form=StatusForm(formdata=None),
-            submission=found,
-            answer=None,
-            labels=FIELD_LABELS,
-            answered=taken,
-        )
+        if taken:
+            return _status_page(found, answered=True)
+    elif found.status == SubmissionStatus.NEEDS_INFO:
+        return _status_page(found, answer=form, code=400)
+    return _status_page(found, not_taken=(form.answer.data or "").strip(), code=409)
+
+
+def _status_page(found, answer=None, code: int = 200, **flags):
+    """The status page of one submission, with the answer form when one is given."""
     return render_template(
         "submit/status.html",
         form=StatusForm(formdata=None),
         submission=found,
-        answer=form,
+        answer=answer,
         labels=FIELD_LABELS,
-    ), 400
+        **flags,
+    ), code
