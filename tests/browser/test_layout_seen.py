@@ -59,3 +59,19 @@ def test_the_language_link_sits_in_line_with_the_menu(browser, live_site):
     assert switch.evaluate(font) == menu.evaluate(font)
     assert abs(switch.bounding_box()["y"] - menu.bounding_box()["y"]) <= 2
     context.close()
+
+
+def test_on_a_phone_a_profile_shows_the_name_on_the_first_screen(browser, live_site):
+    context = browser.new_context(viewport={"width": 360, "height": 640}, locale="uk-UA")
+    page = context.new_page()
+    page.goto(live_site.url("/heroes/{profile}"))
+    name = page.locator("h1").bounding_box()
+    assert name is not None and name["y"] + name["height"] < 640, name
+    context.close()
+
+
+def test_a_printed_demo_profile_keeps_the_demo_notice(page, live_site):
+    page.goto(live_site.url("/heroes/{profile}"))
+    page.emulate_media(media="print")
+    assert page.locator(".demo-notice").is_visible()
+    assert not page.locator(".site-header").is_visible()
