@@ -17,6 +17,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh import sorting
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from .. import language
@@ -281,8 +282,18 @@ class WhooshBackend:
         return searcher.reader().terms_within(_FIELDS[field], term, min(budget + 1, 2), prefix=1)
 
     def heroes_with(self, searcher: Searcher, field: TermField, term: str) -> int:
-        """How many heroes have ``term`` in ``field``."""
-        return searcher.reader().doc_frequency(_FIELDS[field], term)
+        """How many indexed heroes have ``term`` in ``field``.
+
+        ``doc_frequency`` also counts deleted documents until their segment is merged, so
+        an unpublished hero would still count; with deletions, the live postings are counted.
+        """
+        reader = searcher.reader()
+        if not reader.has_deletions():
+            return reader.doc_frequency(_FIELDS[field], term)
+        try:
+            return sum(1 for _ in reader.postings(_FIELDS[field], term).all_ids())
+        except TermNotFound:
+            return 0
 
     def word_part(self, searcher: Searcher, word: Word) -> Q.Query:
         """Everything one typed word may match.
