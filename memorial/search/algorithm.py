@@ -106,7 +106,10 @@ def near_spellings(
     """Indexed terms of ``field`` within ``budget`` Damerau edits of ``term``, with distance.
 
     Backends only propose candidates (Whoosh's automaton counts a swap of neighbours as two
-    edits, trigrams are looser still); the true Damerau distance decides here.
+    edits, trigrams are looser still); the true Damerau distance decides here. A candidate
+    counts only while an indexed hero has it: term dictionaries keep the words of removed
+    heroes (Whoosh until segments merge, the trigram vocabulary until a reindex), and an
+    unpublished hero's name must not come back as a near spelling or a suggestion.
     """
     if not budget or not term or term.isdigit():
         return []
@@ -114,7 +117,7 @@ def near_spellings(
     for candidate in backend.near_terms(session, field, term, budget):
         if candidate != term:
             distance = damerau(term, candidate)
-            if distance <= budget:
+            if distance <= budget and backend.heroes_with(session, field, candidate):
                 out.append((candidate, distance))
     return out
 

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import itertools
+import logging
 import os
 import secrets
 import shutil
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh import sorting
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
+from whoosh.writing import SegmentWriter
 
 from .. import language
 from . import algorithm
@@ -32,6 +39,8 @@ from .analysis import (
 from .backend import Filters, TermField, Word
 from .documents import FACET_FIELDS, HeroDocument
 from .query import FUZZY_SCORE, NAME_SCORE, YEAR_SCORE, Hit, SearchPage, SearchRequest, acquire
+
+log = logging.getLogger(__name__)
 
 #: The Whoosh field of each field the algorithm looks terms up in.
 _FIELDS: dict[TermField, str] = {"exact": "name_exact", "latin": "name_latin", "text": "text"}
@@ -90,6 +99,134 @@ COMMON_SAMPLE = 2000
 BUILD_LIMIT_MB = 512
 #: From this many heroes on, a full rebuild uses every core.
 PARALLEL_FROM = 2000
+
+
+# -- locks that do not outlive their holder ------------------------------------------------
+#
+# The writer lock is an ``flock`` on a file. It belongs to the open file, and a ``fork``
+# (Whoosh's parallel writer forks its indexing processes while the lock is held) gives the
+# child a copy of it, which ``O_CLOEXEC`` does not drop. A rebuild killed with ``kill -9``
+# then left its children holding the lock for ever, and no change reached the index again.
+# Three defences: a forked child lets go of the lock files at once; the indexing processes
+# die with their parent; and a lock whose recorded holder is gone is taken over.
+
+#: Descriptors of the lock files this process holds, let go of in every forked child.
+_HELD: set[int] = set()
+
+
+def _drop_inherited_locks() -> None:
+    """In a freshly forked child: point each held lock descriptor at ``/dev/null``, so the
+    child keeps no reference to the parent's locks (the numbers stay valid for its code)."""
+    held = tuple(_HELD)
+    _HELD.clear()
+    if not held:
+        return
+    null = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        for fd in held:
+            os.dup2(null, fd, inheritable=False)
+    finally:
+        os.close(null)
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
+def _pid_namespace() -> str:
+    """This process's PID namespace: pids are compared only within the same one."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return "-"
+
+
+def _started(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot); ``None`` when it is gone or a
+    zombie; ``"?"`` when this system cannot tell (no ``/proc``)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return "?"
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return None if fields[0] in ("Z", "X") else fields[19]
+
+
+def _holder_line() -> str:
+    """What a lock holder writes into the lock file: pid, start time and PID namespace."""
+    pid = os.getpid()
+    return f"{pid} {_started(pid) or '?'} {_pid_namespace()}\n"
+
+
+def _holder_gone(line: str) -> bool:
+    """Whether the process a lock file names has surely ended (unknown means alive)."""
+    parts = line.split()
+    if len(parts) != 3 or not parts[0].isdigit() or parts[2] != _pid_namespace():
+        return False
+    started = _started(int(parts[0]))
+    return started is None or (started != "?" and parts[1] != "?" and started != parts[1])
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this (forked) process end when ``parent`` does, even by ``kill -9``."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    else:  # pragma: no cover - the project runs on Linux
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+class _TiedTask(SubWriterTask):
+    """An indexing process of a parallel rebuild that ends with the rebuild's process."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.parent_pid = os.getpid()
+
+    def run(self) -> None:
+        _die_with_parent(self.parent_pid)
+        super().run()
+
+
+class _ParallelWriter(MpWriter):
+    """Whoosh's parallel writer with indexing processes tied to their parent; a cancelled
+    build ends them (Whoosh's own cancel only flags its copy of each task object)."""
+
+    def _new_task(self):
+        task = _TiedTask(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def cancel(self) -> None:
+        try:
+            for task in self.tasks:
+                task.kill()
+                task.join()
+        finally:
+            super().cancel()
 
 
 class WhooshBackend:
@@ -172,21 +309,66 @@ class WhooshBackend:
 
     @contextmanager
     def _lock_file(self, name: str, blocking: bool, timeout: float) -> Iterator[None]:
-        """An exclusive ``flock`` on ``root/name``; ``IndexBusy`` when it cannot be had."""
+        """An exclusive ``flock`` on ``root/name``; ``IndexBusy`` when it cannot be had.
+
+        The holder writes its pid into the file. When the lock is busy but that process has
+        ended (only processes forked from it can still hold the file), the file is replaced
+        by a fresh one and the lock taken on that. Tries, take-overs and the recording of
+        the holder happen under a short guard lock, so two processes never both take it.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / name, "a+") as handle:
+        path = self.root / name
+        held: list = []
 
-            def try_lock() -> bool:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    return False
-                return True
+        def try_lock() -> bool:
+            with self._guard(name), ExitStack() as stack:
+                handle = stack.enter_context(open(path, "a+"))
+                if not _flock(handle):
+                    handle.seek(0)
+                    line = handle.read(200)
+                    if not _holder_gone(line):
+                        return False
+                    log.warning("taking over %s: its holder (%s) has ended", path, line.strip())
+                    stack.close()
+                    fresh = path.with_name(f".{name}.{os.getpid()}")
+                    fresh.write_text("")
+                    os.replace(fresh, path)
+                    handle = stack.enter_context(open(path, "a+"))
+                    if not _flock(handle):
+                        return False
+                handle.seek(0)
+                handle.truncate()
+                handle.write(_holder_line())
+                handle.flush()
+                _HELD.add(handle.fileno())
+                held.append(handle)
+                stack.pop_all()  # keep the file open while the lock is held
+            return True
 
-            acquire(try_lock, blocking, timeout)
+        acquire(try_lock, blocking, timeout)
+        handle = held[0]
+        try:
+            yield
+        finally:
+            _HELD.discard(handle.fileno())
             try:
+                handle.seek(0)
+                handle.truncate()
+                handle.flush()
+                fcntl.flock(handle, fcntl.LOCK_UN)
+            finally:
+                handle.close()
+
+    @contextmanager
+    def _guard(self, name: str) -> Iterator[None]:
+        """A lock held only while the lock ``name`` is tried, taken over or recorded."""
+        with open(self.root / f".{name}.guard", "a+") as handle:
+            _HELD.add(handle.fileno())
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX)
                 yield
             finally:
+                _HELD.discard(handle.fileno())
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     # -- writing ------------------------------------------------------------------------
@@ -226,8 +408,9 @@ class WhooshBackend:
         ix = whoosh_index.create_in(target, make_schema(frequent_words(d.text for d in sample)))
         docs = itertools.chain(sample, docs)
         procs = min(os.cpu_count() or 1, 4) if size_hint >= PARALLEL_FROM else 1
+        writer: SegmentWriter
         if procs > 1:
-            writer = ix.writer(procs=procs, multisegment=True, limitmb=BUILD_LIMIT_MB)
+            writer = _ParallelWriter(ix, procs=procs, multisegment=True, limitmb=BUILD_LIMIT_MB)
         else:
             writer = ix.writer(limitmb=BUILD_LIMIT_MB)
         try:
@@ -281,8 +464,18 @@ class WhooshBackend:
         return searcher.reader().terms_within(_FIELDS[field], term, min(budget + 1, 2), prefix=1)
 
     def heroes_with(self, searcher: Searcher, field: TermField, term: str) -> int:
-        """How many heroes have ``term`` in ``field``."""
-        return searcher.reader().doc_frequency(_FIELDS[field], term)
+        """How many indexed heroes have ``term`` in ``field``.
+
+        ``doc_frequency`` also counts deleted documents until their segment is merged, so
+        an unpublished hero would still count; with deletions, the live postings are counted.
+        """
+        reader = searcher.reader()
+        if not reader.has_deletions():
+            return reader.doc_frequency(_FIELDS[field], term)
+        try:
+            return sum(1 for _ in reader.postings(_FIELDS[field], term).all_ids())
+        except TermNotFound:
+            return 0
 
     def word_part(self, searcher: Searcher, word: Word) -> Q.Query:
         """Everything one typed word may match.
@@ -425,6 +618,15 @@ class WhooshBackend:
                 groups = results.groups(name)
                 facet_counts[key] = {str(k): v for k, v in groups.items() if k not in (None, "")}
         return SearchPage(total=len(results), hits=hits, facets=facet_counts)
+
+
+def _flock(handle) -> bool:
+    """Take an exclusive ``flock`` on ``handle`` without waiting; ``False`` when busy."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def _phrase_by_pairs(phrase: list[str], is_common: Callable[[str], bool]) -> Q.Query:
