@@ -145,12 +145,20 @@ def test_unpublish_is_reversible(app, client, staff, tmp_path):
     )
     assert client.get(f"/heroes/{slug}").status_code == 404
     assert search_api(client, "Коваленко") == []
+    assert "Опублікувати знову" in client.get(f"{url}?lang=uk").get_data(as_text=True)
     client.post(
         f"{url}/publish", data={"csrf_token": csrf_token(client, url), "text": "помилково знято"}
     )
     assert client.get(f"/heroes/{slug}").status_code == 200
     assert search_api(client, "Коваленко") == ["Коваленко Андрій Петрович"]
     assert [r.source for r in revisions(app, hid)][-2:] == ["unpublish", "publish"]
+
+
+def test_a_draft_never_published_offers_publish_not_publish_again(app, client, staff, tmp_path):
+    import_records(app, tmp_path, [record("d-1", status="draft")])
+    login(client, staff["moderator"])
+    page = client.get(f"/staff/heroes/{hero_id(app, 'd-1')}?lang=uk").get_data(as_text=True)
+    assert ">Опублікувати</button>" in page and "Опублікувати знову" not in page
 
 
 def test_audit_log_records_actions_in_utc_and_is_append_only(app, client, staff, tmp_path):

@@ -468,3 +468,13 @@ def test_stored_script_is_inert_everywhere(hero_app, client, staff):
         # Shown either as escaped text or inside JSON (where ``<`` becomes ``\u003c``).
         assert "&lt;script&gt;" in page or "\\u003cscript\\u003e" in page, number
     assert client.get("/api/v1/search", query_string={"q": "Шевчук"}).get_json()["total"] == 1
+
+
+def test_posthumous_written_after_an_award_sets_its_flag(app, client):
+    awards = "орден «За мужність» III ступеня (посмертно)\nмедаль «Захиснику Вітчизни»\n"
+    fields = {**SUBMITTER, "surname": "Коваль", "given_name": "Іван", "awards": awards}
+    sent = submission(app, reference_of(client, post_form(client, "/submit", fields)))
+    assert sent.payload["awards"] == [
+        {"name": "орден «За мужність» III ступеня", "date": None, "posthumous": True},
+        {"name": "медаль «Захиснику Вітчизни»", "date": None, "posthumous": False},
+    ]

@@ -233,6 +233,15 @@ def _hero_fields(cls):
     return cls
 
 
+_POSTHUMOUS = re.compile(r"[\s,;—–-]*\(?\s*(посмертно|posthumously)\s*\)?\s*\.?$", re.I)
+
+
+def _posthumous(name: str) -> tuple[str, bool]:
+    """An award's name without a trailing "(посмертно)", and whether it was there."""
+    stripped = _POSTHUMOUS.sub("", name)
+    return stripped.strip(), stripped != name
+
+
 class HeroFieldsMixin:
     """Checks shared by every form that edits a hero's fields."""
 
@@ -254,12 +263,13 @@ class HeroFieldsMixin:
         return out
 
     def award_list(self) -> list[dict]:
-        """Awards typed one per line."""
-        return [
-            {"name": line.strip()[:500], "date": None, "posthumous": False}
-            for line in (self.awards.data or "").splitlines()
-            if line.strip()
-        ]
+        """Awards typed one per line; "(посмертно)" written after one sets its flag."""
+        awards = []
+        for line in (self.awards.data or "").splitlines():
+            name, posthumous = _posthumous(line.strip())
+            if name:
+                awards.append({"name": name[:500], "date": None, "posthumous": posthumous})
+        return awards
 
     def payload(self) -> dict:
         """What a new-hero submission carries: the fields and the awards."""
