@@ -61,14 +61,10 @@ def status_page(client, reference: str) -> str:
     return response.get_data(as_text=True)
 
 
-def approve(client, app, reference: str, staff_client=None) -> None:
-    item = submission(app, reference)
-    url = f"/staff/submissions/{item.id}"
-    response = (
-        post_form(client, url, {"text": ""})
-        if False
-        else client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url), "text": ""})
-    )
+def approve(client, app, reference: str) -> None:
+    """A signed-in moderator's client approves the submission."""
+    url = f"/staff/submissions/{submission(app, reference).id}"
+    response = client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url)})
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
 
 
@@ -159,7 +155,9 @@ def test_new_hero_with_two_photos_end_to_end(app, client, staff, tmp_path):
     assert "Вчителював у Лимані." in profile and "«Вітер»" in profile
     for path in paths:
         assert status_of(client, f"/media/{path}") == 200
-    assert "опубліковано" in status_page(client, reference)
+    status = status_page(client, reference)
+    assert "опубліковано" in status and "Відкрити сторінку героя" in status
+    assert f'href="/heroes/{slug}"' in status
     # The submitter's contact is private: not on the page, not in the API, not in an export.
     api = json.dumps(client.get(f"/api/v1/heroes/{hero_id}").get_json(), ensure_ascii=False)
     runner = app.test_cli_runner()
