@@ -330,3 +330,37 @@ def test_a_typed_year_matches_the_years_of_birth_and_death(archive_app, client):
     assert partial["partial"]
     assert [r["external_id"] for r in partial["results"]][:2] == ["r-sokil", "r-sokil2"]
     assert ids(client, q="1850") == []  # not a year of this archive: no match, no error
+
+
+def test_places_and_units_are_found_in_latin(app, runner, tmp_path, client):
+    records = [
+        record(
+            "r-izium",
+            surname="Ізюменко",
+            birth_place="Ізюм",
+            home_community=None,
+            death_place=None,
+            burial_place="Краматорськ, Алея Героїв",
+            biography="",
+            stories=[],
+            awards=[],
+            military_unit="93-тя окрема механізована бригада «Холодний Яр»",
+        ),
+        record(
+            "r-lviv",
+            surname="Левченко",
+            birth_place="Львів",
+            home_community=None,
+            death_place=None,
+            burial_place="Львів",
+            biography="",
+            stories=[],
+            awards=[],
+            military_unit="24-та окрема механізована бригада",
+        ),
+    ]
+    result = runner.invoke(args=["import-archive", str(write_archive(tmp_path / "a", records))])
+    assert result.exit_code == 0, result.output
+    for query in ("Kramatorsk", "Izium", "Kholodnyi Yar", "kholodnyi yar izium"):
+        assert ids(client, q=query) == ["r-izium"], query
+    assert ids(client, q="Lviv") == ["r-lviv"]

@@ -64,6 +64,10 @@ def build_document(hero) -> HeroDocument:
     """Turn a loaded hero (with awards and stories) into its index document."""
     name = full_name(hero.surname, hero.given_name, hero.patronymic)
     places = _join(hero.birth_place, hero.home_community, hero.death_place, hero.burial_place)
+    # Places and units are found in Latin too (official transliteration), as names are:
+    # relatives abroad type "Kramatorsk", "Izium", "Kholodnyi Yar".
+    places = _join(places, translit_uk(places))
+    unit = _join(hero.military_unit, translit_uk(hero.military_unit or ""))
     latin = _join(translit_uk(name), translit_uk(hero.call_sign or ""))
     death = hero.death_date
     death_sort = death.year * 10000 + (death.month or 0) * 100 + (death.day or 0) if death else 0
@@ -73,7 +77,7 @@ def build_document(hero) -> HeroDocument:
         call_sign=normalize(hero.call_sign or ""),
         name_latin=latin,
         places=normalize(places),
-        unit=normalize(hero.military_unit or ""),
+        unit=normalize(unit),
         text=normalize(hero_text(hero)),
         letter=first_letter(hero.surname),
         sort_name=normalize(name).casefold(),
