@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import getpass
 import json
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -21,8 +23,43 @@ def main() -> None:
     """Entry point of the ``memorial`` console script."""
     from . import create_app
 
+    one_line_logging()
     cli = FlaskGroup(create_app=create_app, help="Memorial: the archive of fallen defenders.")
     cli.main(prog_name="memorial")
+
+
+class OneLineFormatter(logging.Formatter):
+    """Log lines for a terminal: an exception is named on the same line, without a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            message = f"{message}: {one_line(record.exc_info[1])}"
+        return f"{record.levelname.lower()}: {message}"
+
+
+def one_line_logging() -> None:
+    """Send the app's warnings to standard error, one line each (commands only, once)."""
+    logger = logging.getLogger("memorial")
+    if any(getattr(h, "memorial_cli", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(OneLineFormatter())
+    handler.memorial_cli = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+
+
+@contextlib.contextmanager
+def quiet_index_log() -> Iterator[None]:
+    """While a command reports an index failure itself, the index's own log stays silent."""
+    logger = logging.getLogger("memorial.search.sync")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def fail(message: str) -> None:
@@ -73,7 +110,8 @@ def import_archive_command(path: Path, if_empty: bool) -> None:
             _serialise_imports()
             with progressbar(len(records), "importing") as bar:
                 result = import_records(db.session, records, data_dir, written, bar.update)
-            db.session.commit()
+            with quiet_index_log():  # an index failure after the commit is reported below
+                db.session.commit()
             break
         except BaseException as exc:
             # Any failure before the commit, Ctrl-C included, leaves no file behind.

@@ -253,8 +253,25 @@ def remove_orphans(report: Callable[[str], None]) -> int:
 
 
 def run_checks() -> list[str]:
-    """All checks; an empty list means database, index and media agree."""
-    return check_database() + check_index() + check_media() + check_orphans()
+    """All checks; an empty list means database, index and media agree.
+
+    A check that cannot run (an index that cannot be opened, a full disk) is itself a problem,
+    named on one line, and the other checks still run.
+    """
+    problems: list[str] = []
+    for area, check in (
+        ("database", check_database),
+        ("index", check_index),
+        ("media", check_media),
+        ("media", check_orphans),
+    ):
+        try:
+            problems += check()
+        except Exception as exc:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            hint = "; `memorial reindex` rebuilds the index" if area == "index" else ""
+            problems.append(f"{area}: the check could not run: {reason}{hint}")
+    return problems
 
 
 def purge_rejected_photos(report: Callable[[str], None], days: float | None = None) -> int:

@@ -185,8 +185,12 @@ def write_clean(
     path = safe_path(data_dir, name)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(clean)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(clean)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk leaves no partial file behind
+        tmp.unlink(missing_ok=True)
+        raise
     return StoredImage(name, digest, len(clean), width, height)
 
 
