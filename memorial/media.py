@@ -35,7 +35,7 @@ _HEIF_BRANDS = (
     b"avis",
 )
 MAX_PIXELS = 40_000_000
-#: Frames of an animated image (APNG, animated WebP, MPO) count against ``MAX_PIXELS``
+#: Frames of an animated image (APNG, animated WebP) count against ``MAX_PIXELS``
 #: together, and there may be no more than this many, though only the first is kept.
 MAX_FRAMES = 20
 MAX_SIDE = 4000
@@ -91,7 +91,9 @@ def safe_path(data_dir: str | os.PathLike, relative: str) -> Path:
 
 def _check_header(image: Image.Image) -> None:
     """Refuse, from the header alone, an image whose decoding would cost too much."""
-    frames = getattr(image, "n_frames", 1) or 1
+    # A phone's MPO JPEG carries a second picture (a preview or a depth map) that is never
+    # decoded; an animation's frames are what a viewer or a converter would decode.
+    frames = 1 if image.format == "MPO" else getattr(image, "n_frames", 1) or 1
     if frames > MAX_FRAMES:
         raise MediaError(f"image has too many frames ({frames}, at most {MAX_FRAMES})", "frames")
     if image.width * image.height * frames > MAX_PIXELS:
@@ -117,7 +119,7 @@ def open_image(data: bytes, draft_side: int | None = None) -> Image.Image:
             image.verify()
             image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
             _check_header(image)
-            if draft_side and image.format == "JPEG":
+            if draft_side and image.format in ("JPEG", "MPO"):
                 image.draft("RGB", (draft_side, draft_side))
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -222,3 +222,14 @@ def test_a_large_jpeg_is_decoded_reduced_and_scaled_to_the_limit(app, client):
     reference_of(client, send_large(client, "wide.jpg", out.getvalue()))
     [stored] = stored_files(app)
     assert Image.open(io.BytesIO(stored)).size == (4000, 2000)
+
+
+def test_a_phone_mpo_counts_only_the_picture_that_is_decoded(app, client):
+    """A phone's MPO JPEG holds a second picture that is never decoded: it is no animation."""
+    first, second = (Image.new("RGB", (5000, 4500), c) for c in ((1, 2, 3), (3, 2, 1)))
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(out.getvalue())).n_frames == 2
+    reference_of(client, send_large(client, "portrait.jpg", out.getvalue()))
+    [stored] = stored_files(app)
+    assert Image.open(io.BytesIO(stored)).size == (4000, 3600)
