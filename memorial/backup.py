@@ -2,7 +2,8 @@
 
 A backup is a new folder holding the database (``memorial.db`` for SQLite, copied with the
 online backup API; ``database.dump`` for PostgreSQL, written by ``pg_dump``), the media files
-the snapshot names under ``media/``, and ``manifest.json`` with a SHA-256 of every file.
+the snapshot names (photos and submissions' photos) under ``media/``, and ``manifest.json``
+with a SHA-256 of every file.
 The media list is read from the same snapshot as the database, so the pair agrees.
 """
 
@@ -30,6 +31,12 @@ from .extensions import db
 MANIFEST = "manifest.json"
 SQLITE_FILE = "memorial.db"
 PG_DUMP_FILE = "database.dump"
+#: Every media file the database names: published photos and those of submissions (a pending
+#: submission's photo becomes a hero's photo when it is approved).
+MEDIA_QUERY = (
+    "SELECT file_path, sha256 FROM photo UNION "
+    "SELECT file_path, sha256 FROM submission_photo ORDER BY file_path"
+)
 
 
 class BackupError(RuntimeError):
@@ -108,16 +115,16 @@ def backup_sqlite(target: Path) -> None:
 
 
 def _sqlite_photos(copy: Path) -> list[tuple[str, str]]:
-    """The photos named by the copied database (the snapshot itself)."""
+    """The media files named by the copied database (the snapshot itself)."""
     conn = sqlite3.connect(copy)
     try:
-        return conn.execute("SELECT file_path, sha256 FROM photo ORDER BY id").fetchall()
+        return conn.execute(MEDIA_QUERY).fetchall()
     finally:
         conn.close()
 
 
 def backup_postgres(target: Path) -> list[tuple[str, str]]:
-    """Dump the database with ``pg_dump`` and read the photo list from the same snapshot."""
+    """Dump the database with ``pg_dump`` and read the media list from the same snapshot."""
     url = db.engine.url
     with db.engine.connect() as conn:
         version = conn.dialect.server_version_info
@@ -128,9 +135,7 @@ def backup_postgres(target: Path) -> list[tuple[str, str]]:
         conn.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         # pg_dump joins this transaction's snapshot, so dump and photo list agree exactly.
         snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-        photos = [
-            tuple(r) for r in conn.execute(text("SELECT file_path, sha256 FROM photo ORDER BY id"))
-        ]
+        photos = [tuple(r) for r in conn.execute(text(MEDIA_QUERY))]
         _run(
             [
                 _tool("pg_dump"),

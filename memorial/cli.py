@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -20,8 +23,43 @@ def main() -> None:
     """Entry point of the ``memorial`` console script."""
     from . import create_app
 
+    one_line_logging()
     cli = FlaskGroup(create_app=create_app, help="Memorial: the archive of fallen defenders.")
     cli.main(prog_name="memorial")
+
+
+class OneLineFormatter(logging.Formatter):
+    """Log lines for a terminal: an exception is named on the same line, without a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            message = f"{message}: {one_line(record.exc_info[1])}"
+        return f"{record.levelname.lower()}: {message}"
+
+
+def one_line_logging() -> None:
+    """Send the app's warnings to standard error, one line each (commands only, once)."""
+    logger = logging.getLogger("memorial")
+    if any(getattr(h, "memorial_cli", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(OneLineFormatter())
+    handler.memorial_cli = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+
+
+@contextlib.contextmanager
+def quiet_index_log() -> Iterator[None]:
+    """While a command reports an index failure itself, the index's own log stays silent."""
+    logger = logging.getLogger("memorial.search.sync")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def fail(message: str) -> None:
@@ -65,35 +103,78 @@ def import_archive_command(path: Path, if_empty: bool) -> None:
         records = load_archive(path)
     except ArchiveError as exc:
         fail(str(exc))
+    data_dir = current_app.config["DATA_DIR"]
     for attempt in range(1, IMPORT_ATTEMPTS + 1):
         written: list[Path] = []
         try:
             _serialise_imports()
             with progressbar(len(records), "importing") as bar:
-                result = import_records(
-                    db.session,
-                    records,
-                    current_app.config["DATA_DIR"],
-                    written,
-                    progress=bar.update,
-                )
-            db.session.commit()
+                result = import_records(db.session, records, data_dir, written, bar.update)
+            with quiet_index_log():  # an index failure after the commit is reported below
+                db.session.commit()
             break
-        except Exception as exc:
-            db.session.rollback()
-            for file in written:
-                file.unlink(missing_ok=True)
+        except BaseException as exc:
+            # Any failure before the commit, Ctrl-C included, leaves no file behind.
+            _roll_back(written)
+            if isinstance(exc, KeyboardInterrupt):
+                fail("import interrupted, nothing was changed")
+            if not isinstance(exc, Exception):
+                raise
             if isinstance(exc, IntegrityError) and attempt < IMPORT_ATTEMPTS:
                 # Another writer added one of these heroes meanwhile: the next attempt
                 # finds it and updates it instead of inserting it twice.
                 click.echo("the same heroes were written meanwhile; importing again", err=True)
                 continue
-            fail(f"import failed, nothing was changed: {exc}")
-    _drain_index()
-    click.echo(
+            fail(f"import failed, nothing was changed: {one_line(exc)}")
+    done = (
         f"imported {len(records)} heroes: {result.created} new, {result.updated} updated, "
         f"{result.photos_stored} photos stored"
     )
+    _remove_dropped(result.dropped)
+    try:
+        _drain_index()
+    except Exception as exc:
+        fail(
+            f"{done} (committed to the database), but the search index was not updated: "
+            f"{one_line(exc)}; the changes stay queued: run `memorial reindex` once that is fixed"
+        )
+    click.echo(done)
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an error's message (SQLAlchemy appends the SQL and a link)."""
+    text_ = str(exc).strip().splitlines()
+    return text_[0] if text_ else type(exc).__name__
+
+
+def _roll_back(written: list[Path]) -> None:
+    """Undo an import that did not commit: the transaction and the media files it wrote."""
+    try:
+        db.session.rollback()
+    finally:
+        for file in written:
+            with contextlib.suppress(OSError):
+                file.unlink(missing_ok=True)
+
+
+def _remove_dropped(dropped: list[str]) -> None:
+    """Delete the files of photos that a committed re-import removed, if nothing names them."""
+    if not dropped:
+        return
+    from . import media
+    from .indexing import named_media
+
+    data_dir = current_app.config["DATA_DIR"]
+    named = named_media(db.session)
+    for rel in dropped:
+        if rel in named:
+            continue
+        try:
+            media.safe_path(data_dir, rel).unlink(missing_ok=True)
+            for side in media.THUMB_SIDES:
+                media.thumbnail_path(data_dir, rel, side).unlink(missing_ok=True)
+        except (media.MediaError, OSError):
+            pass  # `memorial check` finds what is left
 
 
 IMPORT_ATTEMPTS = 3
@@ -139,17 +220,38 @@ def reindex_command() -> None:
 
 
 @click.command("check")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="First remove orphaned media files (named by no photo), saying each one.",
+)
 @with_appcontext
-def check_command() -> None:
-    """Check database integrity, index against database, and media checksums."""
-    from .indexing import run_checks
+def check_command(fix: bool) -> None:
+    """Check database integrity, index against database, media checksums and orphaned files."""
+    from .indexing import remove_orphans, run_checks
 
+    if fix:
+        removed = remove_orphans(click.echo)
+        click.echo(f"removed {removed} orphaned media files")
     problems = run_checks()
     for problem in problems:
         click.echo(problem)
     if problems:
         raise SystemExit(1)
     click.echo("all checks passed")
+
+
+@click.command("purge-rejected")
+@with_appcontext
+def purge_rejected_command() -> None:
+    """Delete the photos of submissions rejected longer ago than the retention period."""
+    from .indexing import purge_rejected_photos
+    from .schema import ensure_schema
+
+    ensure_schema()
+    days = current_app.config["REJECTED_PHOTO_RETENTION_DAYS"]
+    count = purge_rejected_photos(click.echo)
+    click.echo(f"deleted {count} photos of submissions rejected more than {days:g} days ago")
 
 
 @click.command("export")
@@ -247,6 +349,7 @@ COMMANDS = (
     import_archive_command,
     reindex_command,
     check_command,
+    purge_rejected_command,
     export_command,
     backup_command,
     restore_command,

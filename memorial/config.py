@@ -22,6 +22,8 @@ ENV_KEYS = (
     "CACHE_URI",
     "PROXIES",
     "SERVER_NAMES",
+    "ORPHAN_GRACE_MINUTES",
+    "REJECTED_PHOTO_RETENTION_DAYS",
 )
 
 SECRET_FILE = "secret_key"
@@ -79,6 +81,12 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         MAX_PHOTO_BYTES=25 * 1024 * 1024,
         MAX_PHOTOS=12,
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        # Media files that no photo names and are older than this are orphans for
+        # `memorial check` (younger ones may belong to an upload or import still running).
+        ORPHAN_GRACE_MINUTES=60,
+        # Photos of a rejected submission are deleted this many days after the decision by
+        # `memorial purge-rejected`.
+        REJECTED_PHOTO_RETENTION_DAYS=30,
         BABEL_DEFAULT_LOCALE="uk",
         BABEL_DEFAULT_TIMEZONE="Europe/Kyiv",
         SESSION_COOKIE_HTTPONLY=True,
@@ -121,6 +129,15 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
     if isinstance(names, str):
         names = names.replace(",", " ").split()
     app.config["SERVER_NAMES"] = [n.strip().lower() for n in names if n.strip()]
+    for key in ("ORPHAN_GRACE_MINUTES", "REJECTED_PHOTO_RETENTION_DAYS"):
+        try:
+            app.config[key] = float(app.config[key])
+            if app.config[key] < 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"MEMORIAL_{key} must be a number of zero or more, not {app.config[key]!r}"
+            ) from None
     if app.config["SEARCH_BACKEND"] not in ("whoosh", "postgres"):
         raise ValueError(
             "MEMORIAL_SEARCH_BACKEND must be 'whoosh' or 'postgres', "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import cast
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import changes, media
 from .extensions import db
-from .models import Hero, Photo
+from .models import OPEN_SUBMISSION_STATUSES, Hero, Photo, Submission, SubmissionPhoto
 from .search import HeroDocument, backend_for, build_document, index_sync
 from .search.tables import SearchOutbox
 
@@ -147,25 +149,164 @@ def _listed(hero_ids: list[int], line: str, summary: str, why=None) -> list[str]
 
 
 def check_media() -> list[str]:
-    """Photos whose file is missing or whose checksum differs from the database."""
+    """Photos and submission photos whose file is missing or differs from its checksum."""
     data_dir = current_app.config["DATA_DIR"]
     problems = []
     with Session(db.engine) as session:
         for photo in session.scalars(select(Photo).order_by(Photo.id)):
-            try:
-                path: Path = media.safe_path(data_dir, photo.file_path)
-            except media.MediaError:
-                problems.append(f"media: photo {photo.id} has an unsafe path {photo.file_path!r}")
-                continue
-            if not path.is_file():
-                problems.append(f"media: photo {photo.id} file {photo.file_path} is missing")
-            elif media.file_sha256(path) != photo.sha256:
-                problems.append(
-                    f"media: photo {photo.id} file {photo.file_path} does not match its checksum"
-                )
+            problems += _file_problems(data_dir, f"photo {photo.id}", photo.file_path, photo.sha256)
+        rows = session.execute(
+            select(SubmissionPhoto, Submission.reference, Submission.status)
+            .join(Submission, Submission.id == SubmissionPhoto.submission_id)
+            .order_by(SubmissionPhoto.id)
+        )
+        for sphoto, reference, status in rows:
+            waiting = " (pending)" if status in OPEN_SUBMISSION_STATUSES else ""
+            what = f"submission {reference}{waiting} photo {sphoto.id}"
+            problems += _file_problems(data_dir, what, sphoto.file_path, sphoto.sha256)
     return problems
 
 
+def _file_problems(data_dir: str, what: str, file_path: str, sha256: str) -> list[str]:
+    try:
+        path: Path = media.safe_path(data_dir, file_path)
+    except media.MediaError:
+        return [f"media: {what} has an unsafe path {file_path!r}"]
+    if not path.is_file():
+        return [f"media: {what} file {file_path} is missing"]
+    if media.file_sha256(path) != sha256:
+        return [f"media: {what} file {file_path} does not match its checksum"]
+    return []
+
+
+def named_media(session: Session) -> set[str]:
+    """Relative paths of every media file that a photo or a submission photo names."""
+    return set(session.scalars(select(Photo.file_path))) | set(
+        session.scalars(select(SubmissionPhoto.file_path))
+    )
+
+
+def find_orphans(grace_minutes: float | None = None) -> tuple[list[tuple[str, Path]], int]:
+    """Media files that no photo or submission photo names, older than the grace period,
+    and how many younger unnamed files were left alone (an upload or an import in progress
+    writes its files before it commits).
+
+    Files are listed before the names are read, so a file committed meanwhile counts as named.
+    """
+    if grace_minutes is None:
+        grace_minutes = float(current_app.config["ORPHAN_GRACE_MINUTES"])
+    files = media.files_on_disk(current_app.config["DATA_DIR"])
+    with Session(db.engine) as session:
+        named = named_media(session)
+    stems = {media.stem(n) for n in named}
+    cutoff = time.time() - grace_minutes * 60
+    orphans, recent = [], 0
+    for rel, path, mtime in files:
+        if media.is_named(rel, named, stems):
+            continue
+        if mtime > cutoff:
+            recent += 1
+        else:
+            orphans.append((rel, path))
+    return orphans, recent
+
+
+def check_orphans() -> list[str]:
+    """Media files on disk that nothing in the database names (``check --fix`` removes them)."""
+    orphans, _recent = find_orphans()
+    return _listed_files(
+        [rel for rel, _ in orphans],
+        "media: file {} is named by no photo or submission photo (orphan)",
+        "orphaned media files",
+    )
+
+
+def _listed_files(rels: list[str], line: str, summary: str) -> list[str]:
+    out = [line.format(rel) for rel in rels[:NAMED_PROBLEMS]]
+    rest = len(rels) - NAMED_PROBLEMS
+    if rest > 0:
+        out.append(
+            f"media: … and {rest} more {summary} ({len(rels)} in all); "
+            "`memorial check --fix` removes them"
+        )
+    return out
+
+
+def remove_orphans(report: Callable[[str], None]) -> int:
+    """Delete orphaned media files, saying each one first; return how many were removed."""
+    orphans, recent = find_orphans()
+    removed = 0
+    for rel, path in orphans:
+        report(f"removing orphaned media file {rel}")
+        try:
+            path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    if recent:
+        report(
+            f"left {recent} unnamed media files younger than "
+            f"{current_app.config['ORPHAN_GRACE_MINUTES']} minutes alone "
+            "(an upload or import may still be writing them)"
+        )
+    return removed
+
+
 def run_checks() -> list[str]:
-    """All checks; an empty list means database, index and media agree."""
-    return check_database() + check_index() + check_media()
+    """All checks; an empty list means database, index and media agree.
+
+    A check that cannot run (an index that cannot be opened, a full disk) is itself a problem,
+    named on one line, and the other checks still run.
+    """
+    problems: list[str] = []
+    for area, check in (
+        ("database", check_database),
+        ("index", check_index),
+        ("media", check_media),
+        ("media", check_orphans),
+    ):
+        try:
+            problems += check()
+        except Exception as exc:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            hint = "; `memorial reindex` rebuilds the index" if area == "index" else ""
+            problems.append(f"{area}: the check could not run: {reason}{hint}")
+    return problems
+
+
+def purge_rejected_photos(report: Callable[[str], None], days: float | None = None) -> int:
+    """Delete the photos (rows, files and thumbnails) of submissions rejected more than
+    ``REJECTED_PHOTO_RETENTION_DAYS`` ago; return how many were deleted.
+
+    The rows go first in one commit; a file is then removed only if nothing names it any more.
+    """
+    from .clock import now
+    from .models import SubmissionStatus
+
+    if days is None:
+        days = float(current_app.config["REJECTED_PHOTO_RETENTION_DAYS"])
+    data_dir = current_app.config["DATA_DIR"]
+    cutoff = now() - dt.timedelta(days=days)
+    with Session(db.engine) as session:
+        rows = session.scalars(
+            select(SubmissionPhoto)
+            .join(Submission, Submission.id == SubmissionPhoto.submission_id)
+            .where(Submission.status == SubmissionStatus.REJECTED, Submission.decided_at < cutoff)
+            .order_by(SubmissionPhoto.id)
+        ).all()
+        paths = [row.file_path for row in rows]
+        for row in rows:
+            report(f"deleting photo {row.id} of rejected submission {row.submission.reference}")
+            session.delete(row)
+        session.commit()
+        named = named_media(session)
+    for rel in paths:
+        if rel in named:
+            continue
+        try:
+            media.safe_path(data_dir, rel).unlink(missing_ok=True)
+        except media.MediaError:
+            continue
+        for side in media.THUMB_SIDES:
+            media.thumbnail_path(data_dir, rel, side).unlink(missing_ok=True)
+    return len(paths)

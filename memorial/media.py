@@ -35,7 +35,16 @@ _HEIF_BRANDS = (
     b"avis",
 )
 MAX_PIXELS = 40_000_000
+#: Frames of an animated image (APNG, animated WebP) count against ``MAX_PIXELS``
+#: together, and there may be no more than this many, though only the first is kept.
+MAX_FRAMES = 20
 MAX_SIDE = 4000
+#: A PNG stays PNG (lossless, transparency kept) only up to this many pixels after
+#: scaling; larger ones are stored as JPEG. A re-encoded PNG of a large, detailed image
+#: can be several times the upload (16 MP of RGBA noise is 64 MB) and costs seconds of
+#: CPU to compress, while a JPEG of the same stays bounded.
+PNG_MAX_PIXELS = 4_000_000
+JPEG_QUALITY = 88
 THUMB_SIDES = (320, 800)
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -46,7 +55,7 @@ class MediaError(ValueError):
 
     def __init__(self, message: str, reason: str = "type") -> None:
         super().__init__(message)
-        #: One of ``type``, ``heic``, ``pixels``, ``size``, ``empty``, ``path``.
+        #: One of ``type``, ``heic``, ``pixels``, ``frames``, ``size``, ``empty``, ``path``.
         self.reason = reason
 
 
@@ -80,8 +89,24 @@ def safe_path(data_dir: str | os.PathLike, relative: str) -> Path:
     return path
 
 
-def open_image(data: bytes) -> Image.Image:
-    """Open image bytes, trusting only the content; bombs and unknown types are refused."""
+def _check_header(image: Image.Image) -> None:
+    """Refuse, from the header alone, an image whose decoding would cost too much."""
+    # A phone's MPO JPEG carries a second picture (a preview or a depth map) that is never
+    # decoded; an animation's frames are what a viewer or a converter would decode.
+    frames = 1 if image.format == "MPO" else getattr(image, "n_frames", 1) or 1
+    if frames > MAX_FRAMES:
+        raise MediaError(f"image has too many frames ({frames}, at most {MAX_FRAMES})", "frames")
+    if image.width * image.height * frames > MAX_PIXELS:
+        raise MediaError("image has too many pixels", "pixels")
+
+
+def open_image(data: bytes, draft_side: int | None = None) -> Image.Image:
+    """Open image bytes, trusting only the content; bombs and unknown types are refused.
+
+    Size and frame count are judged from the header before anything is decoded; only the
+    first frame is decoded. With ``draft_side`` a JPEG is decoded at the smallest DCT
+    scale that is still at least that large, which costs a fraction of a full decode.
+    """
     if not data:
         raise MediaError("the file is empty", "empty")
     if is_heif(data) and not HEIC_READABLE:
@@ -90,10 +115,12 @@ def open_image(data: bytes) -> Image.Image:
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+            _check_header(image)
             image.verify()
             image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
-            if image.width * image.height > MAX_PIXELS:
-                raise MediaError("image has too many pixels", "pixels")
+            _check_header(image)
+            if draft_side and image.format in ("JPEG", "MPO"):
+                image.draft("RGB", (draft_side, draft_side))
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise MediaError("image has too many pixels", "pixels") from None
@@ -105,27 +132,45 @@ def open_image(data: bytes) -> Image.Image:
 
 
 def reencode(data: bytes) -> tuple[bytes, str, int, int]:
-    """Re-encode image bytes with orientation applied and every metadata block dropped."""
-    image = open_image(data)
+    """Re-encode image bytes with orientation applied and every metadata block dropped.
+
+    The work is bounded: the header is judged before decoding, a JPEG is decoded at a
+    reduced scale when it is larger than ``MAX_SIDE``, scaling reduces by whole factors
+    first, and only small PNGs are kept as PNG (compressed at zlib's default level).
+    """
+    image = open_image(data, draft_side=MAX_SIDE)
     fmt = image.format
     image = ImageOps.exif_transpose(image)
     # Pillow writes some of ``info`` back on save (JPEG comments, ICC profiles, PNG text):
     # drop it all so that no metadata of the original survives.
     image.info.clear()
     if max(image.size) > MAX_SIDE:
-        image.thumbnail((MAX_SIDE, MAX_SIDE))
+        image.thumbnail((MAX_SIDE, MAX_SIDE), reducing_gap=3.0)
     out = io.BytesIO()
-    if fmt == "PNG":
+    if fmt == "PNG" and image.width * image.height <= PNG_MAX_PIXELS:
         if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
             image = image.convert("RGBA")
-        image.save(out, "PNG", optimize=True)
+        image.save(out, "PNG", compress_level=6)
         ext = "png"
     else:
-        if image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
-        image.save(out, "JPEG", quality=88, optimize=True, progressive=True)
+        image = _flatten(image)
+        image.save(out, "JPEG", quality=JPEG_QUALITY, progressive=True)
         ext = "jpg"
     return out.getvalue(), ext, image.width, image.height
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """An RGB or L image for JPEG; transparent parts become white."""
+    if image.mode in ("RGB", "L"):
+        return image
+    if image.mode in ("P", "PA") or "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
 
 
 def store_image(data_dir: str | os.PathLike, data: bytes) -> StoredImage:
@@ -142,8 +187,12 @@ def write_clean(
     path = safe_path(data_dir, name)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(clean)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(clean)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk leaves no partial file behind
+        tmp.unlink(missing_ok=True)
+        raise
     return StoredImage(name, digest, len(clean), width, height)
 
 
@@ -177,3 +226,37 @@ def ensure_thumbnail(data_dir: str | os.PathLike, relative: str, side: int) -> P
             image.save(tmp, "JPEG", quality=82, optimize=True, progressive=True)
             os.replace(tmp, target)
     return target
+
+
+#: Folder under the media root that holds thumbnails, made on demand from stored photos.
+THUMBS_DIR = "thumbs"
+
+
+def files_on_disk(data_dir: str | os.PathLike) -> list[tuple[str, Path, float]]:
+    """Every file under the media folder: relative path, path and modification time."""
+    root = media_root(data_dir)
+    found = []
+    for dirpath, _dirnames, filenames in os.walk(root):
+        for name in filenames:
+            path = Path(dirpath) / name
+            try:
+                mtime = path.stat().st_mtime
+            except FileNotFoundError:  # removed meanwhile
+                continue
+            found.append((path.relative_to(root).as_posix(), path, mtime))
+    return sorted(found)
+
+
+def is_named(relative: str, named: set[str], named_stems: set[str]) -> bool:
+    """Whether a file under the media folder belongs to a named photo (itself or a thumbnail)."""
+    if relative in named:
+        return True
+    parts = relative.split("/", 2)
+    if len(parts) == 3 and parts[0] == THUMBS_DIR and parts[2].endswith(".jpg"):
+        return parts[2][: -len(".jpg")] in named_stems
+    return False
+
+
+def stem(relative: str) -> str:
+    """A stored photo's relative path without its extension (what its thumbnails are named by)."""
+    return str(Path(relative).with_suffix("").as_posix())

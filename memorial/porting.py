@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, overload
 
@@ -188,7 +188,7 @@ def validate_record(raw: object, folder: Path) -> ValidatedRecord:
         if not source.is_file():
             raise ValueError(f'photos[{i}].file "{rel}" does not exist')
         try:
-            media.open_image(source.read_bytes())
+            media.open_image(source.read_bytes(), draft_side=media.MAX_SIDE)
         except media.MediaError as exc:
             raise ValueError(f'photos[{i}].file "{rel}": {exc}') from None
         primary = item.get("primary", False)
@@ -248,6 +248,9 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     photos_stored: int = 0
+    #: Media files of photos that the re-imported records no longer carry: once the import
+    #: is committed and nothing else names them, they can be deleted.
+    dropped: list[str] = field(default_factory=list)
 
 
 def import_records(
@@ -266,6 +269,7 @@ def import_records(
             .options(selectinload(Hero.photos))
         )
         known = {p.sha256: p for p in existing.photos} if existing else {}
+        before = {p.file_path for p in existing.photos} if existing else set()
         photo_inputs = []
         for photo in record.photos:
             clean, ext, width, height = media.reencode(photo.source.read_bytes())
@@ -291,6 +295,7 @@ def import_records(
                 status=record.status,
             ),
         )
+        result.dropped += sorted(before - {p.file_path for p in photo_inputs})
         if created:
             result.created += 1
         else:

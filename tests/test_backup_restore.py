@@ -108,3 +108,47 @@ def test_restore_refuses_a_damaged_backup(demo_app, runner, tmp_path):
 
         assert inspect(db.engine).get_table_names() == []
         db.engine.dispose()
+
+
+def test_photos_of_pending_submissions_are_backed_up_restored_and_checked(app, runner, tmp_path):
+    """A pending submission's photo was left out of the backup; restore and check passed, and
+    approving the submission then published a photo whose file did not exist."""
+    from memorial import submissions
+    from memorial.accounts import create_or_update_user
+    from memorial.models import Photo, Submission
+
+    from helpers import SUBMITTER, image_bytes, post_form, reference_of
+
+    client = app.test_client()
+    data = {**SUBMITTER, "surname": "Гук", "given_name": "Лев"}
+    files = [("family.png", image_bytes(color=(9, 99, 199)))]
+    reference = reference_of(client, post_form(client, "/submit", data, files))
+    backup = tmp_path / "backup"
+    result = runner.invoke(args=["backup", str(backup)])
+    assert result.exit_code == 0, result.output
+    pending = media_files(app)
+    assert len(pending) == 1
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["media"] == pending
+
+    restored = empty_place(tmp_path, "restored")
+    result = restored.test_cli_runner().invoke(args=["restore", str(backup)])
+    assert result.exit_code == 0, result.output
+    assert media_files(restored) == pending
+    with restored.app_context():
+        user, _ = create_or_update_user(
+            db.session, "mod@example.org", "a long enough secret", "moderator"
+        )
+        item = db.session.scalar(select(Submission).where(Submission.reference == reference))
+        hero = submissions.approve(db.session, item, user)
+        db.session.commit()
+        [photo] = db.session.scalars(select(Photo).where(Photo.hero_id == hero.id))
+        assert file_sha256(media_root(restored.config["DATA_DIR"]) / photo.file_path)
+        db.engine.dispose()
+
+    # `check` names a pending submission whose file is missing.
+    (media_root(app.config["DATA_DIR"]) / next(iter(pending))).unlink()
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 1
+    assert f"media: submission {reference} (pending) photo" in result.output
+    assert "is missing" in result.output

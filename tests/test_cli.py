@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -324,3 +325,125 @@ def test_backup_is_consistent_copy(runner, app, tmp_path):
         assert hashlib.sha256((target / "media" / rel).read_bytes()).hexdigest() == sha
     again = invoke(runner, "backup", target)
     assert again.exit_code != 0 and "not an empty folder" in again.output
+
+
+def media_files_on_disk(app) -> list[str]:
+    root = Path(app.config["DATA_DIR"]) / "media"
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def age(path: Path, hours: float = 2) -> None:
+    """Make a file look written ``hours`` ago (older than the orphans' grace period)."""
+    import time
+
+    old = time.time() - hours * 3600
+    os.utime(path, (old, old))
+
+
+def test_check_reports_orphaned_media_and_fix_removes_only_them(runner, app, tmp_path):
+    folder = write_archive(
+        tmp_path / "arch", [record("o-1", photos=[{"file": "p.png"}])], {"p.png": image_bytes()}
+    )
+    assert invoke(runner, "import-archive", folder).exit_code == 0
+    client = app.test_client()
+    with app.app_context():
+        photo = db.session.scalar(select(Photo))
+    response = client.get(f"/media/thumb/320/{photo.file_path}")
+    response.close()
+    assert response.status_code == 200
+    root = Path(app.config["DATA_DIR"]) / "media"
+    stray = root / "ab" / "leftover.jpg"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(image_bytes("JPEG"))
+    half_written = root / "cd" / "partial.tmp"
+    half_written.parent.mkdir(parents=True, exist_ok=True)
+    half_written.write_bytes(b"x")
+    young = root / "ef" / "upload-in-progress.jpg"
+    young.parent.mkdir(parents=True, exist_ok=True)
+    young.write_bytes(b"y")
+    orphan_thumb = root / "thumbs" / "320" / "ab" / "gone.jpg"
+    orphan_thumb.parent.mkdir(parents=True, exist_ok=True)
+    orphan_thumb.write_bytes(b"z")
+    for path in (stray, half_written, orphan_thumb):
+        age(path)
+    kept = root / photo.file_path
+    thumb = root / "thumbs" / "320" / Path(photo.file_path).with_suffix(".jpg")
+    assert thumb.is_file()
+    age(kept)
+    age(thumb)
+
+    result = invoke(runner, "check")
+    assert result.exit_code == 1, result.output
+    for rel in ("ab/leftover.jpg", "cd/partial.tmp", "thumbs/320/ab/gone.jpg"):
+        assert f"media: file {rel} is named by no photo or submission photo" in result.output
+    assert "upload-in-progress" not in result.output  # younger than the grace period
+
+    result = invoke(runner, "check", "--fix")
+    assert result.exit_code == 0, result.output
+    assert "removing orphaned media file ab/leftover.jpg" in result.output
+    assert "removed 3 orphaned media files" in result.output
+    assert "all checks passed" in result.output
+    assert not stray.exists() and not half_written.exists() and not orphan_thumb.exists()
+    assert kept.is_file() and thumb.is_file() and young.is_file()
+
+
+def test_reimport_that_drops_a_photo_removes_its_file(runner, app, tmp_path):
+    first = write_archive(
+        tmp_path / "a",
+        [record("d-1", photos=[{"file": "p.png"}, {"file": "q.png"}])],
+        {"p.png": image_bytes(), "q.png": image_bytes(color=(1, 2, 3))},
+    )
+    assert invoke(runner, "import-archive", first).exit_code == 0
+    assert len(media_files_on_disk(app)) == 2
+    second = write_archive(
+        tmp_path / "b",
+        [record("d-1", photos=[{"file": "q.png"}])],
+        {"q.png": first.joinpath("q.png").read_bytes()},
+    )
+    assert invoke(runner, "import-archive", second).exit_code == 0
+    with app.app_context():
+        named = list(db.session.scalars(select(Photo.file_path)))
+    assert media_files_on_disk(app) == named and len(named) == 1
+    app.config["ORPHAN_GRACE_MINUTES"] = 0
+    result = invoke(runner, "check")
+    assert result.exit_code == 0, result.output
+
+
+def test_purge_rejected_deletes_old_rejected_photos_only(runner, app, tmp_path):
+    import datetime as dt
+
+    from memorial import clock, submissions
+    from memorial.accounts import create_or_update_user
+    from memorial.models import Submission, SubmissionPhoto
+
+    from helpers import SUBMITTER, post_form, reference_of
+
+    client = app.test_client()
+    refs = []
+    for n in range(3):
+        data = {**SUBMITTER, "surname": f"Гук{n}", "given_name": "Лев"}
+        files = [(f"{n}.png", image_bytes(color=(n, 9, 9)))]
+        refs.append(reference_of(client, post_form(client, "/submit", data, files)))
+    start = dt.datetime(2026, 1, 10, 12, tzinfo=dt.UTC)
+    with app.app_context():
+        user, _ = create_or_update_user(
+            db.session, "mod@example.org", "a long enough secret", "moderator"
+        )
+        by_ref = {s.reference: s for s in db.session.scalars(select(Submission))}
+        with clock.frozen(start):
+            submissions.reject(db.session, by_ref[refs[0]], user, "не про загиблого")
+        with clock.frozen(start + dt.timedelta(days=25)):
+            submissions.reject(db.session, by_ref[refs[1]], user, "дубль")
+        db.session.commit()
+        paths = {s.reference: [p.file_path for p in s.photos] for s in by_ref.values()}
+    root = Path(app.config["DATA_DIR"]) / "media"
+    with clock.frozen(start + dt.timedelta(days=31)):
+        result = invoke(runner, "purge-rejected")
+    assert result.exit_code == 0, result.output
+    assert "deleted 1 photos of submissions rejected more than 30 days ago" in result.output
+    assert not (root / paths[refs[0]][0]).exists()
+    assert (root / paths[refs[1]][0]).is_file()  # rejected 6 days before: kept
+    assert (root / paths[refs[2]][0]).is_file()  # still pending: kept
+    assert count(app, SubmissionPhoto) == 2
+    app.config["ORPHAN_GRACE_MINUTES"] = 0
+    assert invoke(runner, "check").exit_code == 0

@@ -8,13 +8,22 @@ import zlib
 
 from PIL import Image
 from sqlalchemy import select
+from werkzeug.test import EnvironBuilder
 
 from memorial import create_app, media
 from memorial.extensions import db
 from memorial.models import Submission, SubmissionPhoto
 from memorial.schema import create_schema
 
-from helpers import SUBMITTER, app_config, gps_jpeg, image_bytes, post_form, reference_of
+from helpers import (
+    SUBMITTER,
+    app_config,
+    csrf_token,
+    gps_jpeg,
+    image_bytes,
+    post_form,
+    reference_of,
+)
 
 
 def send(client, files):
@@ -136,3 +145,91 @@ def test_too_many_photos_and_empty_files(app, client):
     app.config["MAX_PHOTOS"] = 2
     refused(client, app, [(f"{i}.png", image_bytes()) for i in range(3)], "до 2 фотографій")
     refused(client, app, [("empty.jpg", b"")], "порожній")
+
+
+def animated_png(frames: int, size=(16, 16)) -> bytes:
+    """An APNG of ``frames`` different frames."""
+    images = [Image.new("RGB", size, (n * 7 % 256, 0, 0)) for n in range(frames)]
+    out = io.BytesIO()
+    images[0].save(out, "PNG", save_all=True, append_images=images[1:])
+    return out.getvalue()
+
+
+def test_animation_with_many_frames_is_refused_from_its_header(app, client):
+    data = animated_png(media.MAX_FRAMES + 10)
+    assert Image.open(io.BytesIO(data)).n_frames == media.MAX_FRAMES + 10
+    refused(client, app, [("moving.png", data)], "надто великою кількістю кадрів")
+
+
+def test_frames_count_against_the_pixel_limit(app, client):
+    # Five frames of 10 megapixels: each is under the limit, all five are not.
+    data = animated_png(5, size=(4000, 2500))
+    refused(client, app, [("frames.png", data)], "забагато пікселів")
+
+
+def send_large(client, name: str, data: bytes):
+    """Post one large file; the test client's spooled body is closed afterwards."""
+    payload = {
+        "csrf_token": csrf_token(client, "/submit"),
+        **SUBMITTER,
+        "surname": "Гук",
+        "given_name": "Лев",
+        "photos": [(io.BytesIO(data), name)],
+    }
+    builder = EnvironBuilder(
+        path="/submit", method="POST", data=payload, content_type="multipart/form-data"
+    )
+    environ = builder.get_environ()
+    try:
+        return client.open(environ)
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+
+
+def test_a_large_png_is_stored_as_a_bounded_jpeg(app, client):
+    """A detailed PNG was re-encoded as PNG at zlib's highest level: 16 MP of RGBA noise took
+    seconds of CPU and wrote a file as large as the raw pixels (64 MB). Large PNGs are now
+    stored as JPEG, whose size is bounded; transparency becomes white."""
+    side = 2200
+    noisy = Image.merge(
+        "RGBA", [Image.effect_noise((side, side), 90).convert("L") for _ in range(4)]
+    )
+    out = io.BytesIO()
+    noisy.save(out, "PNG", compress_level=1)
+    upload = out.getvalue()
+    assert side * side > media.PNG_MAX_PIXELS and len(upload) > 10_000_000
+    reference_of(client, send_large(client, "scan.png", upload))
+    [stored] = stored_files(app)
+    image = Image.open(io.BytesIO(stored))
+    assert image.format == "JPEG" and image.mode == "RGB" and image.size == (side, side)
+    assert len(stored) < len(upload) // 2
+
+
+def test_a_small_png_with_transparency_stays_png(app, client):
+    image = Image.new("RGBA", (50, 40), (10, 20, 30, 0))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    reference_of(client, send(client, [("logo.png", out.getvalue())]))
+    [stored] = stored_files(app)
+    kept = Image.open(io.BytesIO(stored))
+    assert kept.format == "PNG" and kept.mode == "RGBA"
+
+
+def test_a_large_jpeg_is_decoded_reduced_and_scaled_to_the_limit(app, client):
+    out = io.BytesIO()
+    Image.new("RGB", (8400, 4200), (90, 120, 150)).save(out, "JPEG", quality=80)
+    reference_of(client, send_large(client, "wide.jpg", out.getvalue()))
+    [stored] = stored_files(app)
+    assert Image.open(io.BytesIO(stored)).size == (4000, 2000)
+
+
+def test_a_phone_mpo_counts_only_the_picture_that_is_decoded(app, client):
+    """A phone's MPO JPEG holds a second picture that is never decoded: it is no animation."""
+    first, second = (Image.new("RGB", (5000, 4500), c) for c in ((1, 2, 3), (3, 2, 1)))
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(out.getvalue())).n_frames == 2
+    reference_of(client, send_large(client, "portrait.jpg", out.getvalue()))
+    [stored] = stored_files(app)
+    assert Image.open(io.BytesIO(stored)).size == (4000, 3600)

@@ -184,6 +184,11 @@ def photo_error(exc: media.MediaError, name: str):
             "Зменште зображення і надішліть ще раз.",
             name=name,
         ),
+        "frames": _l(
+            "Файл «%(name)s» — анімація з надто великою кількістю кадрів. "
+            "Надішліть звичайне фото (один кадр).",
+            name=name,
+        ),
         "empty": _l("Файл «%(name)s» порожній.", name=name),
     }
     return messages.get(
