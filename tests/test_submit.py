@@ -476,3 +476,16 @@ def test_posthumous_written_after_an_award_sets_its_flag(app, client):
         {"name": "орден «За мужність» III ступеня", "date": None, "posthumous": True},
         {"name": "медаль «Захиснику Вітчизни»", "date": None, "posthumous": False},
     ]
+
+
+def test_photos_sent_with_a_form_that_failed_are_asked_for_again(app, client):
+    fields = {**SUBMITTER, "surname": "Коваль", "given_name": "Іван", "birth_date": "вчора"}
+    photos = [("a.png", image_bytes()), ("b.png", image_bytes(color=(10, 20, 30)))]
+    response = post_form(client, "/submit", fields, photos)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Додані фото не збережено, бо в іншому полі є помилка" in page
+    assert 'aria-describedby="photos-hint photos-again"' in page
+    # Without photos, or with the photos themselves refused, nothing of the kind is said.
+    plain = post_form(client, "/submit", fields).get_data(as_text=True)
+    assert "не збережено" not in plain

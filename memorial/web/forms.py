@@ -163,6 +163,13 @@ class PhotosMixin:
             self.accepted_photos = []
             raise ValidationError(" ".join(str(e) for e in errors))
 
+    def photos_to_attach_again(self) -> int:
+        """How many good photos came with a form that failed elsewhere: a browser never
+        sends files again, so the family must be told to attach them once more."""
+        if not getattr(self, "errors", None) or "photos" in self.errors:
+            return 0
+        return len(getattr(self, "accepted_photos", []))
+
     def caption_list(self) -> list[str | None]:
         """Captions by photo position (missing ones are ``None``)."""
         lines = [line.strip()[:1000] for line in (self.captions.data or "").splitlines()]
