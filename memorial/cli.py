@@ -62,6 +62,10 @@ def quiet_index_log() -> Iterator[None]:
         logger.setLevel(level)
 
 
+#: How many bad records of an archive ``import-archive`` lists before it only counts them.
+MAX_LISTED_PROBLEMS = 50
+
+
 def fail(message: str) -> None:
     """Stop the command with a one-line reason and a non-zero exit code."""
     raise click.ClickException(message)
@@ -102,6 +106,12 @@ def import_archive_command(path: Path, if_empty: bool) -> None:
     try:
         records = load_archive(path)
     except ArchiveError as exc:
+        # Every bad record on a line of its own, then the one-line reason: one pass mends all.
+        shown = exc.problems[:MAX_LISTED_PROBLEMS]
+        for problem in shown if len(exc.problems) > 1 else ():
+            click.echo(problem, err=True)
+        if len(exc.problems) > len(shown):
+            click.echo(f"… and {len(exc.problems) - len(shown)} more", err=True)
         fail(str(exc))
     data_dir = current_app.config["DATA_DIR"]
     for attempt in range(1, IMPORT_ATTEMPTS + 1):

@@ -43,7 +43,20 @@ DEFAULT_MAX_TEXT = 1_000
 
 
 class ArchiveError(ValueError):
-    """The archive cannot be imported; the message names the file, record and field."""
+    """The archive cannot be imported; the message names the file, record and field.
+
+    ``problems`` lists every bad record found (the message names the first and counts the
+    rest), so a whole archive can be mended in one go.
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+def _lines(text: str) -> str:
+    """Text with line ends as ``\n``, whatever system wrote it."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 @dataclass
@@ -88,7 +101,7 @@ def _text(value: object, name: str, required: bool = False) -> str | None:
     limit = MAX_TEXT.get(name, DEFAULT_MAX_TEXT)
     if len(value) > limit:
         raise ValueError(f"{name} is longer than {limit} characters")
-    value = value.strip()
+    value = _lines(value).strip()
     if required and not value:
         raise ValueError(f"{name} is required")
     return value or None
@@ -168,7 +181,7 @@ def validate_record(raw: object, folder: Path) -> ValidatedRecord:
         stories.append(
             {
                 "title": _text(item.get("title"), f"stories[{i}].title") or "",
-                "body": body.strip(),
+                "body": _lines(body).strip(),
                 "author_name": _text(item.get("author_name"), f"stories[{i}].author_name") or "",
                 "author_relation": _text(
                     item.get("author_relation"), f"stories[{i}].author_relation"
@@ -205,7 +218,7 @@ def validate_record(raw: object, folder: Path) -> ValidatedRecord:
 def load_archive(
     folder: str | os.PathLike, progress: Callable[[int], None] | None = None
 ) -> list[ValidatedRecord]:
-    """Read and check a whole archive folder; raise ``ArchiveError`` at the first bad record."""
+    """Read and check a whole archive folder; raise ``ArchiveError`` naming every bad record."""
     folder = Path(folder)
     path = folder / HEROES_FILE
     if not folder.is_dir():
@@ -223,21 +236,28 @@ def load_archive(
     if not isinstance(data, list):
         raise ArchiveError(f"{HEROES_FILE}: must hold a JSON array of hero objects")
     records: list[ValidatedRecord] = []
+    problems: list[str] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(data, 1):
         ident = raw.get("external_id") if isinstance(raw, dict) else None
         try:
             record = validate_record(raw, folder)
         except ValueError as exc:
-            raise ArchiveError(f"{_where(index, ident)}: {exc}") from None
+            problems.append(f"{_where(index, ident)}: {exc}")
+            continue
+        finally:
+            if progress:
+                progress(1)
         if record.external_id in seen:
-            raise ArchiveError(
+            problems.append(
                 f"{_where(index, ident)}: external_id repeats record {seen[record.external_id]}"
             )
+            continue
         seen[record.external_id] = index
         records.append(record)
-        if progress:
-            progress(1)
+    if problems:
+        more = f" (and {len(problems) - 1} more bad records)" if len(problems) > 1 else ""
+        raise ArchiveError(problems[0] + more, problems)
     return records
 
 

@@ -447,3 +447,38 @@ def test_purge_rejected_deletes_old_rejected_photos_only(runner, app, tmp_path):
     assert count(app, SubmissionPhoto) == 2
     app.config["ORPHAN_GRACE_MINUTES"] = 0
     assert invoke(runner, "check").exit_code == 0
+
+
+def test_every_bad_record_is_named_and_nothing_imported(runner, app, tmp_path):
+    records = [record(f"ho-{i}", surname=f"Прізвище{i}") for i in range(1, 8)]
+    records[1]["death_date"] = "2023-13"
+    records[4].pop("surname")
+    records[6]["external_id"] = "ho-1"
+    result = invoke(runner, "import-archive", write_archive(tmp_path / "arch", records))
+    assert result.exit_code != 0
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines[:3] == [
+        'heroes.json, record 2 (external_id ho-2): death_date "2023-13" is not a date',
+        "heroes.json, record 5 (external_id ho-5): surname is required",
+        "heroes.json, record 7 (external_id ho-1): external_id repeats record 1",
+    ]
+    assert lines[-1] == (
+        'Error: heroes.json, record 2 (external_id ho-2): death_date "2023-13" is not a date '
+        "(and 2 more bad records)"
+    )
+    assert count(app) == 0
+
+
+def test_imported_texts_have_unix_line_ends(runner, app, tmp_path):
+    windows = record(
+        "crlf-1",
+        biography="Перший абзац.\r\n\r\nДругий.",
+        stories=[{"title": "Т", "body": "Рядок один.\r\nРядок два.", "author_name": "О"}],
+    )
+    result = invoke(runner, "import-archive", write_archive(tmp_path / "arch", [windows]))
+    assert result.exit_code == 0, result.output
+    export = tmp_path / "out"
+    assert invoke(runner, "export", export).exit_code == 0
+    text = (export / "heroes.json").read_text(encoding="utf-8")
+    assert "\\r" not in text
+    assert "Перший абзац.\\n\\nДругий." in text and "Рядок один.\\nРядок два." in text
