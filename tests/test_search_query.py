@@ -364,3 +364,35 @@ def test_places_and_units_are_found_in_latin(app, runner, tmp_path, client):
     for query in ("Kramatorsk", "Izium", "Kholodnyi Yar", "kholodnyi yar izium"):
         assert ids(client, q=query) == ["r-izium"], query
     assert ids(client, q="Lviv") == ["r-lviv"]
+
+
+def test_a_snippet_comes_from_one_field_and_names_it(app, runner, tmp_path, client):
+    hero = record(
+        "r-awards",
+        surname="Наводчук",
+        death_circumstances="Загинув під час штурму поблизу Бахмута.",
+        position="навідник",
+        rank="молодший сержант",
+        awards=[
+            {"name": "орден «За мужність» III ступеня"},
+            {"name": "медаль «Захиснику Вітчизни»"},
+        ],
+        stories=[
+            {
+                "title": "Мій брат",
+                "body": "Він ловив рибу на Сіверському Донці. Завжди ділився уловом із сусідами.",
+                "author_name": "Олена",
+            }
+        ],
+    )
+    result = runner.invoke(args=["import-archive", str(write_archive(tmp_path / "a", [hero]))])
+    assert result.exit_code == 0, result.output
+    award = api(client, q="Захиснику Вітчизни", lang="uk")["results"][0]["snippet"]
+    assert award.startswith('<span class="snippet-field">Нагороди:</span>')
+    assert "«<mark>Захиснику</mark> <mark>Вітчизни</mark>»" in award
+    assert "Бахмута" not in award and "навідник" not in award
+    story = api(client, q="уловом", lang="uk")["results"][0]["snippet"]
+    assert story.startswith('<span class="snippet-field">Спогад «Мій брат»:</span>')
+    # The passage starts where the sentence holding the match starts.
+    assert "… Завжди ділився <mark>уловом</mark> із сусідами." in story
+    assert "Донці" not in story and not story.endswith("…")

@@ -12,8 +12,8 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import Hero
 from ..search import SearchPage, SearchRequest, search
-from ..search.documents import FACET_FIELDS, hero_text
-from ..search.snippets import make_snippet
+from ..search.documents import FACET_FIELDS
+from ..search.snippets import best_passage, passages
 
 MAX_PER_PAGE = 100
 #: The longest query and filter value a search takes (the API's description says the same).
@@ -156,5 +156,23 @@ def find(request: SearchRequest) -> tuple[SearchPage, list[Found]]:
         hero = heroes.get(hit.hero_id)
         if hero is None:  # unpublished since the index last heard of it
             continue
-        found.append(Found(hero, make_snippet(hero_text(hero), page.terms), hit.score))
+        found.append(Found(hero, snippet(hero, page.terms), hit.score))
     return page, found
+
+
+def snippet(hero: Hero, terms: list[str]) -> Markup:
+    """The passage of the hero's text that matched, named by its field unless it is the
+    biography ("Нагороди: …", "Спогад «Мій брат»: …")."""
+    passage, text = best_passage(passages(hero), terms)
+    if passage is None or passage.key == "biography" or not text:
+        return text
+    names = {
+        "death_circumstances": _("Обставини загибелі"),
+        "service": _("Служба"),
+        "awards": _("Нагороди"),
+        "story": _("Спогад"),
+    }
+    name = names.get(passage.key, "")
+    if passage.title:
+        name = _("%(name)s «%(title)s»", name=name, title=passage.title)
+    return Markup('<span class="snippet-field">%s:</span> ') % name + text
