@@ -27,6 +27,8 @@ def app(tmp_path):
     with app.app_context():
         create_tables()
     yield app
+    # A test may have switched to the background index thread: end it before the database goes.
+    app.extensions["memorial.index_sync"].stop()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
