@@ -13,6 +13,8 @@ import json
 import os
 import re
 import secrets
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -340,3 +342,34 @@ PAGES: list[tuple[str, str, bool]] = [
     ("staff-accounts", "/staff/accounts", True),
 ]
 LANGUAGES = ("uk", "en")
+
+
+# -- the `memorial` command in a process of its own -----------------------------------------
+BIN = Path(sys.executable).parent
+
+
+def deployment_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a deployment whose database and data folder belong to this test."""
+    config = app_config(tmp_path)
+    env = dict(os.environ)
+    env.update(
+        MEMORIAL_DATABASE_URL=config["DATABASE_URL"],
+        MEMORIAL_DATA_DIR=config["DATA_DIR"],
+        MEMORIAL_SECRET_KEY="deployment-test-secret",
+        MEMORIAL_SEARCH_BACKEND=config["SEARCH_BACKEND"],
+        **extra,
+    )
+    return env
+
+
+def run_memorial(env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``memorial ARGS`` as an operator would, output captured."""
+    return subprocess.run(
+        [str(BIN / "memorial"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        check=False,
+    )

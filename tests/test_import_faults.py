@@ -14,36 +14,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from helpers import ROOT, app_config, record, write_archive
+from helpers import BIN, ROOT, deployment_env, record, run_memorial, write_archive
 
-BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
-
-
-def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    config = app_config(tmp_path)
-    env = dict(os.environ)
-    env.update(
-        MEMORIAL_DATABASE_URL=config["DATABASE_URL"],
-        MEMORIAL_DATA_DIR=config["DATA_DIR"],
-        MEMORIAL_SECRET_KEY="import-faults-test-secret",
-        MEMORIAL_SEARCH_BACKEND=config["SEARCH_BACKEND"],
-        MEMORIAL_SEARCH_SYNC="inline",
-        **extra,
-    )
-    return env
-
-
-def memorial(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(BIN / "memorial"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-        check=False,
-    )
 
 
 def noise_jpeg(size=(640, 480)) -> bytes:
@@ -100,8 +73,8 @@ def start_import(env: dict, folder: Path, files_before_signal: int = 30):
 
 
 def test_import_killed_with_sigkill_leaves_orphans_that_check_finds_and_fix_removes(tmp_path):
-    env = cli_env(tmp_path, MEMORIAL_ORPHAN_GRACE_MINUTES="0")
-    assert memorial(env, "init-db").returncode == 0
+    env = deployment_env(tmp_path, MEMORIAL_SEARCH_SYNC="inline", MEMORIAL_ORPHAN_GRACE_MINUTES="0")
+    assert run_memorial(env, "init-db").returncode == 0
     folder = big_archive(tmp_path / "arch", heroes=400)
     proc = start_import(env, folder)
     proc.send_signal(signal.SIGKILL)
@@ -111,25 +84,25 @@ def test_import_killed_with_sigkill_leaves_orphans_that_check_finds_and_fix_remo
     assert left, "the kill left no file: nothing to find"
     assert heroes_in_database(env) == 0  # nothing was committed
 
-    check = memorial(env, "check")
+    check = run_memorial(env, "check")
     assert check.returncode == 1, check.stdout + check.stderr
     assert "is named by no photo or submission photo (orphan)" in check.stdout
     assert f"({len(left)} in all)" in check.stdout or len(left) <= 20
 
-    fixed = memorial(env, "check", "--fix")
+    fixed = run_memorial(env, "check", "--fix")
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert f"removed {len(left)} orphaned media files" in fixed.stdout
     assert "all checks passed" in fixed.stdout
     assert media_files(env) == []
 
-    again = memorial(env, "import-archive", str(folder))
+    again = run_memorial(env, "import-archive", str(folder))
     assert again.returncode == 0, again.stderr
-    assert memorial(env, "check").returncode == 0
+    assert run_memorial(env, "check").returncode == 0
 
 
 def test_import_interrupted_with_ctrl_c_removes_what_it_wrote(tmp_path):
-    env = cli_env(tmp_path, MEMORIAL_ORPHAN_GRACE_MINUTES="0")
-    assert memorial(env, "init-db").returncode == 0
+    env = deployment_env(tmp_path, MEMORIAL_SEARCH_SYNC="inline", MEMORIAL_ORPHAN_GRACE_MINUTES="0")
+    assert run_memorial(env, "init-db").returncode == 0
     folder = big_archive(tmp_path / "arch", heroes=400)
     proc = start_import(env, folder)
     proc.send_signal(signal.SIGINT)
@@ -139,7 +112,7 @@ def test_import_interrupted_with_ctrl_c_removes_what_it_wrote(tmp_path):
     assert "import interrupted, nothing was changed" in err
     assert media_files(env) == []
     assert heroes_in_database(env) == 0
-    check = memorial(env, "check")
+    check = run_memorial(env, "check")
     assert check.returncode == 0, check.stdout
 
 
@@ -181,38 +154,38 @@ def one_line_error(result: subprocess.CompletedProcess) -> str:
 
 
 def test_full_disk_while_storing_photos_changes_nothing_and_says_so(tmp_path):
-    env = cli_env(tmp_path, MEMORIAL_ORPHAN_GRACE_MINUTES="0")
+    env = deployment_env(tmp_path, MEMORIAL_SEARCH_SYNC="inline", MEMORIAL_ORPHAN_GRACE_MINUTES="0")
     with tmpfs(Path(env["MEMORIAL_DATA_DIR"]), "2m"):
-        assert memorial(env, "init-db").returncode == 0
+        assert run_memorial(env, "init-db").returncode == 0
         folder = big_archive(tmp_path / "arch", heroes=40)  # about 8 MB of photos
-        result = memorial(env, "import-archive", str(folder))
+        result = run_memorial(env, "import-archive", str(folder))
         line = one_line_error(result)
         assert "import failed, nothing was changed" in line and "No space left" in line
         assert media_files(env) == []
         assert heroes_in_database(env) == 0
-        assert memorial(env, "check").returncode == 0
+        assert run_memorial(env, "check").returncode == 0
 
 
 def test_full_disk_while_indexing_says_what_was_committed(tmp_path):
-    env = cli_env(tmp_path, MEMORIAL_ORPHAN_GRACE_MINUTES="0")
+    env = deployment_env(tmp_path, MEMORIAL_SEARCH_SYNC="inline", MEMORIAL_ORPHAN_GRACE_MINUTES="0")
     if env["MEMORIAL_SEARCH_BACKEND"] != "whoosh":
         pytest.skip("the postgres search backend keeps its index in the database")
     index = Path(env["MEMORIAL_DATA_DIR"]) / "search"
     with tmpfs(index, "1m"):
-        assert memorial(env, "init-db").returncode == 0
+        assert run_memorial(env, "init-db").returncode == 0
         filler = fill(index)
         folder = big_archive(tmp_path / "arch", heroes=30, photos_each=1)
-        result = memorial(env, "import-archive", str(folder))
+        result = run_memorial(env, "import-archive", str(folder))
         line = one_line_error(result)
         assert "imported 30 heroes: 30 new, 0 updated, 30 photos stored" in line
         assert "committed to the database" in line
         assert "search index was not updated" in line and "memorial reindex" in line
         assert heroes_in_database(env) == 30
-        check = memorial(env, "check")
+        check = run_memorial(env, "check")
         assert check.returncode == 1 and "Traceback" not in check.stderr, check.stderr
         assert "index: " in check.stdout
         filler.unlink()
-        reindex = memorial(env, "reindex")
+        reindex = run_memorial(env, "reindex")
         assert reindex.returncode == 0, reindex.stderr
-        check = memorial(env, "check")
+        check = run_memorial(env, "check")
         assert check.returncode == 0, check.stdout

@@ -25,11 +25,19 @@ from memorial import create_app
 from memorial.extensions import db
 from memorial.models import Submission
 
-from helpers import ROOT, app_config, database_url_for, record, write_archive
+from helpers import (
+    BIN,
+    ROOT,
+    app_config,
+    database_url_for,
+    deployment_env,
+    record,
+    run_memorial,
+    write_archive,
+)
 
 pytestmark = pytest.mark.slow  # every test here starts gunicorn workers
 
-BIN = Path(sys.executable).parent
 IMPORTERS = 3
 HEROES_EACH = 15
 SURNAMES = ("Олійник", "Бондаренко", "Ткачук")  # far apart: no typo match joins them
@@ -47,31 +55,6 @@ def get(url: str) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
-
-
-def server_env(tmp_path: Path) -> dict[str, str]:
-    """The environment of a deployment whose database and data folder belong to this test."""
-    config = app_config(tmp_path)
-    env = dict(os.environ)
-    env.update(
-        MEMORIAL_DATABASE_URL=config["DATABASE_URL"],
-        MEMORIAL_DATA_DIR=config["DATA_DIR"],
-        MEMORIAL_SECRET_KEY="workers-test-secret",
-        MEMORIAL_SEARCH_BACKEND=config["SEARCH_BACKEND"],
-    )
-    return env
-
-
-def memorial(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(BIN / "memorial"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        check=False,
-    )
 
 
 @contextmanager
@@ -116,8 +99,8 @@ def gunicorn(tmp_path: Path, env: dict, factory: str = "memorial:create_app()"):
 @pytest.mark.slow
 def test_four_workers_with_concurrent_imports_lose_nothing(tmp_path):
     database_url_for(tmp_path)  # the test's own database (PostgreSQL run) or SQLite file
-    env = server_env(tmp_path)
-    assert memorial(env, "init-db").returncode == 0
+    env = deployment_env(tmp_path)
+    assert run_memorial(env, "init-db").returncode == 0
     archives = []
     for n in range(IMPORTERS):
         records = [
@@ -181,7 +164,7 @@ def test_four_workers_with_concurrent_imports_lose_nothing(tmp_path):
         _, body = get(base + "/api/v1/search?per_page=100&q=" + urllib.parse.quote("Спільний"))
         shared = [r["external_id"] for r in json.loads(body)["results"]]
         assert shared.count("shared-1") == 1, shared
-    check = memorial(env, "check")
+    check = run_memorial(env, "check")
     assert check.returncode == 0, check.stdout + check.stderr
 
 
@@ -255,11 +238,11 @@ def test_submissions_across_workers_lose_nothing_and_share_one_limit(tmp_path):
     """Concurrent submissions through four workers: every accepted one is saved, and the
     limit of the whole site (kept in Redis) holds across workers."""
     database_url_for(tmp_path)
-    env = server_env(tmp_path)
+    env = deployment_env(tmp_path)
     env["MEMORIAL_RATELIMIT_STORAGE_URI"] = os.environ.get(
         "MEMORIAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/14"
     )
-    assert memorial(env, "init-db").returncode == 0
+    assert run_memorial(env, "init-db").returncode == 0
     settings = {
         "SUBMIT_RATE_LIMIT": "6 per minute",
         "RATELIMIT_KEY_PREFIX": f"memorial-test-{secrets.token_hex(6)}",
@@ -282,5 +265,5 @@ def test_submissions_across_workers_lose_nothing_and_share_one_limit(tmp_path):
         saved = db.session.scalars(select(Submission.reference)).all()
         db.engine.dispose()
     assert len(saved) == len(set(saved)) == 6
-    check = memorial(env, "check")
+    check = run_memorial(env, "check")
     assert check.returncode == 0, check.stdout + check.stderr
