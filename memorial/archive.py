@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, graves
 from .dates import PartialDate
 from .models import Award, Hero, HeroStatus, Photo, RevisionSource, Story, User, utcnow
 from .records import (
     HERO_DATE_FIELDS,
     HERO_TEXT_FIELDS,
+    KEEP,
     HeroInput,
     PhotoInput,
     hero_fields,
@@ -137,6 +138,8 @@ def upsert_hero(
         replace_stories(hero, record.stories)
         session.flush()
         sync_photos(session, hero, record.photos)
+        if record.grave is not KEEP:
+            graves.place_from_record(session, hero, record.grave)  # type: ignore[arg-type]
         set_status(hero, record.status)
         session.flush()
     return hero, created

@@ -282,7 +282,13 @@ def export_command(path: Path) -> None:
         fail(f"{path} already holds heroes.json; choose an empty folder")
     count = db.session.scalar(select(func.count(Hero.id)).where(Hero.is_published))
     with progressbar(count or 0, "exporting") as bar:
-        written = export_archive(db.session, path, current_app.config["DATA_DIR"], bar.update)
+        written = export_archive(
+            db.session,
+            path,
+            current_app.config["DATA_DIR"],
+            bar.update,
+            base_url=current_app.config["PUBLIC_URL"],
+        )
     click.echo(f"exported {written} heroes to {path}")
 
 
@@ -354,6 +360,62 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
     click.echo(f"{'created' if created else 'updated'} {role} {user.email}")
 
 
+@click.group("graves")
+def graves_group() -> None:
+    """Burial places as data: cemeteries, sectors and graves."""
+
+
+@graves_group.command("link")
+@click.option("--dry-run", is_flag=True, help="Report what would be linked; change nothing.")
+@click.option(
+    "--default-sector",
+    default="1",
+    show_default=True,
+    help="The sector of a plot that names none.",
+)
+@with_appcontext
+def graves_link_command(dry_run: bool, default_sector: str) -> None:
+    """Link the heroes' free-text burial plots ("ряд 2, місце 14") to structured graves.
+
+    The cemetery is the hero's burial place. Each plot that cannot be read, or names a
+    place already taken, is listed; the others are linked.
+    """
+    from flask_babel import force_locale
+    from sqlalchemy import func, select
+
+    from .graves import link_plots
+    from .models import Grave, Hero
+    from .schema import ensure_schema
+
+    ensure_schema()
+    waiting = db.session.scalar(
+        select(func.count(Hero.id)).where(Hero.burial_plot.is_not(None), ~Hero.grave.has())
+    )
+    with force_locale("en"), progressbar(waiting or 0, "reading plots") as bar:
+        outcomes = link_plots(db.session, default_sector, bar.update)
+        problems = [o for o in outcomes if o.problem is not None]
+        for outcome in problems:
+            click.echo(
+                f"not linked: {outcome.external_id} ({outcome.name}): "
+                f"{outcome.plot!r}: {outcome.problem}"
+            )
+    linked = len(outcomes) - len(problems)
+    if dry_run:
+        db.session.rollback()
+        click.echo(
+            f"dry run: {linked} of {len(outcomes)} plots would be linked, "
+            f"{len(problems)} could not; nothing was changed"
+        )
+        return
+    db.session.commit()
+    _drain_index()
+    total = db.session.scalar(select(func.count(Grave.id)).where(Grave.hero_id.is_not(None)))
+    click.echo(
+        f"linked {linked} of {len(outcomes)} plots, {len(problems)} could not be linked; "
+        f"{total} heroes now have a grave"
+    )
+
+
 COMMANDS = (
     init_db_command,
     import_archive_command,
@@ -364,6 +426,7 @@ COMMANDS = (
     backup_command,
     restore_command,
     create_user_command,
+    graves_group,
 )
 
 

@@ -4,6 +4,7 @@ variables."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ ENV_KEYS = (
     "CACHE_URI",
     "PROXIES",
     "SERVER_NAMES",
+    "PUBLIC_URL",
     "ORPHAN_GRACE_MINUTES",
     "REJECTED_PHOTO_RETENTION_DAYS",
 )
@@ -55,6 +57,10 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # The host names the site answers to (comma-separated, e.g. "memorial.example.org,
         # www.memorial.example.org"); requests for any other Host get 400. Empty: any host.
         SERVER_NAMES="",
+        # The address the public reaches the site at (e.g. "https://memorial.example.org"):
+        # QR codes on graves and exports made by the command line carry it. Empty: the
+        # address of the request (and paths alone in command-line exports).
+        PUBLIC_URL="",
         # Rate limits live in RATELIMIT_STORAGE_URI; when that Redis stops answering, each
         # worker counts in its own memory (a warning is logged) until it answers again.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
@@ -129,6 +135,13 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
     if isinstance(names, str):
         names = names.replace(",", " ").split()
     app.config["SERVER_NAMES"] = [n.strip().lower() for n in names if n.strip()]
+    public_url = (app.config["PUBLIC_URL"] or "").strip().rstrip("/")
+    if public_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", public_url):
+        raise ValueError(
+            f"MEMORIAL_PUBLIC_URL must be an http(s) address such as https://memorial.example.org, "
+            f"not {public_url!r}"
+        )
+    app.config["PUBLIC_URL"] = public_url
     for key in ("ORPHAN_GRACE_MINUTES", "REJECTED_PHOTO_RETENTION_DAYS"):
         try:
             app.config[key] = float(app.config[key])

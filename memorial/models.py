@@ -13,6 +13,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -189,6 +190,8 @@ class Hero(Model):
     photos: Mapped[list[Photo]] = relationship(
         back_populates="hero", cascade="all, delete-orphan", order_by="Photo.position"
     )
+    #: The grave the hero lies in now, when the burial place is known as data.
+    grave: Mapped[Grave | None] = relationship(back_populates="hero", uselist=False)
 
     @property
     def full_name(self) -> str:
@@ -568,3 +571,176 @@ class ContentVersion(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- Burial places: cemeteries, sectors and graves ---------------------------------------------
+
+
+class MonumentStage(StrEnum):
+    """The city's standard for a grave, step by step, in order."""
+
+    TEMPORARY_CROSS = "temporary_cross"
+    MONUMENT = "monument"
+    PHOTO_PLAQUE = "photo_plaque"
+    LANDSCAPING = "landscaping"
+
+
+class GraveEventKind(StrEnum):
+    """What happened to a grave, as its history keeps it."""
+
+    LINKED = "linked"
+    UNLINKED = "unlinked"
+    REBURIED = "reburied"
+    RESERVED = "reserved"
+    RELEASED = "released"
+    WORK = "work"
+
+
+class EntranceSide(StrEnum):
+    """The side of a sector's plan the visitor enters from (north is up)."""
+
+    NORTH = "north"
+    EAST = "east"
+    SOUTH = "south"
+    WEST = "west"
+
+
+class Cemetery(Model):
+    """A cemetery and what a visitor needs to reach it."""
+
+    __tablename__ = "cemetery"
+    __table_args__ = (CheckConstraint("length(name) > 0", name="name_present"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    address: Mapped[str | None] = mapped_column(String(500))
+    opening_hours: Mapped[str | None] = mapped_column(String(500))
+    directions: Mapped[str | None] = mapped_column(Text)
+    # Where graves lie is published only when staff switch it on for the cemetery (the
+    # national burial map stays closed during the war).
+    show_coordinates: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    sectors: Mapped[list[GraveSector]] = relationship(
+        back_populates="cemetery", order_by="GraveSector.name"
+    )
+
+
+class GraveSector(Model):
+    """A sector of a cemetery laid out in rows of places, such as an honorary alley."""
+
+    __tablename__ = "grave_sector"
+    __table_args__ = (
+        UniqueConstraint("cemetery_id", "name", name="uq_grave_sector_cemetery_name"),
+        CheckConstraint("length(name) > 0", name="name_present"),
+        CheckConstraint("row_count BETWEEN 1 AND 200", name="rows_range"),
+        CheckConstraint("place_count BETWEEN 1 AND 500", name="places_range"),
+        one_of("entrance", EntranceSide, "entrance_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A sector with graves cannot be deleted (RESTRICT): its graves are moved or freed first.
+    cemetery_id: Mapped[int] = mapped_column(
+        ForeignKey("cemetery.id", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    #: Rows, and places in the longest row.
+    rows: Mapped[int] = mapped_column("row_count", Integer)
+    places: Mapped[int] = mapped_column("place_count", Integer)
+    entrance: Mapped[str] = mapped_column(String(10), default=EntranceSide.SOUTH)
+    description: Mapped[str | None] = mapped_column(Text)
+    photo_path: Mapped[str | None] = mapped_column(String(300))
+    photo_caption: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    cemetery: Mapped[Cemetery] = relationship(back_populates="sectors")
+    graves: Mapped[list[Grave]] = relationship(
+        back_populates="sector", order_by="(Grave.row, Grave.place)"
+    )
+
+
+class Grave(Model):
+    """One place of a sector: free, reserved or holding a hero; its code never changes."""
+
+    __tablename__ = "grave"
+    __table_args__ = (
+        UniqueConstraint("sector_id", "row_no", "place_no", name="uq_grave_sector_row_place"),
+        CheckConstraint("row_no >= 1 AND place_no >= 1", name="position_positive"),
+        CheckConstraint("hero_id IS NULL OR NOT reserved", name="reserved_only_free"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The short permanent code a QR code on the grave carries.
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    sector_id: Mapped[int] = mapped_column(
+        ForeignKey("grave_sector.id", ondelete="RESTRICT"), index=True
+    )
+    row: Mapped[int] = mapped_column("row_no", Integer)
+    place: Mapped[int] = mapped_column("place_no", Integer)
+    #: The hero who lies here now; a hero has at most one current grave.
+    hero_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hero.id", ondelete="SET NULL"), unique=True
+    )
+    reserved: Mapped[bool] = mapped_column(Boolean, default=False)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    monument_photo_path: Mapped[str | None] = mapped_column(String(300))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    sector: Mapped[GraveSector] = relationship(back_populates="graves")
+    hero: Mapped[Hero | None] = relationship(back_populates="grave")
+    works: Mapped[list[GraveWork]] = relationship(
+        back_populates="grave", cascade="all, delete-orphan", order_by="GraveWork.id"
+    )
+    events: Mapped[list[GraveEvent]] = relationship(
+        back_populates="grave",
+        order_by="GraveEvent.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class GraveWork(Model):
+    """One step of the city's standard done (or planned) on a grave."""
+
+    __tablename__ = "grave_work"
+    __table_args__ = (
+        UniqueConstraint("grave_id", "stage", name="uq_grave_work_grave_stage"),
+        one_of("stage", MonumentStage, "stage_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grave_id: Mapped[int] = mapped_column(ForeignKey("grave.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(String(20))
+    done_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    grave: Mapped[Grave] = relationship(back_populates="works")
+
+
+class GraveEvent(Model):
+    """A line of a grave's history: who lay down or left, who reserved it, what was built."""
+
+    __tablename__ = "grave_event"
+    __table_args__ = (one_of("kind", GraveEventKind, "kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grave_id: Mapped[int] = mapped_column(ForeignKey("grave.id", ondelete="CASCADE"), index=True)
+    hero_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hero.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: Where the hero was moved to, for a reburial.
+    destination: Mapped[str | None] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    grave: Mapped[Grave] = relationship(back_populates="events")

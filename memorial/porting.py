@@ -17,11 +17,14 @@ from sqlalchemy.orm import Session, selectinload
 from . import media
 from .archive import upsert_hero
 from .dates import PartialDate
+from .graves import MAX_PLACES, MAX_ROWS, GraveError, grave_url, normal_code
 from .models import Hero, HeroStatus
 from .records import (
     HERO_DATE_FIELDS,
     HERO_TEXT_FIELDS,
+    KEEP,
     LIST_FIELDS,
+    RECORD_LOADS,
     HeroInput,
     PhotoInput,
     hero_record,
@@ -35,7 +38,7 @@ KNOWN = (
     set(HERO_TEXT_FIELDS)
     | set(HERO_DATE_FIELDS)
     | set(LIST_FIELDS)
-    | {"external_id", "status"}
+    | {"external_id", "status", "grave"}
     | set(IGNORED)
 )
 MAX_TEXT = {"biography": 100_000, "death_circumstances": 20_000}
@@ -78,6 +81,8 @@ class ValidatedRecord:
     stories: list[dict]
     photos: list[ValidatedPhoto]
     status: str
+    #: ``KEEP`` when the record names no grave (the hero's grave stays as it is).
+    grave: dict | None | object = KEEP
 
 
 def _where(index: int, external_id: object) -> str:
@@ -127,6 +132,33 @@ def _object(value: object, name: str) -> dict:
     if not isinstance(value, dict):
         raise ValueError(f"{name} must be an object")
     return value
+
+
+def _grave(value: object) -> dict | None:
+    """The structured grave of a record: cemetery and sector names, row and place numbers
+    (as strings or integers); ``code`` and ``url`` as an export writes them."""
+    if value is None:
+        return None
+    value = _object(value, "grave")
+    unknown = sorted(set(value) - {"cemetery", "sector", "row", "place", "code", "url"})
+    if unknown:
+        raise ValueError(f"unknown field grave.{unknown[0]}")
+    grave: dict = {}
+    for name in ("cemetery", "sector"):
+        grave[name] = _text(value.get(name), f"grave.{name}", required=True)
+    for name, limit in (("row", MAX_ROWS), ("place", MAX_PLACES)):
+        number = value.get(name)
+        if isinstance(number, bool) or not isinstance(number, (str, int)):
+            raise ValueError(f"grave.{name} must be a number")
+        text_ = str(number).strip()
+        if not text_.isdigit() or not 1 <= int(text_) <= limit:
+            raise ValueError(f"grave.{name} {json.dumps(number)} is not a number from 1 to {limit}")
+        grave[name] = text_
+    code = value.get("code")
+    if code is not None and (not isinstance(code, str) or normal_code(code) is None):
+        raise ValueError(f"grave.code {json.dumps(code)} is not a grave code")
+    grave["code"] = normal_code(code) if code else None
+    return grave
 
 
 def _later(first: PartialDate, second: PartialDate) -> bool:
@@ -212,7 +244,8 @@ def validate_record(raw: object, folder: Path) -> ValidatedRecord:
         )
     if sum(p.primary for p in photos) > 1:
         raise ValueError("more than one photo is marked primary")
-    return ValidatedRecord(external_id, fields, awards, stories, photos, status)
+    grave = _grave(raw["grave"]) if "grave" in raw else KEEP
+    return ValidatedRecord(external_id, fields, awards, stories, photos, status, grave)
 
 
 def load_archive(
@@ -304,17 +337,21 @@ def import_records(
                 written.append(media.safe_path(data_dir, stored.file_path))
                 result.photos_stored += 1
             photo_inputs.append(PhotoInput.stored(stored, photo.caption, photo.primary))
-        _, created = upsert_hero(
-            session,
-            HeroInput(
-                external_id=record.external_id,
-                fields=record.fields,
-                awards=record.awards,
-                stories=record.stories,
-                photos=photo_inputs,
-                status=record.status,
-            ),
-        )
+        try:
+            _, created = upsert_hero(
+                session,
+                HeroInput(
+                    external_id=record.external_id,
+                    fields=record.fields,
+                    awards=record.awards,
+                    stories=record.stories,
+                    photos=photo_inputs,
+                    status=record.status,
+                    grave=record.grave,
+                ),
+            )
+        except GraveError as exc:
+            raise ArchiveError(f"external_id {record.external_id}: grave: {exc}") from None
         result.dropped += sorted(before - {p.file_path for p in photo_inputs})
         if created:
             result.created += 1
@@ -330,19 +367,21 @@ def export_archive(
     folder: str | os.PathLike,
     data_dir: str,
     progress: Callable[[int], None] | None = None,
+    base_url: str = "",
 ) -> int:
-    """Write every published hero and its photos to ``folder``; return the number of heroes."""
+    """Write every published hero and its photos to ``folder``; return the number of heroes.
+
+    ``base_url``: the site's address, which the graves' permanent URLs start with."""
     folder = Path(folder)
     (folder / "photos").mkdir(parents=True, exist_ok=True)
     heroes = session.scalars(
-        select(Hero)
-        .where(Hero.is_published)
-        .order_by(Hero.id)
-        .options(selectinload(Hero.awards), selectinload(Hero.stories), selectinload(Hero.photos))
+        select(Hero).where(Hero.is_published).order_by(Hero.id).options(*RECORD_LOADS)
     ).all()
     records = []
     for hero in heroes:
         record = hero_record(hero)
+        if record["grave"]:
+            record["grave"]["url"] = grave_url(record["grave"]["code"], base_url)
         for photo, entry in zip(hero.photos, record["photos"], strict=True):
             shutil.copyfile(media.safe_path(data_dir, photo.file_path), folder / entry["file"])
         records.append(record)

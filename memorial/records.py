@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .models import Hero, HeroStatus, Photo
+from sqlalchemy.orm import selectinload
+
+from .models import Grave, GraveSector, Hero, HeroStatus, Photo
 
 #: Plain text fields of a hero, in the order of the archive format.
 HERO_TEXT_FIELDS = (
@@ -33,6 +35,15 @@ HERO_DATE_FIELDS = ("birth_date", "death_date")
 HERO_FIELDS = HERO_TEXT_FIELDS + HERO_DATE_FIELDS
 #: Lists of things that belong to a hero.
 LIST_FIELDS = ("awards", "stories", "photos")
+#: Loader options that fetch everything a record holds, for many heroes at once.
+RECORD_LOADS = (
+    selectinload(Hero.awards),
+    selectinload(Hero.stories),
+    selectinload(Hero.photos),
+    selectinload(Hero.grave).joinedload(Grave.sector).joinedload(GraveSector.cemetery),
+)
+#: A record that does not name a grave leaves the hero's grave as it is.
+KEEP = object()
 
 
 @dataclass
@@ -71,6 +82,9 @@ class HeroInput:
     stories: list[dict] = field(default_factory=list)
     photos: list[PhotoInput] = field(default_factory=list)
     status: str = HeroStatus.PUBLISHED
+    #: The structured grave (``{cemetery, sector, row, place[, code]}``), ``None`` for no
+    #: grave, or :data:`KEEP` to leave the hero's grave as it is (the record does not say).
+    grave: dict | None | object = field(default_factory=lambda: KEEP)
 
 
 def hero_fields(record: dict) -> dict:
@@ -105,8 +119,23 @@ def hero_record(hero: Hero) -> dict:
         {"file": export_photo_name(p), "caption": p.caption, "primary": p.is_primary}
         for p in hero.photos
     ]
+    out["grave"] = grave_record(hero.grave)
     out["status"] = hero.status
     return out
+
+
+def grave_record(grave: Grave | None) -> dict | None:
+    """A grave as the archive format writes it (row and place as strings), with its
+    permanent code."""
+    if grave is None:
+        return None
+    return {
+        "cemetery": grave.sector.cemetery.name,
+        "sector": grave.sector.name,
+        "row": str(grave.row),
+        "place": str(grave.place),
+        "code": grave.code,
+    }
 
 
 def export_photo_name(photo: Photo) -> str:

@@ -6,15 +6,16 @@ import datetime as dt
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import selectinload
 
 from ..extensions import csrf, db, limiter
 from ..models import Hero
 from ..porting import hero_record
+from ..records import RECORD_LOADS
 from ..search import backend_for
 from ..search.tables import SearchOutbox
 from . import pagecache
 from .finder import MAX_PER_PAGE, BadSearch, find, parse_search_args
+from .templating import public_url
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -38,6 +39,8 @@ def hero_json(hero: Hero) -> dict:
         }
         for p in hero.photos
     ]
+    if record["grave"]:
+        record["grave"]["url"] = public_url("graves.grave_code", code=record["grave"]["code"])
     return {
         "id": hero.id,
         "slug": hero.slug,
@@ -84,9 +87,7 @@ def api_search():
 def api_hero(hero_id: int):
     """One published hero; 404 for a missing or unpublished one."""
     hero = db.session.scalar(
-        select(Hero)
-        .where(Hero.id == hero_id, Hero.is_published)
-        .options(selectinload(Hero.awards), selectinload(Hero.stories), selectinload(Hero.photos))
+        select(Hero).where(Hero.id == hero_id, Hero.is_published).options(*RECORD_LOADS)
     )
     if hero is None:
         return error("hero not found", 404)

@@ -6,7 +6,7 @@ their English form, and ``translations/uk`` only the Ukrainian plural forms.
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale
 
 from ..extensions import babel
@@ -16,7 +16,10 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def select_locale() -> str:
-    """``?lang=`` first, then the remembered choice, then the browser's, then Ukrainian."""
+    """``?lang=`` first, then the remembered choice, then the browser's, then Ukrainian
+    (also outside a request: a command or a worker says otherwise with ``force_locale``)."""
+    if not has_request_context():
+        return "uk"
     languages = ("uk", "en")
     asked = request.args.get("lang")
     if asked in languages:

@@ -80,6 +80,7 @@ FIELD_LABELS = {
     "death_circumstances": _l("Обставини загибелі"),
     "burial_place": _l("Місце поховання"),
     "burial_plot": _l("Ділянка поховання"),
+    "grave": _l("Могила"),
     "biography": _l("Життєпис"),
     "awards": _l("Нагороди"),
     "stories": _l("Спогади"),
@@ -193,6 +194,17 @@ def field_text(name: str, value: object) -> str:
         return "\n\n".join(_story_text(s) for s in value if isinstance(s, dict))
     if name == "photos" and isinstance(value, list):
         return "\n".join(_photo_text(p) for p in value if isinstance(p, dict))
+    if name == "grave" and isinstance(value, dict):
+        return str(
+            _l(
+                "%(cemetery)s, сектор %(sector)s, ряд %(row)s, місце %(place)s (код %(code)s)",
+                cemetery=value.get("cemetery", ""),
+                sector=value.get("sector", ""),
+                row=value.get("row", ""),
+                place=value.get("place", ""),
+                code=value.get("code", ""),
+            )
+        )
     return str(value)
 
 

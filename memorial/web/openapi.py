@@ -71,6 +71,20 @@ def spec(max_per_page: int) -> dict:
                     },
                 },
             },
+            "grave": {
+                "type": ["object", "null"],
+                "description": "The structured burial place; `url` is the grave's permanent "
+                "address (the one its QR code carries).",
+                "required": ["cemetery", "sector", "row", "place", "code", "url"],
+                "properties": {
+                    "cemetery": {"type": "string"},
+                    "sector": {"type": "string"},
+                    "row": {"type": "string"},
+                    "place": {"type": "string"},
+                    "code": {"type": "string"},
+                    "url": {"type": "string"},
+                },
+            },
         },
     }
     result = {

@@ -77,7 +77,7 @@ PAGE_KINDS: dict[str, Kind] = {
     "public.group_index": Kind(),
     "public.by_group": Kind(("page",)),
     "public.by_day": Kind(("page",)),
-    "public.hero": Kind(),
+    "public.hero": Kind(("at",)),
     "public.search_page": Kind(SEARCH_ARGS),
     "api.api_search": Kind(SEARCH_ARGS),
     "api.api_hero": Kind(),

@@ -253,9 +253,16 @@ def hero(slug: str):
     found = load_published_hero(slug)
     if slug != found.slug:
         return redirect(url_for("public.hero", slug=found.slug), code=301)
+    at = request.args.get("at")
+    grave = found.grave
+    if at is not None and (grave is None or at != grave.code):
+        # A grave's QR code came here: only the code of this hero's grave shows the notice
+        # (any other value would only make copies of the page).
+        return redirect(url_for("public.hero", slug=found.slug))
     return render_template(
         "public/hero.html",
         hero=found,
+        standing_at=grave if at is not None else None,
         lit=_lit_today(found.id),
         candle_count=candles.candle_count(db.session, found.id),
     )

@@ -83,6 +83,15 @@ def lang_attr(*texts: str | None) -> Markup:
     return Markup(' lang="%s"') % language
 
 
+def public_url(endpoint: str, **values) -> str:
+    """The absolute address of a page as the public reaches it: under ``PUBLIC_URL`` when
+    it is set (a QR code printed from a staff machine must not carry its host)."""
+    base = current_app.config.get("PUBLIC_URL") or ""
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
 def number(value: int) -> str:
     """A number formatted for the interface language (``12 345`` or ``12,345``)."""
     return format_number(value)
@@ -126,6 +135,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(lang_attr, "lang_attr")
     app.add_template_filter(number, "number")
     app.add_template_global(url_with, "url_with")
+    app.add_template_global(public_url, "public_url")
     app.add_template_filter(partial_date, "pdate")
     app.add_template_filter(age, "age")
     app.add_template_filter(paragraphs, "paragraphs")
