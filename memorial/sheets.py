@@ -1074,3 +1074,143 @@ def _same(hero: Hero, fields: dict, awards, status, digests: list[str]) -> bool:
         if any(d not in known for d in digests) or not known[digests[0]].is_primary:
             return False
     return True
+
+
+# -- uploads waiting for their import (the staff page) -----------------------------------
+
+UPLOADS_DIR = "sheet-uploads"
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+SHEET_SUFFIXES = (".csv", ".xlsx", ".txt", ".tsv")
+
+
+@dataclass
+class Upload:
+    """A sheet (and its photos) uploaded by staff, kept until imported or expired."""
+
+    token: str
+    folder: Path
+    name: str
+    key: str | None
+    draft: bool
+    photos_name: str | None
+
+    @property
+    def sheet(self) -> Path:
+        return self.folder / "sheet"
+
+    @property
+    def photos(self) -> Path | None:
+        return self.folder / "photos.zip" if self.photos_name else None
+
+    def opened(self, limits: Limits = DEFAULT_LIMITS) -> SheetImport:
+        """The upload as a :class:`SheetImport` (use it as a context manager)."""
+        return SheetImport(self.sheet, self.photos, key=self.key, draft=self.draft, limits=limits)
+
+
+class TooLarge(ValueError):
+    """An uploaded file over its limit (nothing of it was kept)."""
+
+
+def _copy_limited(source, target: Path, limit: int) -> None:
+    """Copy a stream to ``target``, refusing (and removing) it past ``limit`` bytes."""
+    size = 0
+    with open(target, "wb") as out:
+        while chunk := source.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                target.unlink(missing_ok=True)
+                raise TooLarge(target.name)
+            out.write(chunk)
+
+
+def keep_upload(
+    data_dir: str | os.PathLike,
+    sheet,
+    name: str,
+    photos=None,
+    photos_name: str | None = None,
+    *,
+    key: str | None = None,
+    draft: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Upload:
+    """Keep an uploaded sheet (a binary stream) and its photo ZIP under an unguessable token.
+
+    Raise ``TooLarge`` (keeping nothing) when the sheet is larger than its limit or the ZIP
+    larger than its unpacked limit.
+    """
+    import json
+    import secrets
+
+    token = secrets.token_urlsafe(32)
+    folder = Path(data_dir) / UPLOADS_DIR / token
+    folder.mkdir(parents=True, mode=0o700)
+    try:
+        _copy_limited(sheet, folder / "sheet", limits.sheet_bytes)
+        if photos is not None:
+            _copy_limited(photos, folder / "photos.zip", limits.zip_bytes)
+        meta = {
+            "name": name[:200],
+            "key": (key or "").strip()[:200] or None,
+            "draft": bool(draft),
+            "photos_name": (photos_name or "photos.zip")[:200] if photos is not None else None,
+        }
+        (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return Upload(token, folder, meta["name"], meta["key"], meta["draft"], meta["photos_name"])
+
+
+def find_upload(
+    data_dir: str | os.PathLike, token: str, max_age_minutes: float = 60
+) -> Upload | None:
+    """The upload kept under ``token``, or ``None`` (unknown, malformed or expired)."""
+    import json
+    import time
+
+    if not _TOKEN.match(token or ""):
+        return None
+    folder = Path(data_dir) / UPLOADS_DIR / token
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        age = time.time() - (folder / "meta.json").stat().st_mtime
+    except (OSError, ValueError):
+        return None
+    if age > max_age_minutes * 60:
+        forget_upload(data_dir, token)
+        return None
+    return Upload(
+        token,
+        folder,
+        meta["name"],
+        meta.get("key"),
+        bool(meta.get("draft")),
+        meta.get("photos_name"),
+    )
+
+
+def forget_upload(data_dir: str | os.PathLike, token: str) -> None:
+    """Remove an upload (after its import, or when it expired)."""
+    if _TOKEN.match(token or ""):
+        shutil.rmtree(Path(data_dir) / UPLOADS_DIR / token, ignore_errors=True)
+
+
+def purge_uploads(data_dir: str | os.PathLike, max_age_minutes: float = 60) -> int:
+    """Remove every upload older than ``max_age_minutes``; return how many."""
+    import time
+
+    root = Path(data_dir) / UPLOADS_DIR
+    removed = 0
+    if not root.is_dir():
+        return 0
+    for folder in root.iterdir():
+        try:
+            age = time.time() - folder.stat().st_mtime
+        except OSError:
+            continue
+        if age > max_age_minutes * 60:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed

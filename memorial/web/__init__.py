@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         public,
         security,
         seo,
+        sheets,
         staff,
         submit,
         templating,
@@ -59,7 +60,7 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)
-    for blueprint in (public.bp, api.bp, seo.bp, feeds.bp, submit.bp, staff.bp, auth.bp):
+    for blueprint in (public.bp, api.bp, seo.bp, feeds.bp, submit.bp, staff.bp, sheets.bp, auth.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     pagecache.init_app(app)
