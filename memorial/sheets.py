@@ -18,10 +18,13 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import json
 import os
 import re
+import secrets
 import shutil
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,8 +44,9 @@ from .records import HERO_DATE_FIELDS, HERO_TEXT_FIELDS
 #: Defaults of the limits (each also a setting of the app, see :func:`limits_from`).
 SHEET_MAX_BYTES = 20 * 1024 * 1024
 SHEET_MAX_ROWS = 50_000
-#: An XLSX is a ZIP of XML: its unpacked parts may be this many times the file's size.
-XLSX_MAX_RATIO = 20
+#: An XLSX is a ZIP of XML: its unpacked parts may be at most this many times the largest
+#: sheet allowed (a repetitive sheet packs 40 times; a bomb is refused before it is read).
+XLSX_MAX_UNPACKED = 10
 PHOTOS_ZIP_MAX_BYTES = 1024 * 1024 * 1024
 PHOTOS_ZIP_MAX_FILES = 10_000
 #: A photo compresses little; an entry packed more than this is a bomb, not a photo.
@@ -267,7 +271,7 @@ def _read_xlsx(path: Path, size: int, limits: Limits) -> Table:
                 raise _not_a_sheet()
     except zipfile.BadZipFile:
         raise _not_a_sheet() from None
-    if unpacked > max(size, 1) * XLSX_MAX_RATIO and unpacked > limits.sheet_bytes:
+    if unpacked > XLSX_MAX_UNPACKED * limits.sheet_bytes:
         raise SheetError(_l("Файл XLSX пошкоджений або підозріло стиснутий; його не прочитано."))
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -998,7 +1002,8 @@ class SheetImport:
 
     # -- writing -----------------------------------------------------------------------
     def records(self) -> list[ValidatedRecord]:
-        """The valid rows as partial records for :func:`memorial.porting.import_records`."""
+        """The valid rows that change something, as partial records for
+        :func:`memorial.porting.import_records` (a row found to change nothing is left out)."""
         assert self.report is not None
         return [
             ValidatedRecord(
@@ -1014,6 +1019,7 @@ class SheetImport:
                 partial=True,
             )
             for plan in self.report.plans
+            if plan.action != "same"
         ]
 
     def write(
@@ -1024,7 +1030,14 @@ class SheetImport:
         progress: Callable[[int], None] | None = None,
     ) -> ImportResult:
         """Write the valid rows (flush only); new media files are appended to ``written``."""
-        return import_records(session, self.records(), data_dir, written, progress)
+        assert self.report is not None
+        same = self.report.count("same")
+        if progress and same:
+            progress(same)
+        result = import_records(session, self.records(), data_dir, written, progress)
+        result.updated += same
+        result.unchanged += same
+        return result
 
 
 def _header(columns, name: str) -> str:
@@ -1140,9 +1153,6 @@ def keep_upload(
     Raise ``TooLarge`` (keeping nothing) when the sheet is larger than its limit or the ZIP
     larger than its unpacked limit.
     """
-    import json
-    import secrets
-
     token = secrets.token_urlsafe(32)
     folder = Path(data_dir) / UPLOADS_DIR / token
     folder.mkdir(parents=True, mode=0o700)
@@ -1150,26 +1160,31 @@ def keep_upload(
         _copy_limited(sheet, folder / "sheet", limits.sheet_bytes)
         if photos is not None:
             _copy_limited(photos, folder / "photos.zip", limits.zip_bytes)
+        kept = Upload(
+            token,
+            folder,
+            name[:200],
+            (key or "").strip()[:200] or None,
+            bool(draft),
+            (photos_name or "photos.zip")[:200] if photos is not None else None,
+        )
         meta = {
-            "name": name[:200],
-            "key": (key or "").strip()[:200] or None,
-            "draft": bool(draft),
-            "photos_name": (photos_name or "photos.zip")[:200] if photos is not None else None,
+            "name": kept.name,
+            "key": kept.key,
+            "draft": kept.draft,
+            "photos_name": kept.photos_name,
         }
         (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return Upload(token, folder, meta["name"], meta["key"], meta["draft"], meta["photos_name"])
+    return kept
 
 
 def find_upload(
     data_dir: str | os.PathLike, token: str, max_age_minutes: float = 60
 ) -> Upload | None:
     """The upload kept under ``token``, or ``None`` (unknown, malformed or expired)."""
-    import json
-    import time
-
     if not _TOKEN.match(token or ""):
         return None
     folder = Path(data_dir) / UPLOADS_DIR / token
@@ -1199,8 +1214,6 @@ def forget_upload(data_dir: str | os.PathLike, token: str) -> None:
 
 def purge_uploads(data_dir: str | os.PathLike, max_age_minutes: float = 60) -> int:
     """Remove every upload older than ``max_age_minutes``; return how many."""
-    import time
-
     root = Path(data_dir) / UPLOADS_DIR
     removed = 0
     if not root.is_dir():

@@ -323,7 +323,7 @@ def test_merged_header_is_refused(app, runner, tmp_path):
     [
         (b"", "Таблиця порожня"),
         ("Ідентифікатор;Прізвище;Ім'я\r\n".encode(), "немає жодного рядка з даними"),
-        ("\r\n\r\nx;y;z\r\n".encode(), "Перший рядок порожній"),
+        (b"\r\n\r\nx;y;z\r\n", "Перший рядок порожній"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "старого формату Excel (.xls)"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "документ PDF"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "не таблиця CSV чи XLSX"),
@@ -422,11 +422,12 @@ def test_zip_with_paths_outside_is_refused_and_nothing_is_unpacked(app, runner, 
 
 def test_zip_bomb_is_refused_before_it_is_unpacked(app, runner, tmp_path):
     path = tmp_path / "bomb.zip"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        with archive.open("a.jpg", "w", force_zip64=True) as entry:
-            block = b"\x00" * (1 << 20)
-            for _ in range(24):
-                entry.write(block)
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("a.jpg", "w", force_zip64=True) as entry,
+    ):
+        for _ in range(24):
+            entry.write(b"\x00" * (1 << 20))
     assert path.stat().st_size < 100_000
     result = sheet_cli(runner, _photo_sheet(tmp_path), "--photos", path)
     assert result.exit_code != 0
@@ -572,3 +573,45 @@ def test_staff_page_in_english(app, client, staff):
     )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Could not read the date" in page
+
+
+def _with_saved_value(path: Path, value: str) -> Path:
+    """The XLSX at ``path`` as Excel would save it: each formula with its computed value."""
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    sheet = re.sub(
+        rb'<c r="([A-Z]+\d+)"><f>([^<]*)</f><v></v></c>',
+        lambda m: b'<c r="%s" t="str"><f>%s</f><v>%s</v></c>' % (m[1], m[2], value.encode()),
+        sheet,
+    )
+    parts["xl/worksheets/sheet1.xml"] = sheet
+    saved = path.with_name("saved.xlsx")
+    with zipfile.ZipFile(saved, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return saved
+
+
+def test_xlsx_formula_with_its_saved_value_is_read_as_that_value(app, runner, tmp_path):
+    sheet = write_xlsx(
+        tmp_path / "f.xlsx",
+        [["Ідентифікатор", "Прізвище", "Ім'я"], ["f-1", "Ковальчук", '=CONCAT("Ів","ан")']],
+    )
+    result = sheet_cli(runner, _with_saved_value(sheet, "Іван"))
+    assert result.exit_code == 0, result.output
+    assert heroes(app)["f-1"].given_name == "Іван"
+
+
+def test_xlsx_that_unpacks_too_large_is_refused_before_it_is_read(app, runner, tmp_path):
+    sheet = write_xlsx(
+        tmp_path / "s.xlsx", [["Ідентифікатор", "Прізвище", "Ім'я"], ["g-1", "А", "Б"]]
+    )
+    with zipfile.ZipFile(sheet, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/zeros.bin", b"\x00" * (3 * 1024 * 1024))
+    app.config["SHEET_MAX_BYTES"] = 100_000  # so 1 MB unpacked is the most an XLSX may hold
+    assert sheet.stat().st_size < 100_000
+    result = sheet_cli(runner, sheet)
+    assert result.exit_code != 0
+    assert "підозріло стиснутий" in result.output
+    assert count(app, Hero) == 0
