@@ -22,6 +22,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,7 +126,7 @@ def machine() -> str:
         pass
     return (
         f"{model}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}, openpyxl {openpyxl.__version__}"
+        f"SQLite {sqlite3.sqlite_version}, python-calamine {version('python-calamine')}"
     )
 
 

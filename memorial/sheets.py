@@ -26,6 +26,7 @@ import shutil
 import tempfile
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,7 +161,7 @@ def read_table(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS) -> Tabl
     if size == 0:
         raise SheetError(_l("Таблиця порожня."))
     if head.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path, size, limits)
+        return _read_xlsx(path, limits)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise SheetError(
             _l(
@@ -252,9 +253,34 @@ _VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 
 
-def _read_xlsx(path: Path, size: int, limits: Limits) -> Table:
-    import openpyxl
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_RELATION = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> tuple[str, str, int]:
+    """The first worksheet of an XLSX: its title, the path of its XML part, and how many
+    sheets the book has (read with plain patterns: no XML entity is ever expanded)."""
+    sheets = [dict(_ATTR.findall(m)) for m in _SHEET.findall(archive.read("xl/workbook.xml"))]
+    if not sheets:
+        raise SheetError(_l("Таблиця порожня."))
+    first = sheets[0]
+    rid = next((v for k, v in first.items() if k == b"id" or k.endswith(b":id")), b"")
+    targets = {}
+    for attrs in _RELATION.findall(archive.read("xl/_rels/workbook.xml.rels")):
+        found = dict(_ATTR.findall(attrs))
+        targets[found.get(b"Id", b"")] = found.get(b"Target", b"").decode()
+    target = targets.get(rid, "worksheets/sheet1.xml")
+    part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    title = first.get(b"name", b"").decode("utf-8", "replace")
+    return title, part, len(sheets)
+
+
+def _read_xlsx(path: Path, limits: Limits) -> Table:
+    """The first sheet of an XLSX: values by calamine (a formula as its saved value), merged
+    cells and formulas without a saved value from the sheet's own XML."""
     from openpyxl.utils import column_index_from_string, range_boundaries
+    from python_calamine import CalamineWorkbook
 
     try:
         with zipfile.ZipFile(path) as archive:
@@ -269,69 +295,66 @@ def _read_xlsx(path: Path, size: int, limits: Limits) -> Table:
                         )
                     )
                 raise _not_a_sheet()
-    except zipfile.BadZipFile:
-        raise _not_a_sheet() from None
-    if unpacked > XLSX_MAX_UNPACKED * limits.sheet_bytes:
-        raise SheetError(_l("Файл XLSX пошкоджений або підозріло стиснутий; його не прочитано."))
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception:
-        raise SheetError(_l("Файл XLSX пошкоджений: його не вдалося прочитати.")) from None
-    problems: list[Problem] = []
-    try:
-        if not book.worksheets:
-            raise SheetError(_l("Таблиця порожня."))
-        sheet = book.worksheets[0]
-        if len(book.worksheets) > 1:
-            problems.append(
-                Problem(
-                    None,
-                    "",
-                    "",
-                    _l(
-                        "У файлі %(n)d аркушів; прочитано лише перший, «%(title)s».",
-                        n=len(book.worksheets),
-                        title=sheet.title,
-                    ),
-                    fatal=False,
+            if unpacked > XLSX_MAX_UNPACKED * limits.sheet_bytes:
+                raise SheetError(
+                    _l("Файл XLSX пошкоджений або підозріло стиснутий; його не прочитано.")
                 )
+            title, part, count = _first_sheet(archive)
+            xml = archive.read(part)
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error):
+        raise _not_a_sheet() from None
+    problems: list[Problem] = []
+    if count > 1:
+        problems.append(
+            Problem(
+                None,
+                "",
+                "",
+                _l(
+                    "У файлі %(n)d аркушів; прочитано лише перший, «%(title)s».",
+                    n=count,
+                    title=title,
+                ),
+                fatal=False,
             )
-        xml = book._archive.read(sheet._worksheet_path)
-        unfilled: dict[int, list[int]] = {}
-        if _FORMULA.search(xml):
-            for match in _CELL.finditer(xml):
-                body = match.group(2) or b""
-                if _FORMULA.search(body) and not _VALUE.search(body):
-                    ref = _REF.search(match.group(1))
-                    if ref:
-                        unfilled.setdefault(int(ref.group(2)), []).append(
-                            column_index_from_string(ref.group(1).decode()) - 1
-                        )
-        merged = []
-        for ref in _MERGE.findall(xml):
-            min_col, min_row, max_col, max_row = range_boundaries(ref.decode())
-            merged.append((ref.decode(), min_col, min_row, max_col, max_row))
-        del xml
-        headers: list[object] | None = None
-        rows: list[tuple[int, list[object]]] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
-            cells = list(values)
-            for column in unfilled.get(number, ()):
-                while len(cells) <= column:
-                    cells.append(None)
-                cells[column] = Unfilled()
-            if headers is None:
-                headers = cells
-                continue
-            if len(rows) >= limits.rows and any(_filled(c) for c in cells):
-                raise SheetError(_too_many_rows(limits))
-            rows.append((number, cells))
-    except SheetError:
-        raise
+        )
+    unfilled: dict[int, list[int]] = {}
+    if _FORMULA.search(xml):
+        for match in _CELL.finditer(xml):
+            body = match.group(2) or b""
+            if _FORMULA.search(body) and not _VALUE.search(body):
+                ref = _REF.search(match.group(1))
+                if ref:
+                    unfilled.setdefault(int(ref.group(2)), []).append(
+                        column_index_from_string(ref.group(1).decode()) - 1
+                    )
+    merged = []
+    for ref in _MERGE.findall(xml):
+        min_col, min_row, max_col, max_row = range_boundaries(ref.decode())
+        merged.append((ref.decode(), min_col, min_row, max_col, max_row))
+    del xml
+    try:
+        grid = (
+            CalamineWorkbook.from_path(str(path))
+            .get_sheet_by_index(0)
+            .to_python(skip_empty_area=False)
+        )
     except Exception:
         raise SheetError(_l("Файл XLSX пошкоджений: його не вдалося прочитати.")) from None
-    finally:
-        book.close()
+    headers: list[object] | None = None
+    rows: list[tuple[int, list[object]]] = []
+    for number, values in enumerate(grid, 1):
+        cells: list[object] = [None if v == "" else v for v in values]
+        for column in unfilled.get(number, ()):
+            while len(cells) <= column:
+                cells.append(None)
+            cells[column] = Unfilled()
+        if headers is None:
+            headers = cells
+            continue
+        if len(rows) >= limits.rows and any(_filled(c) for c in cells):
+            raise SheetError(_too_many_rows(limits))
+        rows.append((number, cells))
     for ref, _min_col, min_row, _max_col, max_row in merged:
         if min_row == 1:
             raise SheetError(
