@@ -190,7 +190,9 @@ def _decode(data: bytes) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise _not_a_sheet() from None
-    if b"\x00" in data:
+    # A binary file has NULs in its first line or many of them; a stray NUL further on is
+    # a bad cell, reported with its row.
+    if b"\x00" in data[:1024].split(b"\n", 1)[0] or data.count(b"\x00") > len(data) // 100:
         raise _not_a_sheet()
     try:
         return data.decode("utf-8-sig")
@@ -220,8 +222,6 @@ def _delimiter(text: str) -> str:
 
 def _read_csv(data: bytes, limits: Limits) -> Table:
     text = _decode(data)
-    if "\x00" in text:
-        raise _not_a_sheet()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     rows: list[tuple[int, list[object]]] = []
     headers: list[object] | None = None
@@ -709,6 +709,8 @@ class SheetImport:
             report.sheet_invalid = True
             return report
         existing = self._existing(session, columns, rows)
+        if progress and len(table.rows) > len(rows):
+            progress(len(table.rows) - len(rows))  # empty rows: nothing to check
         seen: dict[str, int] = {}
         for number, cells in rows:
             plan = self._row(number, cells, columns, existing, seen, report)
