@@ -304,6 +304,7 @@ def import_records(
         known = {p.sha256: p for p in existing.photos} if existing else {}
         files_before = {p.file_path for p in existing.photos} if existing else set()
         inputs = []
+        stored_now: dict[str, media.StoredImage] = {}
         for photo in record.photos:
             clean, ext, width, height = media.reencode(photo.source.read_bytes())
             digest = hashlib.sha256(clean).hexdigest()
@@ -315,10 +316,13 @@ def import_records(
                 caption = photo.caption
                 if record.partial and caption is None:
                     caption = row.caption
+            elif record.partial and digest in stored_now:  # one picture named twice
+                stored, caption = stored_now[digest], photo.caption
             else:
                 stored = media.write_clean(data_dir, clean, ext, width, height)
                 written.append(media.safe_path(data_dir, stored.file_path))
                 result.photos_stored += 1
+                stored_now[digest] = stored
                 caption = photo.caption
             inputs.append(PhotoInput.stored(stored, caption, photo.primary))
         awards = record.awards
@@ -356,6 +360,10 @@ def _merged_photos(existing: Hero | None, added: list[PhotoInput]) -> list[Photo
 
     A portrait among ``added`` becomes the portrait; otherwise the hero's stays.
     """
+    unique: dict[str, PhotoInput] = {}
+    for photo in added:  # the same picture named twice is attached once
+        unique.setdefault(photo.sha256, photo)
+    added = list(unique.values())
     if existing is None:
         return added
     fresh = {p.sha256: p for p in added}

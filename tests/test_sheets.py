@@ -617,3 +617,19 @@ def test_xlsx_that_unpacks_too_large_is_refused_before_it_is_read(app, runner, t
     assert result.exit_code != 0
     assert "підозріло стиснутий" in result.output
     assert count(app, Hero) == 0
+
+
+def test_one_picture_named_twice_is_stored_once(app, runner, tmp_path):
+    sheet = write_csv(
+        tmp_path / "s.csv",
+        [["ID", "Прізвище", "Ім'я", "Фото"], ["two-1", "Двоє", "Фото", "a.jpg; b/a-copy.jpg"]],
+    )
+    same = image_bytes("JPEG", color=(40, 50, 60))
+    photos = write_zip(tmp_path / "p.zip", {"a.jpg": same, "b/a-copy.jpg": same})
+    result = sheet_cli(runner, sheet, "--photos", photos)
+    assert result.exit_code == 0, result.output
+    assert count(app, Photo) == 1 and len(media_files(app)) == 1
+    with app.app_context():
+        from memorial.indexing import run_checks
+
+        assert run_checks() == []
