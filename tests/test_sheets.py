@@ -633,3 +633,15 @@ def test_one_picture_named_twice_is_stored_once(app, runner, tmp_path):
         from memorial.indexing import run_checks
 
         assert run_checks() == []
+
+
+def test_staff_report_lists_a_bounded_number_of_problems(app, client, staff, monkeypatch):
+    from memorial.web import sheets as sheet_pages
+
+    monkeypatch.setattr(sheet_pages, "SHOWN_PROBLEMS", 2)
+    login(client, staff["moderator"])
+    rows = [["ID", "Прізвище", "Ім'я", "Дата загибелі"]]
+    rows += [[f"n-{i}", "А", "Б", "колись"] for i in range(5)]
+    page = client.get(_upload(client, _csv_bytes(rows)).headers["Location"]).get_data(as_text=True)
+    assert page.count("Не вдалося прочитати дату") == 2
+    assert "Показано перші 2 з 5" in page and "з помилками: 5" in page

@@ -15,6 +15,8 @@ from .auth import staff_headers, staff_required
 from .forms import SheetImportForm, SheetUploadForm
 
 bp = Blueprint("sheets", __name__, url_prefix="/staff/import")
+#: Problems listed on the page at most (the summary counts them all).
+SHOWN_PROBLEMS = 500
 bp.after_request(staff_headers)
 
 
@@ -87,6 +89,7 @@ def _report_page(kept: sheets.Upload, sheet: sheets.SheetImport, status: int = 2
         "staff/sheet_report.html",
         upload=kept,
         report=report,
+        shown=SHOWN_PROBLEMS,
         form=SheetImportForm(formdata=None),
     ), status
 
