@@ -401,8 +401,10 @@ class PhotoArchive:
         self.path = Path(path)
         try:
             self.zip = zipfile.ZipFile(self.path)
-        except (zipfile.BadZipFile, OSError):
+        except zipfile.BadZipFile:
             raise SheetError(_l("Архів фотографій не є файлом ZIP.")) from None
+        except OSError:
+            raise SheetError(_l("Архів фотографій не вдалося відкрити.")) from None
         try:
             self._check(limits)
         except BaseException:
