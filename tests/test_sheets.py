@@ -645,3 +645,27 @@ def test_staff_report_lists_a_bounded_number_of_problems(app, client, staff, mon
     page = client.get(_upload(client, _csv_bytes(rows)).headers["Location"]).get_data(as_text=True)
     assert page.count("Не вдалося прочитати дату") == 2
     assert "Показано перші 2 з 5" in page and "з помилками: 5" in page
+
+
+def test_staff_upload_without_a_file_or_with_a_hostile_zip(app, client, staff):
+    login(client, staff["moderator"])
+    token = csrf_token(client, "/staff/import/")
+    response = client.post("/staff/import/", data={"csrf_token": token})
+    assert response.status_code == 400 and "Виберіть файл таблиці" in response.get_data(True)
+    hostile = io.BytesIO()
+    with zipfile.ZipFile(hostile, "w") as archive:
+        archive.writestr("../../a.jpg", image_bytes("JPEG"))
+    sheet = _csv_bytes([["ID", "Прізвище", "Ім'я", "Фото"], ["h-1", "А", "Б", "a.jpg"]])
+    response = _upload(client, sheet, photos=hostile.getvalue())
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "шлях за межі архіву" in page and "Імпортувати</button>" not in page
+    assert count(app, Hero) == 0
+
+
+def test_staff_key_column(app, client, staff):
+    login(client, staff["moderator"])
+    sheet = _csv_bytes([["Номер", "Прізвище", "Ім'я"], ["k-1", "Ключ", "Стовпець"]])
+    report_url = _upload(client, sheet, key="Номер").headers["Location"]
+    response = client.post(report_url, data={"csrf_token": csrf_token(client, report_url)})
+    assert response.status_code == 302
+    assert heroes(app)["k-1"].surname == "Ключ"
