@@ -81,10 +81,12 @@ bench-load: $(TEST_INSTALLED)
 bench: $(INSTALLED) bench-sheets
 	$(BIN)/python bench/search_bench.py --sizes $(or $(BENCH_SIZES),10000 100000)
 
-## bench-sheets: checking and importing a 5,000-row CSV and XLSX (a minute or two);
-## writes the spreadsheet section of bench/RESULTS.md
+## bench-sheets: checking and importing a 5,000-row CSV and XLSX (a minute or two), also on
+## PostgreSQL with SHEET_BENCH_POSTGRES=<URL of an empty database>; writes the spreadsheet
+## section of bench/RESULTS.md
 bench-sheets: $(INSTALLED)
-	$(BIN)/python bench/sheet_bench.py --rows $(or $(SHEET_ROWS),5000)
+	$(BIN)/python bench/sheet_bench.py --rows $(or $(SHEET_ROWS),5000) \
+		$(if $(SHEET_BENCH_POSTGRES),--postgres $(SHEET_BENCH_POSTGRES))
 
 ## lint: ruff's rules and format, and mypy on the domain and search
 lint: $(TEST_INSTALLED)
