@@ -8,7 +8,7 @@ TEST_INSTALLED := $(VENV)/.installed-test
 # The PostgreSQL server the second test run uses; each run works in databases of its own.
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-fast test-sqlite test-postgres lint bench bench-load bench-lighthouse translations clean-index
+.PHONY: run test test-fast test-sqlite test-postgres lint bench bench-sheets bench-load bench-lighthouse translations clean-index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,8 +77,16 @@ bench-load: $(TEST_INSTALLED)
 
 ## bench: search benchmark (Whoosh against SQLite FTS5) at 10,000 and 100,000 profiles;
 ## writes the search section of bench/RESULTS.md. Long: about an hour on two cores.
-bench: $(INSTALLED)
+## Then the spreadsheet import benchmark (bench-sheets).
+bench: $(INSTALLED) bench-sheets
 	$(BIN)/python bench/search_bench.py --sizes $(or $(BENCH_SIZES),10000 100000)
+
+## bench-sheets: checking and importing a 5,000-row CSV and XLSX (a minute or two), also on
+## PostgreSQL with SHEET_BENCH_POSTGRES=<URL of an empty database>; writes the spreadsheet
+## section of bench/RESULTS.md
+bench-sheets: $(INSTALLED)
+	$(BIN)/python bench/sheet_bench.py --rows $(or $(SHEET_ROWS),5000) \
+		$(if $(SHEET_BENCH_POSTGRES),--postgres $(SHEET_BENCH_POSTGRES))
 
 ## lint: ruff's rules and format, and mypy on the domain and search
 lint: $(TEST_INSTALLED)

@@ -123,6 +123,7 @@ def upsert_hero(
     """Create or update the hero with ``record.external_id``; return it and whether it is new.
 
     The change is kept as a revision (``source`` says whether by import or moderation).
+    Fields missing from ``record.fields``, and awards or stories given as ``None``, are kept.
     """
     existing = session.scalar(select(Hero).where(Hero.external_id == record.external_id))
     created = existing is None
@@ -134,8 +135,10 @@ def upsert_hero(
         if created:
             session.add(hero)
         apply_fields(hero, record.fields)
-        replace_awards(hero, record.awards)
-        replace_stories(hero, record.stories)
+        if record.awards is not None:  # None: the hero keeps the awards it has
+            replace_awards(hero, record.awards)
+        if record.stories is not None:  # None: the hero keeps the stories it has
+            replace_stories(hero, record.stories)
         session.flush()
         sync_photos(session, hero, record.photos)
         if record.grave is not KEEP:

@@ -13,8 +13,6 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 
@@ -113,34 +111,140 @@ def import_archive_command(path: Path, if_empty: bool) -> None:
         if len(exc.problems) > len(shown):
             click.echo(f"… and {len(exc.problems) - len(shown)} more", err=True)
         fail(str(exc))
-    data_dir = current_app.config["DATA_DIR"]
-    for attempt in range(1, IMPORT_ATTEMPTS + 1):
-        written: list[Path] = []
-        try:
-            _serialise_imports()
-            with progressbar(len(records), "importing") as bar:
-                result = import_records(db.session, records, data_dir, written, bar.update)
-            with quiet_index_log():  # an index failure after the commit is reported below
-                db.session.commit()
-            break
-        except BaseException as exc:
-            # Any failure before the commit, Ctrl-C included, leaves no file behind.
-            _roll_back(written)
-            if isinstance(exc, KeyboardInterrupt):
-                fail("import interrupted, nothing was changed")
-            if not isinstance(exc, Exception):
-                raise
-            if isinstance(exc, IntegrityError) and attempt < IMPORT_ATTEMPTS:
-                # Another writer added one of these heroes meanwhile: the next attempt
-                # finds it and updates it instead of inserting it twice.
-                click.echo("the same heroes were written meanwhile; importing again", err=True)
-                continue
-            fail(f"import failed, nothing was changed: {one_line(exc)}")
+    result = write_import(
+        lambda written, bar: import_records(
+            db.session, records, current_app.config["DATA_DIR"], written, bar.update
+        ),
+        len(records),
+    )
     done = (
         f"imported {len(records)} heroes: {result.created} new, {result.updated} updated, "
         f"{result.photos_stored} photos stored"
     )
-    _remove_dropped(result.dropped)
+    finish_import(done)
+
+
+@click.command("import-sheet")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--photos",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A ZIP of the photos the sheet names by file name (the first of a row: portrait).",
+)
+@click.option("--dry-run", is_flag=True, help="Only check the sheet and say what would happen.")
+@click.option(
+    "--skip-invalid", is_flag=True, help="Import the valid rows and skip the ones with problems."
+)
+@click.option(
+    "--key",
+    metavar="HEADER",
+    help="The column (by its header) that identifies a hero, instead of external_id.",
+)
+@click.option("--draft", is_flag=True, help="Keep new heroes as drafts instead of publishing.")
+@with_appcontext
+def import_sheet_command(
+    path: Path,
+    photos: Path | None,
+    dry_run: bool,
+    skip_invalid: bool,
+    key: str | None,
+    draft: bool,
+) -> None:
+    """Import a CSV or XLSX sheet of heroes; a re-import updates by external_id.
+
+    The sheet is checked whole first and its report printed (row, column, value, problem,
+    in Ukrainian, as staff read it); nothing is written unless every row is valid (or, with
+    --skip-invalid, only the valid rows). Empty cells and absent columns keep what the
+    archive has; stories and photos already there are kept.
+    """
+    from flask_babel import force_locale
+
+    from .schema import ensure_schema
+    from .sheets import SheetImport, limits_from
+
+    ensure_schema()
+    with (
+        force_locale("uk"),
+        SheetImport(
+            path, photos, key=key, draft=draft, limits=limits_from(current_app.config)
+        ) as sheet,
+    ):
+        table = sheet.read()
+        rows = len(table.rows) if table is not None else 0
+        with progressbar(rows, "перевірка") as bar:
+            report = sheet.validate(db.session, bar.update, table=table)
+        shown = report.problems[:MAX_LISTED_PROBLEMS]
+        for problem in shown:
+            click.echo(problem.text(), err=True)
+        if len(report.problems) > len(shown):
+            click.echo(f"… і ще {len(report.problems) - len(shown)}", err=True)
+        for line in report.summary():
+            click.echo(line)
+        if not report.can_import(skip_invalid):
+            if report.sheet_invalid:
+                fail("таблицю не імпортовано: виправте її і спробуйте знову")
+            if not report.plans:
+                fail("таблицю не імпортовано: жодного рядка без помилок")
+            fail(
+                "таблицю не імпортовано: виправте рядки з помилками "
+                "(або імпортуйте лише правильні з --skip-invalid)"
+            )
+        if dry_run:
+            db.session.rollback()
+            click.echo("пробний прогін: нічого не записано")
+            return
+        result = write_import(
+            lambda written, bar: sheet.write(
+                db.session, current_app.config["DATA_DIR"], written, bar.update
+            ),
+            len(report.plans),
+            label="імпорт",
+            retrying="тих самих героїв щойно записано іншим імпортом; імпортую знову",
+        )
+    skipped = (
+        f"; пропущено рядків з помилками: {len(report.invalid_rows)}" if report.invalid_rows else ""
+    )
+    finish_import(
+        f"імпортовано: нових {result.created}, оновлених {result.updated - result.unchanged}, "
+        f"без змін {result.unchanged}, фотографій збережено {result.photos_stored}{skipped}"
+    )
+
+
+def write_import(write, total: int, label: str = "importing", retrying: str = ""):
+    """Write an import in one transaction with a progress bar; stop the command on failure.
+
+    A failure leaves nothing behind (no row, no media file); when another writer added the
+    same heroes meanwhile, the import runs again and updates them.
+    """
+    from .porting import ImportFailed, ImportInterrupted, committed_import
+
+    def attempt(written):
+        with progressbar(total, label) as bar:
+            return write(written, bar)
+
+    def commit():
+        with quiet_index_log():  # an index failure after the commit is reported later
+            db.session.commit()
+
+    try:
+        return committed_import(
+            db.session,
+            current_app.config["DATA_DIR"],
+            attempt,
+            on_retry=lambda: click.echo(
+                retrying or "the same heroes were written meanwhile; importing again", err=True
+            ),
+            commit=commit,
+        )
+    except ImportInterrupted:
+        fail("import interrupted, nothing was changed")
+    except ImportFailed as exc:
+        fail(f"import failed, nothing was changed: {exc}")
+    raise AssertionError("unreachable")
+
+
+def finish_import(done: str) -> None:
+    """After a committed import: bring the index up to date, then say what was done."""
     try:
         _drain_index()
     except Exception as exc:
@@ -155,50 +259,6 @@ def one_line(exc: BaseException) -> str:
     """The first line of an error's message (SQLAlchemy appends the SQL and a link)."""
     text_ = str(exc).strip().splitlines()
     return text_[0] if text_ else type(exc).__name__
-
-
-def _roll_back(written: list[Path]) -> None:
-    """Undo an import that did not commit: the transaction and the media files it wrote."""
-    try:
-        db.session.rollback()
-    finally:
-        for file in written:
-            with contextlib.suppress(OSError):
-                file.unlink(missing_ok=True)
-
-
-def _remove_dropped(dropped: list[str]) -> None:
-    """Delete the files of photos that a committed re-import removed, if nothing names them."""
-    if not dropped:
-        return
-    from . import media
-    from .indexing import named_media
-
-    data_dir = current_app.config["DATA_DIR"]
-    named = named_media(db.session)
-    for rel in dropped:
-        if rel in named:
-            continue
-        try:
-            media.safe_path(data_dir, rel).unlink(missing_ok=True)
-            for side in media.THUMB_SIDES:
-                media.thumbnail_path(data_dir, rel, side).unlink(missing_ok=True)
-        except (media.MediaError, OSError):
-            pass  # `memorial check` finds what is left
-
-
-IMPORT_ATTEMPTS = 3
-#: Key of the PostgreSQL transaction lock that lets one import write at a time.
-IMPORT_LOCK_KEY = 0x696D706F  # "impo"
-
-
-def _serialise_imports() -> None:
-    """On PostgreSQL, wait for other imports to commit first, so that ours sees their heroes.
-
-    SQLite already admits one writer at a time; a race left there is retried by the caller.
-    """
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK_KEY})
 
 
 def _drain_index() -> None:
@@ -419,6 +479,7 @@ def graves_link_command(dry_run: bool, default_sector: str) -> None:
 COMMANDS = (
     init_db_command,
     import_archive_command,
+    import_sheet_command,
     reindex_command,
     check_command,
     purge_rejected_command,

@@ -131,6 +131,17 @@ COLUMNS: tuple[Column, ...] = (
         exported=False,
     ),
     Column(
+        "status",
+        "Стан",
+        ColumnKind.TEXT,
+        _l(
+            "«опубліковано» або «чернетка»; порожньо: новий герой публікується, наявний "
+            "лишається як є."
+        ),
+        ("Статус", "Публікація"),
+        exported=False,
+    ),
+    Column(
         "url",
         "Сторінка",
         ColumnKind.URL,

@@ -26,6 +26,8 @@ ENV_KEYS = (
     "PUBLIC_URL",
     "ORPHAN_GRACE_MINUTES",
     "REJECTED_PHOTO_RETENTION_DAYS",
+    "SHEET_MAX_BYTES",
+    "PHOTOS_ZIP_MAX_BYTES",
 )
 
 SECRET_FILE = "secret_key"
@@ -93,6 +95,12 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # Photos of a rejected submission are deleted this many days after the decision by
         # `memorial purge-rejected`.
         REJECTED_PHOTO_RETENTION_DAYS=30,
+        # Spreadsheet import: the largest sheet (CSV or XLSX) read, in bytes, and the most
+        # its ZIP of photos may hold unpacked; an upload waiting for its import is kept
+        # this many minutes.
+        SHEET_MAX_BYTES=20 * 1024 * 1024,
+        PHOTOS_ZIP_MAX_BYTES=1024 * 1024 * 1024,
+        SHEET_UPLOAD_MINUTES=60,
         BABEL_DEFAULT_LOCALE="uk",
         BABEL_DEFAULT_TIMEZONE="Europe/Kyiv",
         SESSION_COOKIE_HTTPONLY=True,
@@ -150,6 +158,15 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         except (TypeError, ValueError):
             raise ValueError(
                 f"MEMORIAL_{key} must be a number of zero or more, not {app.config[key]!r}"
+            ) from None
+    for key in ("SHEET_MAX_BYTES", "PHOTOS_ZIP_MAX_BYTES"):
+        try:
+            app.config[key] = int(app.config[key])
+            if app.config[key] <= 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"MEMORIAL_{key} must be a number of bytes above zero, not {app.config[key]!r}"
             ) from None
     if app.config["SEARCH_BACKEND"] not in ("whoosh", "postgres"):
         raise ValueError(

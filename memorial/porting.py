@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -11,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, overload
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from . import media
@@ -28,6 +30,8 @@ from .records import (
     HeroInput,
     PhotoInput,
     hero_record,
+    photo_inputs,
+    snapshot,
 )
 
 HEROES_FILE = "heroes.json"
@@ -73,14 +77,20 @@ class ValidatedPhoto:
 
 @dataclass
 class ValidatedRecord:
-    """A record that passed every check, still pointing at the archive's files."""
+    """A record that passed every check, still pointing at the archive's files.
+
+    A *partial* record (from a spreadsheet) carries only some of a hero's facts: fields it
+    does not name, awards and stories given as ``None`` and a status of ``None`` keep what
+    the hero has; its photos are added to the hero's own instead of replacing them.
+    """
 
     external_id: str
     fields: dict
-    awards: list[dict]
-    stories: list[dict]
+    awards: list[dict] | None
+    stories: list[dict] | None
     photos: list[ValidatedPhoto]
-    status: str
+    status: str | None
+    partial: bool = False
     #: ``KEEP`` when the record names no grave (the hero's grave stays as it is).
     grave: dict | None | object = KEEP
 
@@ -245,7 +255,7 @@ def validate_record(raw: object, folder: Path) -> ValidatedRecord:
     if sum(p.primary for p in photos) > 1:
         raise ValueError("more than one photo is marked primary")
     grave = _grave(raw["grave"]) if "grave" in raw else KEEP
-    return ValidatedRecord(external_id, fields, awards, stories, photos, status, grave)
+    return ValidatedRecord(external_id, fields, awards, stories, photos, status, grave=grave)
 
 
 def load_archive(
@@ -299,7 +309,9 @@ class ImportResult:
     """What an import did."""
 
     created: int = 0
+    #: Heroes that existed already (``unchanged`` of them were left exactly as they were).
     updated: int = 0
+    unchanged: int = 0
     photos_stored: int = 0
     #: Media files of photos that the re-imported records no longer carry: once the import
     #: is committed and nothing else names them, they can be deleted.
@@ -319,11 +331,13 @@ def import_records(
         existing = session.scalar(
             select(Hero)
             .where(Hero.external_id == record.external_id)
-            .options(selectinload(Hero.photos))
+            .options(selectinload(Hero.photos), selectinload(Hero.awards))
         )
+        before = snapshot(existing) if existing is not None else None
         known = {p.sha256: p for p in existing.photos} if existing else {}
-        before = {p.file_path for p in existing.photos} if existing else set()
-        photo_inputs = []
+        files_before = {p.file_path for p in existing.photos} if existing else set()
+        inputs = []
+        stored_now: dict[str, media.StoredImage] = {}
         for photo in record.photos:
             clean, ext, width, height = media.reencode(photo.source.read_bytes())
             digest = hashlib.sha256(clean).hexdigest()
@@ -332,34 +346,184 @@ def import_records(
                 stored = media.StoredImage(
                     row.file_path, digest, row.size_bytes, row.width, row.height
                 )
+                caption = photo.caption
+                if record.partial and caption is None:
+                    caption = row.caption
+            elif record.partial and digest in stored_now:  # one picture named twice
+                stored, caption = stored_now[digest], photo.caption
             else:
-                stored = media.store_image(data_dir, clean)
+                stored = media.write_clean(data_dir, clean, ext, width, height)
                 written.append(media.safe_path(data_dir, stored.file_path))
                 result.photos_stored += 1
-            photo_inputs.append(PhotoInput.stored(stored, photo.caption, photo.primary))
+                stored_now[digest] = stored
+                caption = photo.caption
+            inputs.append(PhotoInput.stored(stored, caption, photo.primary))
+        awards = record.awards
+        status = record.status
+        if record.partial:
+            inputs = _merged_photos(existing, inputs)
+            awards = _merged_awards(existing, awards)
+            if status is None:
+                status = existing.status if existing is not None else HeroStatus.PUBLISHED
         try:
-            _, created = upsert_hero(
+            hero, created = upsert_hero(
                 session,
                 HeroInput(
                     external_id=record.external_id,
                     fields=record.fields,
-                    awards=record.awards,
+                    awards=awards,
                     stories=record.stories,
-                    photos=photo_inputs,
-                    status=record.status,
+                    photos=inputs,
+                    status=status or HeroStatus.PUBLISHED,
                     grave=record.grave,
                 ),
             )
         except GraveError as exc:
             raise ArchiveError(f"external_id {record.external_id}: grave: {exc}") from None
-        result.dropped += sorted(before - {p.file_path for p in photo_inputs})
+        result.dropped += sorted(files_before - {p.file_path for p in inputs})
         if created:
             result.created += 1
         else:
             result.updated += 1
+            if snapshot(hero) == before:
+                result.unchanged += 1
         if progress:
             progress(1)
     return result
+
+
+def _merged_photos(existing: Hero | None, added: list[PhotoInput]) -> list[PhotoInput]:
+    """The hero's photos with ``added`` after them (one already there is not repeated).
+
+    A portrait among ``added`` becomes the portrait; otherwise the hero's stays.
+    """
+    unique: dict[str, PhotoInput] = {}
+    for photo in added:  # the same picture named twice is attached once
+        unique.setdefault(photo.sha256, photo)
+    added = list(unique.values())
+    if existing is None:
+        return added
+    fresh = {p.sha256: p for p in added}
+    portrait_given = any(p.primary for p in added)
+    merged = []
+    for photo in photo_inputs(existing.photos):
+        again = fresh.pop(photo.sha256, None)
+        if again is not None:
+            photo.caption = again.caption
+        if portrait_given:
+            photo.primary = again is not None and again.primary
+        merged.append(photo)
+    return merged + [p for p in added if p.sha256 in fresh]
+
+
+def _merged_awards(existing: Hero | None, awards: list[dict] | None) -> list[dict] | None:
+    """Awards named by a sheet, keeping the date and mark of an award the hero already has."""
+    if awards is None or existing is None:
+        return awards
+    known = {a.name: a for a in existing.awards}
+    merged = []
+    for award in awards:
+        old = known.get(award["name"])
+        if old is not None and award.get("date") is None:
+            award = {
+                **award,
+                "date": old.date.iso() if old.date else None,
+                "posthumous": old.posthumous or award.get("posthumous", False),
+            }
+        merged.append(award)
+    return merged
+
+
+#: How many times an import is tried when another writer adds the same heroes meanwhile.
+IMPORT_ATTEMPTS = 3
+#: Key of the PostgreSQL transaction lock that lets one import write at a time.
+IMPORT_LOCK_KEY = 0x696D706F  # "impo"
+
+
+class ImportFailed(RuntimeError):
+    """An import that did not commit; nothing of it was kept."""
+
+
+class ImportInterrupted(ImportFailed):
+    """An import stopped by the operator (Ctrl-C) before its commit; nothing was kept."""
+
+
+def serialise_imports(session: Session) -> None:
+    """On PostgreSQL, wait for other imports to commit first, so that ours sees their heroes.
+
+    SQLite already admits one writer at a time; a race left there is retried by the caller.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK_KEY})
+
+
+def roll_back(session: Session, written: list[Path]) -> None:
+    """Undo an import that did not commit: the transaction and the media files it wrote."""
+    try:
+        session.rollback()
+    finally:
+        for file in written:
+            with contextlib.suppress(OSError):
+                file.unlink(missing_ok=True)
+
+
+def committed_import(
+    session: Session,
+    data_dir: str,
+    write: Callable[[list[Path]], ImportResult],
+    on_retry: Callable[[], None] | None = None,
+    commit: Callable[[], None] | None = None,
+) -> ImportResult:
+    """Run ``write`` (which appends each media file it stores) in one transaction and commit.
+
+    On any failure the transaction is rolled back and the files removed, so nothing is half
+    written; when another writer added the same heroes meanwhile, the import is tried again
+    and then finds and updates them. Raise ``ImportFailed`` (``ImportInterrupted`` on Ctrl-C).
+    """
+    for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        written: list[Path] = []
+        try:
+            serialise_imports(session)
+            result = write(written)
+            (commit or session.commit)()
+        except BaseException as exc:
+            roll_back(session, written)
+            if isinstance(exc, KeyboardInterrupt):
+                raise ImportInterrupted("import interrupted") from None
+            if not isinstance(exc, Exception):
+                raise
+            if isinstance(exc, IntegrityError) and attempt < IMPORT_ATTEMPTS:
+                if on_retry:
+                    on_retry()
+                continue
+            raise ImportFailed(_one_line(exc)) from exc
+        remove_dropped(session, data_dir, result.dropped)
+        return result
+    raise AssertionError("unreachable")
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first line of an error's message (SQLAlchemy appends the SQL and a link)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def remove_dropped(session: Session, data_dir: str, dropped: list[str]) -> None:
+    """Delete the files of photos that a committed re-import removed, if nothing names them."""
+    if not dropped:
+        return
+    from .indexing import named_media
+
+    named = named_media(session)
+    for rel in dropped:
+        if rel in named:
+            continue
+        try:
+            media.safe_path(data_dir, rel).unlink(missing_ok=True)
+            for side in media.THUMB_SIDES:
+                media.thumbnail_path(data_dir, rel, side).unlink(missing_ok=True)
+        except (media.MediaError, OSError):
+            pass  # `memorial check` finds what is left
 
 
 def export_archive(

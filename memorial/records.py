@@ -78,8 +78,9 @@ class HeroInput:
 
     external_id: str
     fields: dict
-    awards: list[dict] = field(default_factory=list)
-    stories: list[dict] = field(default_factory=list)
+    #: ``None``: keep the hero's (a record that does not speak of them).
+    awards: list[dict] | None = field(default_factory=list)
+    stories: list[dict] | None = field(default_factory=list)
     photos: list[PhotoInput] = field(default_factory=list)
     status: str = HeroStatus.PUBLISHED
     #: The structured grave (``{cemetery, sector, row, place[, code]}``), ``None`` for no

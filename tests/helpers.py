@@ -340,6 +340,8 @@ PAGES: list[tuple[str, str, bool]] = [
     ("staff-revision", "/staff/revisions/{revision_id}", True),
     ("staff-audit", "/staff/audit", True),
     ("staff-accounts", "/staff/accounts", True),
+    ("staff-import", "/staff/import/", True),
+    ("staff-import-report", "/staff/import/{sheet_token}", True),
 ]
 LANGUAGES = ("uk", "en")
 

@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         public,
         security,
         seo,
+        sheets,
         staff,
         submit,
         templating,
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
         feeds.bp,
         submit.bp,
         staff.bp,
+        sheets.bp,
         auth.bp,
     ):
         app.register_blueprint(blueprint)

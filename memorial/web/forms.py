@@ -11,6 +11,7 @@ import re
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
@@ -460,3 +461,38 @@ class AccountForm(FlaskForm):
     role = SelectField(
         _l("Роль"), choices=[SelectChoice(value, name) for value, name in choices(UserRole)]
     )
+
+
+class SheetUploadForm(FlaskForm):
+    """Staff upload a spreadsheet of heroes (and a ZIP of its photos) to be checked."""
+
+    sheet = FileField(
+        _l("Таблиця (CSV або XLSX)"),
+        validators=[FileRequired(_l("Виберіть файл таблиці."))],
+        description=_l(
+            "Перший рядок: заголовки стовпців (Ідентифікатор, Прізвище, Ім'я, Дата загибелі…)."
+        ),
+        render_kw={"accept": ".csv,.xlsx,text/csv"},
+    )
+    photos = FileField(
+        _l("Фотографії в архіві ZIP (необов'язково)"),
+        description=_l(
+            "Стовпець «Фотографії» називає файли з цього архіву; перший стає портретом."
+        ),
+        render_kw={"accept": ".zip,application/zip"},
+    )
+    key = StringField(
+        _l("Ключовий стовпець (необов'язково)"),
+        validators=[Optional(), Length(max=200, message=_l("Не більше %(max)d символів."))],
+        description=_l(
+            "Заголовок стовпця, за яким знаходити наявних героїв; порожньо: «Ідентифікатор»."
+        ),
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    draft = BooleanField(_l("Зберегти нових героїв як чернетки"))
+
+
+class SheetImportForm(FlaskForm):
+    """Confirm the import of a checked sheet."""
+
+    skip_invalid = BooleanField(_l("Імпортувати лише рядки без помилок"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import threading
 from pathlib import Path
@@ -12,7 +13,7 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from memorial import create_app, submissions
+from memorial import create_app, sheets, submissions
 from memorial.dates import day_key
 from memorial.extensions import db
 from memorial.language import slugify
@@ -107,7 +108,14 @@ def _sample_paths(app) -> dict[str, str]:
         with recorded(db.session, other, "edit", reason="Уточнено ділянку"):
             other.burial_plot = "ряд 3, місце 7"
         db.session.commit()
+        sheet = (
+            "Ідентифікатор;Прізвище;Ім'я;Дата загибелі;Примітка\n"
+            "demo-001;Оновлене;Ім'я;24.02.2022;\n"
+            "sheet-2;Новий;Герой;31.02.2022;дуже довге значення клітинки, що не вміщається\n"
+        ).encode("cp1251")
+        upload = sheets.keep_upload(app.config["DATA_DIR"], io.BytesIO(sheet), "список.csv")
         return {
+            "sheet_token": upload.token,
             "profile": demo.slug,
             "volunteer": volunteer.slug,
             "hero_id": str(demo.id),

@@ -113,3 +113,32 @@ def test_submit_a_story_with_the_keyboard(page, live_site):
     # Nothing is public before a moderator approves it.
     page.goto(live_site.url("/heroes/{profile}"))
     expect(page.locator("body")).not_to_contain_text("Він подзвонив увечері")
+
+
+def test_upload_a_sheet_read_the_report_and_import_it_by_keyboard(page, live_site, tmp_path):
+    # One row that changes nothing and one with a bad date: the shared demo stays as it is.
+    sheet = tmp_path / "список.csv"
+    sheet.write_bytes(
+        (
+            "Ідентифікатор;Прізвище;Звання;Дата загибелі\r\n"
+            "demo-001;Журавський;старший сержант;\r\n"
+            "no-such-1;Новенький;солдат;30.02.2023\r\n"
+        ).encode("cp1251")
+    )
+    live_site.open(page, "/staff/import/", "uk", needs_login=True)
+    page.set_input_files("#sheet", str(sheet))
+    tab_to(page, "form.submit-form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_have_text("Перевірка таблиці")
+    table = page.locator("table.staff-table")
+    expect(table.locator("caption")).to_contain_text("помилк")
+    expect(table).to_contain_text("30.02.2023")
+    expect(page.locator(".sheet-summary")).to_contain_text("без змін: 1")
+    tab_to(page, "#skip_invalid")
+    page.keyboard.press("Space")
+    tab_to(page, "form.submit-form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect(page.locator(".flash").first).to_contain_text("без змін 1")
+    expect(page.locator(".flash").first).to_contain_text("пропущено рядків з помилками 1")
