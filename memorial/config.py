@@ -24,6 +24,10 @@ ENV_KEYS = (
     "SERVER_NAMES",
     "ORPHAN_GRACE_MINUTES",
     "REJECTED_PHOTO_RETENTION_DAYS",
+    "MAIL_URL",
+    "MAIL_FROM",
+    "SITE_URL",
+    "REMINDER_DAYS_BEFORE",
 )
 
 SECRET_FILE = "secret_key"
@@ -87,6 +91,26 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # Photos of a rejected submission are deleted this many days after the decision by
         # `memorial purge-rejected`.
         REJECTED_PHOTO_RETENTION_DAYS=30,
+        # E-mail reminders of anniversaries. MAIL_URL: the SMTP server (smtp://host:port,
+        # smtp+starttls://user:password@host:587, smtps://user:password@host:465); empty:
+        # reminders are off. MAIL_FROM: the sender (default noreply@ the site's host).
+        # SITE_URL: the site's public address for links in mails (default: the address the
+        # visitor subscribed on).
+        MAIL_URL="",
+        MAIL_FROM="",
+        SITE_URL="",
+        # A reminder goes out this many days before the anniversary (0: on the day itself).
+        REMINDER_DAYS_BEFORE=3,
+        # Unconfirmed subscriptions are deleted after this many days (the link stops working).
+        REMINDER_CONFIRM_DAYS=7,
+        # A confirmation letter for one address and hero goes out again only after this long.
+        REMINDER_RESEND_MINUTES=10,
+        # Unconfirmed subscriptions one address may have at once.
+        REMINDER_MAX_PENDING=5,
+        # Refusals of an address in a row (5xx from the mail server) before it is unsubscribed.
+        REMINDER_MAX_BOUNCES=2,
+        REMIND_RATE_LIMIT="5 per minute; 30 per hour",
+        REMINDER_LINK_RATE_LIMIT="30 per minute; 300 per hour",
         BABEL_DEFAULT_LOCALE="uk",
         BABEL_DEFAULT_TIMEZONE="Europe/Kyiv",
         SESSION_COOKIE_HTTPONLY=True,
@@ -138,6 +162,19 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
             raise ValueError(
                 f"MEMORIAL_{key} must be a number of zero or more, not {app.config[key]!r}"
             ) from None
+    try:
+        app.config["REMINDER_DAYS_BEFORE"] = int(app.config["REMINDER_DAYS_BEFORE"])
+        if not 0 <= app.config["REMINDER_DAYS_BEFORE"] <= 60:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValueError(
+            "MEMORIAL_REMINDER_DAYS_BEFORE must be a number of days from 0 to 60, "
+            f"not {app.config['REMINDER_DAYS_BEFORE']!r}"
+        ) from None
+    if app.config["MAIL_URL"]:
+        from .mail import MailServer
+
+        MailServer.from_url(app.config["MAIL_URL"])  # a bad URL stops the start, said plainly
     if app.config["SEARCH_BACKEND"] not in ("whoosh", "postgres"):
         raise ValueError(
             "MEMORIAL_SEARCH_BACKEND must be 'whoosh' or 'postgres', "

@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
         i18n,
         pagecache,
         public,
+        reminders,
         security,
         seo,
         staff,
@@ -59,7 +60,16 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)
-    for blueprint in (public.bp, api.bp, seo.bp, feeds.bp, submit.bp, staff.bp, auth.bp):
+    for blueprint in (
+        public.bp,
+        api.bp,
+        seo.bp,
+        feeds.bp,
+        reminders.bp,
+        submit.bp,
+        staff.bp,
+        auth.bp,
+    ):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     pagecache.init_app(app)
