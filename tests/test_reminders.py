@@ -221,6 +221,8 @@ def test_subscribe_confirm_remind_once_and_unsubscribe_in_one_click(mail_app, ma
         first = client.get(urlsplit(confirm).path)
         again = client.get(urlsplit(confirm).path)
     assert first.status_code == 200 and "Нагадування підтверджено" in first.get_data(as_text=True)
+    assert first.headers["Referrer-Policy"] == "no-referrer"
+    assert first.headers["Cache-Control"] == "no-store"
     assert again.status_code == 200 and "вже підтверджено" in again.get_data(as_text=True)
     assert subscriptions(mail_app)[0].confirmed_at is not None
 

@@ -53,6 +53,18 @@ def reminders_context():
     return {"reminders_on": mail_enabled}
 
 
+#: Pages opened by a signed link: the link must not travel on in a Referer or stay in a cache.
+_SIGNED_PAGES = {"reminders.confirm", "reminders.unsubscribe", "reminders.manage"}
+
+
+@bp.after_request
+def keep_links_private(response):
+    if request.endpoint in _SIGNED_PAGES:
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _remind_limit() -> str:
     return current_app.config["REMIND_RATE_LIMIT"]
 

@@ -12,7 +12,7 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from memorial import create_app, submissions
+from memorial import create_app, reminders, submissions
 from memorial.dates import day_key
 from memorial.extensions import db
 from memorial.language import slugify
@@ -106,7 +106,23 @@ def _sample_paths(app) -> dict[str, str]:
         )
         with recorded(db.session, other, "edit", reason="Уточнено ділянку"):
             other.burial_plot = "ряд 3, місце 7"
+        secret = app.config["SECRET_KEY"]
+        for hero in (demo, other):
+            reminders.ask(
+                db.session,
+                hero,
+                "family@example.org",
+                ["death"],
+                "uk",
+                "http://127.0.0.1",
+                secret,
+                dt.timedelta(minutes=10),
+                5,
+            )
         db.session.commit()
+        subscription = reminders.subscriptions_of(
+            db.session, reminders.address_key(secret, "family@example.org")
+        )[0]
         return {
             "profile": demo.slug,
             "volunteer": volunteer.slug,
@@ -117,6 +133,9 @@ def _sample_paths(app) -> dict[str, str]:
             "submission_id": str(submission.id),
             "day": day_key(dt.date(2000, demo.death_month, demo.death_day)),
             "revision_id": str(db.session.scalar(select(func.max(Revision.id)))),
+            "confirm_token": reminders.sign(secret, reminders.CONFIRM, subscription),
+            "unsubscribe_token": reminders.sign(secret, reminders.UNSUBSCRIBE, subscription),
+            "manage_token": reminders.sign_address(secret, subscription.address_key),
         }
 
 
@@ -142,7 +161,8 @@ def buffered(app):
 def live_site(tmp_path_factory):
     """The demo archive served by a real HTTP server in a thread."""
     tmp: Path = tmp_path_factory.mktemp("live")
-    app = create_app(app_config(tmp, TESTING=False))
+    # A mail server is named so that the reminder pages show their forms; pages never send.
+    app = create_app(app_config(tmp, TESTING=False, MAIL_URL="smtp://127.0.0.1:9"))
     with app.app_context():
         create_schema()
     result = app.test_cli_runner().invoke(args=["import-archive", str(DEMO_ARCHIVE)])
