@@ -23,6 +23,7 @@ from memorial.schema import create_tables
 from helpers import (
     app_config,
     csrf_token,
+    database_url_for,
     deployment_env,
     free_port,
     letter_parts,
@@ -509,4 +510,32 @@ def test_send_reminders_command_sends_each_letter_once_even_at_once(tmp_path, ma
     assert "sending reminders" in runs[0].stderr or "sending reminders" in runs[1].stderr
     app.extensions["memorial.index_sync"].stop()
     with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_backup_keeps_the_subscribers_so_a_restore_keeps_their_reminders(
+    mail_app, mailbox, tmp_path
+):
+    """Deliberate: backups are the operator's private copy of the whole database."""
+    client = mail_app.test_client()
+    subscribe_and_confirm(client, mail_app, mailbox)
+    backup = tmp_path / "backup"
+    made = mail_app.test_cli_runner().invoke(args=["backup", str(backup)])
+    assert made.exit_code == 0, made.output
+    place = tmp_path / "restored"
+    place.mkdir()
+    restored = create_app(
+        app_config(place, DATABASE_URL=database_url_for(place, empty=True), MAIL_URL=mailbox.url)
+    )
+    result = restored.test_cli_runner().invoke(args=["restore", str(backup)])
+    assert result.exit_code == 0, result.output
+    assert [(r.email, r.confirmed_at is not None) for r in subscriptions(restored)] == [
+        (ADDRESS, True)
+    ]
+    assert "sent 1 reminders" in send(restored, BEFORE_DAY).output
+    unsubscribe = mailbox.to(ADDRESS)[-1]["List-Unsubscribe"].strip("<>")
+    assert restored.test_client().post(urlsplit(unsubscribe).path).status_code == 200
+    assert subscriptions(restored) == []
+    restored.extensions["memorial.index_sync"].stop()
+    with restored.app_context():
         db.engine.dispose()
