@@ -20,7 +20,7 @@ from memorial.models import Hero, Revision
 from memorial.revisions import recorded
 from memorial.schema import create_schema
 
-from helpers import DEMO_ARCHIVE, app_config
+from helpers import DEMO_ARCHIVE, app_config, smtp_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -39,8 +39,9 @@ STAFF_PASSWORD = "a long test password for the browser"
 class LiveSite:
     """A running server: its base URL, the app behind it and the demo's sample paths."""
 
-    def __init__(self, app, base_url: str, sample: dict[str, str]):
+    def __init__(self, app, base_url: str, sample: dict[str, str], mailbox=None):
         self.app = app
+        self.mailbox = mailbox  # the SMTP server receiving the site's letters
         self.base_url = base_url
         self.sample = sample
         self._staff_cookies: list | None = None
@@ -161,8 +162,9 @@ def buffered(app):
 def live_site(tmp_path_factory):
     """The demo archive served by a real HTTP server in a thread."""
     tmp: Path = tmp_path_factory.mktemp("live")
-    # A mail server is named so that the reminder pages show their forms; pages never send.
-    app = create_app(app_config(tmp, TESTING=False, MAIL_URL="smtp://127.0.0.1:9"))
+    mail = smtp_server()
+    mailbox, mail_url = mail.__enter__()
+    app = create_app(app_config(tmp, TESTING=False, MAIL_URL=mail_url))
     with app.app_context():
         create_schema()
     result = app.test_cli_runner().invoke(args=["import-archive", str(DEMO_ARCHIVE)])
@@ -172,9 +174,10 @@ def live_site(tmp_path_factory):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield LiveSite(app, f"http://127.0.0.1:{server.server_port}", _sample_paths(app))
+        yield LiveSite(app, f"http://127.0.0.1:{server.server_port}", _sample_paths(app), mailbox)
     finally:
         server.shutdown()
+        mail.__exit__(None, None, None)
         thread.join(timeout=5)
         with app.app_context():
             db.session.remove()

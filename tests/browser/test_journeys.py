@@ -113,3 +113,29 @@ def test_submit_a_story_with_the_keyboard(page, live_site):
     # Nothing is public before a moderator approves it.
     page.goto(live_site.url("/heroes/{profile}"))
     expect(page.locator("body")).not_to_contain_text("Він подзвонив увечері")
+
+
+def test_ask_for_reminders_and_confirm_with_the_keyboard(page, live_site):
+    page.goto(live_site.url("/heroes/{profile}"))
+    tab_to(page, "a[href$='/remind']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/remind$"))
+    tab_to(page, "input[name=email]")
+    page.keyboard.type("keyboard.family@example.org")
+    tab_to(page, "input[value=birth]")
+    page.keyboard.press("Space")
+    tab_to(page, "button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/remind/sent$"))
+    expect(page.locator("h1")).to_have_text("Перевірте пошту")
+    [letter] = live_site.mailbox.to("keyboard.family@example.org")
+    link = re.search(r"http://\S+/reminders/confirm/\S+", letter.get_body(("plain",)).get_content())
+    page.goto(link.group(0))
+    expect(page.locator("h1")).to_have_text("Нагадування підтверджено")
+    expect(page.locator("main li")).to_have_count(2)  # the day of memory and the birthday
+    tab_to(page, "a[href*='/reminders/manage/']")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Мої нагадування")
+    tab_to(page, ".reminder-list button")
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash")).to_contain_text("Скасовано 1 підписку")
