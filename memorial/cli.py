@@ -399,6 +399,7 @@ def send_reminders_command() -> None:
                 counts["later"] += 1  # the server is down: leave the rest for the next run
                 continue
             subscription_id = item.subscription.id
+            recipient = item.subscription.email
             letter = reminder_letter(item, today)
             row = reminders.claim(db.session, item)
             db.session.commit()
@@ -406,7 +407,7 @@ def send_reminders_command() -> None:
                 counts["taken"] += 1  # another run sent it
                 continue
             try:
-                mailer.send(letter)
+                mailer.send(letter, recipient)
             except MailError as exc:
                 if exc.permanent:
                     removed = reminders.bounced(db.session, row, config["REMINDER_MAX_BOUNCES"])

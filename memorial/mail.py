@@ -127,17 +127,18 @@ class Mailer:
                 self._smtp.close()
             self._smtp = None
 
-    def send(self, message: EmailMessage) -> None:
-        """Hand one message over; raise :class:`MailError` saying whether to retry later."""
+    def send(self, message: EmailMessage, recipient: str) -> None:
+        """Hand one message over to ``recipient`` only (never to whatever its headers name);
+        raise :class:`MailError` saying whether to retry later."""
         try:
             if self._smtp is None:
                 self._smtp = self._connect()
             try:
-                self._smtp.send_message(message)
+                self._smtp.send_message(message, to_addrs=[recipient])
             except smtplib.SMTPServerDisconnected:
                 # A connection kept open between messages may have timed out: one new try.
                 self._smtp = self._connect()
-                self._smtp.send_message(message)
+                self._smtp.send_message(message, to_addrs=[recipient])
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             self._reset()

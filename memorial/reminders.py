@@ -36,7 +36,13 @@ MAILS_PER_ADDRESS_HOUR = 3
 #: A claim older than this that never became "sent" belongs to a run that was killed.
 STALE_CLAIM = dt.timedelta(hours=1)
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: One plain address: ASCII local part (no quoting, no lists), a domain of labels (an
+#: internationalised domain is stored in its ASCII form, see :func:`mailbox`).
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
+    r"@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 
 
 class LinkError(Exception):
@@ -55,14 +61,23 @@ class Request(StrEnum):
     HELD = "held"  # no letter: one went out a moment ago, or the address has too many pending
 
 
+def mailbox(email: str) -> str | None:
+    """The address as letters are sent to it (an internationalised domain in its ASCII form),
+    or ``None`` unless it is one plain address (the mail server decides the rest)."""
+    local, at, domain = email.strip().rpartition("@")
+    if not at:
+        return None
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    address = f"{local}@{domain}"
+    return address if _EMAIL.match(address) else None
+
+
 def normalise(email: str) -> str:
     """The form of an address that two spellings of it share (case and spaces aside)."""
-    return email.strip().lower()
-
-
-def valid_address(email: str) -> bool:
-    """Whether the text looks like one e-mail address (the mail server decides the rest)."""
-    return len(email) <= 320 and bool(_EMAIL.match(email.strip()))
+    return (mailbox(email) or email.strip()).lower()
 
 
 def address_key(secret: str, email: str) -> str:
@@ -178,7 +193,7 @@ def ask(
             previous_sent_at=last,
         )
         if found.confirmed_at is None:
-            found.email = email.strip()
+            found.email = mailbox(email) or email.strip()
             found.language = language
             found.on_death = ReminderKind.DEATH in kinds
             found.on_birth = ReminderKind.BIRTH in kinds
@@ -199,7 +214,7 @@ def ask(
     subscription = ReminderSubscription(
         hero_id=hero.id,
         address_key=key,
-        email=email.strip(),
+        email=mailbox(email) or email.strip(),
         language=language,
         on_death=ReminderKind.DEATH in kinds,
         on_birth=ReminderKind.BIRTH in kinds,

@@ -184,6 +184,8 @@ def test_bad_input_is_refused_with_nothing_stored(mail_app, mailbox):
     client = mail_app.test_client()
     bad = ask(client, mail_app, address="не адреса")
     assert bad.status_code == 400 and "не схоже на адресу" in bad.get_data(as_text=True)
+    for address in ("a,b@example.org", "x@example.org <y@example.org>", "мама@example.org"):
+        assert ask(client, mail_app, address=address).status_code == 400
     none = ask(client, mail_app, days=())
     assert none.status_code == 400 and "хоча б один день" in none.get_data(as_text=True)
     robot = ask(client, mail_app, website="http://spam.example")
@@ -193,6 +195,10 @@ def test_bad_input_is_refused_with_nothing_stored(mail_app, mailbox):
     )
     assert no_token.status_code == 400
     assert subscriptions(mail_app) == [] and mailbox.messages == []
+    # An internationalised domain is written to in its ASCII form.
+    assert ask(client, mail_app, address="mama@приклад.укр").status_code == 303
+    assert [r.email for r in subscriptions(mail_app)] == ["mama@xn--80aikifvh.xn--j1amh"]
+    assert len(mailbox.to("mama@xn--80aikifvh.xn--j1amh")) == 1
 
 
 # --- the whole way: subscribe, confirm, remind, unsubscribe -----------------------------------

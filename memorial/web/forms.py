@@ -25,7 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import media
+from .. import media, reminders
 from ..dates import PartialDate, to_iso_date
 from ..models import UserRole
 from ..records import HERO_DATE_FIELDS, HERO_TEXT_FIELDS
@@ -490,8 +490,8 @@ class ReminderForm(FlaskForm):
     website = StringField(_l("Не заповнюйте це поле"), validators=[Optional()])
 
     def validate_email(self, field) -> None:
-        """One address."""
-        if field.data and not _EMAIL.match(field.data):
+        """One plain address that letters can be sent to."""
+        if field.data and reminders.mailbox(field.data) is None:
             raise ValidationError(_l("Це не схоже на адресу електронної пошти."))
 
     def validate_days(self, field) -> None:

@@ -144,7 +144,10 @@ def subscribe(slug: str):
         if asked.subscription is not None and asked.outcome != reminders.Request.HELD:
             try:
                 with Mailer(MailServer.from_url(current_app.config["MAIL_URL"])) as mailer:
-                    mailer.send(confirmation_letter(asked.subscription, asked.outcome))
+                    mailer.send(
+                        confirmation_letter(asked.subscription, asked.outcome),
+                        asked.subscription.email,
+                    )
             except MailError as exc:
                 reminders.undo(db.session, asked)
                 db.session.commit()
