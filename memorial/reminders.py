@@ -384,12 +384,15 @@ def bounced(session: Session, row: ReminderSent, max_bounces: int) -> bool:
 
 
 def stale_claims(session: Session) -> int:
-    """Claims that a killed run never finished: never sent again (at most once), counted."""
+    """Claims of the last two days that a killed run never finished: they are never sent
+    again (at most once, never twice); counted so the next runs can say so."""
+    now = clock.now()
     return (
         session.scalar(
             select(func.count(ReminderSent.id)).where(
                 ReminderSent.outcome == "claimed",
-                ReminderSent.claimed_at < clock.now() - STALE_CLAIM,
+                ReminderSent.claimed_at < now - STALE_CLAIM,
+                ReminderSent.claimed_at > now - dt.timedelta(days=2),
             )
         )
         or 0

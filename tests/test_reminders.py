@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select, text, update
 
-from memorial import clock, create_app
+from memorial import clock, create_app, reminders
 from memorial.clock import today_in_kyiv
 from memorial.extensions import db
 from memorial.models import Hero, ReminderSent, ReminderSubscription
@@ -545,3 +545,19 @@ def test_a_backup_keeps_the_subscribers_so_a_restore_keeps_their_reminders(
     restored.extensions["memorial.index_sync"].stop()
     with restored.app_context():
         db.engine.dispose()
+
+
+def test_a_run_killed_after_its_claim_never_leads_to_a_second_letter(mail_app, mailbox):
+    """At most once: a reminder claimed by a run that died is not sent again, and said so."""
+    client = mail_app.test_client()
+    subscribe_and_confirm(client, mail_app, mailbox)
+    with mail_app.app_context(), clock.frozen(BEFORE_DAY):
+        [item] = reminders.due(db.session, BEFORE_DAY, 3)
+        assert reminders.claim(db.session, item) is not None
+        db.session.commit()
+    later = dt.datetime.combine(BEFORE_DAY, dt.time(18), tzinfo=clock.KYIV)
+    with clock.frozen(later):
+        result = mail_app.test_cli_runner().invoke(args=["send-reminders"])
+    assert result.exit_code == 0
+    assert "never finished" in result.output and "sent 0 reminders" in result.output
+    assert len(mailbox.to(ADDRESS)) == 1  # the confirmation letter only
