@@ -243,6 +243,8 @@ def test_subscribe_confirm_remind_once_and_unsubscribe_in_one_click(mail_app, ma
     assert "Через 3 дні, 14 березня" in text_part and "4 роки від дня загибелі" in text_part
     assert "Мельник Тарас Іванович" in html_part and '<html lang="uk">' in html_part
     assert reminder["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert reminder["List-Id"] == "Memorial reminders <reminders.localhost>"
+    assert reminder["Auto-Submitted"] == "auto-generated"
     unsubscribe = reminder["List-Unsubscribe"].strip("<>")
     assert unsubscribe in text_part and link_in(text_part, "/reminders/manage/") in html_part
 

@@ -262,7 +262,7 @@ def _known_kinds(subscription: ReminderSubscription) -> list[str]:
 
 @bp.route("/reminders/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the signed token is the authority; mail services post here (RFC 8058)
-@limiter.limit(_link_limit)
+@limiter.limit(_link_limit, methods=["GET"])  # a mail service posts many from one address
 def unsubscribe(token: str):
     """One click: GET asks (link checkers open links), POST unsubscribes."""
     try:
@@ -392,6 +392,7 @@ def _letter(
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=urlsplit(base_url).hostname or "localhost")
     message["Auto-Submitted"] = "auto-generated"
+    message["List-Id"] = f"Memorial reminders <reminders.{urlsplit(base_url).hostname}>"
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(render_template(f"mail/{template}.txt", **context))
