@@ -563,3 +563,18 @@ def test_a_run_killed_after_its_claim_never_leads_to_a_second_letter(mail_app, m
     assert result.exit_code == 0
     assert "never finished" in result.output and "sent 0 reminders" in result.output
     assert len(mailbox.to(ADDRESS)) == 1  # the confirmation letter only
+
+
+def test_the_form_says_so_when_the_mail_server_cannot_take_the_letter(mail_app, mailbox):
+    client = mail_app.test_client()
+    mailbox.defer.add(ADDRESS)
+    busy = ask(client, mail_app)
+    assert busy.status_code == 503 and "не відповідає" in busy.get_data(as_text=True)
+    assert subscriptions(mail_app) == []
+    mail_app.config["MAIL_URL"] = f"smtp://127.0.0.1:{free_port()}"  # nothing listens
+    down = ask(client, mail_app, address=OTHER)
+    assert down.status_code == 503 and subscriptions(mail_app) == []
+    # Asked again once the server is back, the letter goes at once (nothing was held).
+    mail_app.config["MAIL_URL"] = mailbox.url
+    mailbox.defer.clear()
+    assert ask(client, mail_app).status_code == 303 and len(mailbox.to(ADDRESS)) == 1
