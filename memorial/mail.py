@@ -8,6 +8,7 @@ A failure is sorted into what the caller must do: a recipient the server refuses
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -143,7 +144,7 @@ class Mailer:
             code, reply = next(iter(exc.recipients.values()))
             self._reset()
             raise MailError(
-                f"the mail server refused the recipient: {code} {_text(reply)}",
+                f"the mail server refused the recipient: {code} {_text(reply, recipient)}",
                 permanent=code >= 500,
                 code=code,
             ) from None
@@ -165,7 +166,7 @@ class Mailer:
         except smtplib.SMTPResponseException as exc:
             self._reset()
             raise MailError(
-                f"the mail server answered {exc.smtp_code} {_text(exc.smtp_error)}",
+                f"the mail server answered {exc.smtp_code} {_text(exc.smtp_error, recipient)}",
                 permanent=exc.smtp_code >= 500 and isinstance(exc, smtplib.SMTPDataError),
                 code=exc.smtp_code,
             ) from None
@@ -185,5 +186,10 @@ class Mailer:
                 self.close()
 
 
-def _text(reply: bytes | str) -> str:
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+def _text(reply: bytes | str, recipient: str | None = None) -> str:
+    """A server's reply as text, with the recipient's address (servers often repeat it) left
+    out: messages go to logs and terminals, addresses never do."""
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    if recipient:
+        text = re.sub(re.escape(recipient), "<the recipient>", text, flags=re.IGNORECASE)
+    return text

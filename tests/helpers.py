@@ -398,7 +398,7 @@ class MailBox:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.reject:
-            return "550 5.1.1 No such user here"
+            return f"550 5.1.1 <{address}>: Recipient address rejected: no such user"
         if address in self.defer:
             return "451 4.3.0 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)

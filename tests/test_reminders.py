@@ -363,13 +363,15 @@ def test_the_form_cannot_bomb_an_address(tmp_path, mailbox):
 # --- failures of the mail server -------------------------------------------------------------
 
 
-def test_an_address_the_server_refuses(mail_app, mailbox):
+def test_an_address_the_server_refuses(mail_app, mailbox, caplog):
+    caplog.set_level(logging.INFO, logger="memorial")
     client = mail_app.test_client()
     mailbox.reject.add(ADDRESS)
     refused = ask(client, mail_app)
     assert refused.status_code == 400
     assert "не приймає листів на цю адресу" in refused.get_data(as_text=True)
     assert subscriptions(mail_app) == []
+    assert "550" in caplog.text and ADDRESS not in caplog.text
 
 
 def test_bounces_are_counted_and_repeated_ones_unsubscribe(mail_app, mailbox):

@@ -149,12 +149,11 @@ def subscribe(slug: str):
                         asked.subscription.email,
                     )
             except MailError as exc:
+                number = asked.subscription.id
                 reminders.undo(db.session, asked)
                 db.session.commit()
                 log.warning(
-                    "confirmation letter of reminder subscription %s not sent: %s",
-                    asked.subscription.id,
-                    exc,
+                    "confirmation letter of reminder subscription %s not sent: %s", number, exc
                 )
                 if not exc.permanent:
                     return _message_page(
