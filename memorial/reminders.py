@@ -251,6 +251,15 @@ def confirm(session: Session, subscription: ReminderSubscription) -> bool:
     return True
 
 
+def change_days(session: Session, subscription: ReminderSubscription, kinds: list[str]) -> None:
+    """Choose again which days of the hero to be reminded of (at least one; flushes)."""
+    if not kinds:
+        raise ValueError("at least one day")
+    subscription.on_death = ReminderKind.DEATH in kinds
+    subscription.on_birth = ReminderKind.BIRTH in kinds
+    session.flush()
+
+
 def unsubscribe(session: Session, subscription: ReminderSubscription) -> None:
     """Delete a subscription, its address and what was sent for it (flushes)."""
     session.delete(subscription)

@@ -446,6 +446,17 @@ def test_manage_page_lists_and_unsubscribes_one_or_all(mail_app, mailbox):
         assert ADDRESS not in page and OTHER not in page
         mine = [r for r in subscriptions(mail_app) if r.email == ADDRESS]
         token = csrf_token(client, path)
+        # Which days: the first hero has both known; choose the birthday alone.
+        assert 'name="days" value="birth"' in page
+        change = {"csrf_token": token, "subscription": str(mine[0].id), "action": "days"}
+        assert client.post(path, data={**change, "days": ["birth"]}).status_code == 303
+        assert "Збережено" in client.get(path).get_data(as_text=True)
+        changed = [r for r in subscriptions(mail_app) if r.id == mine[0].id][0]
+        assert (changed.on_death, changed.on_birth) == (False, True)
+        client.post(path, data={**change, "days": []})
+        assert "хоча б один день" in client.get(path).get_data(as_text=True)
+        changed = [r for r in subscriptions(mail_app) if r.id == mine[0].id][0]
+        assert (changed.on_death, changed.on_birth) == (False, True)
         one = client.post(path, data={"csrf_token": token, "subscription": str(mine[0].id)})
         assert one.status_code == 303
         page = client.get(path).get_data(as_text=True)

@@ -504,6 +504,9 @@ class ReminderForm(FlaskForm):
 
 
 class ManageRemindersForm(FlaskForm):
-    """The page of one's subscriptions: unsubscribe from one (``subscription``) or all."""
+    """The page of one's subscriptions: unsubscribe from one (``subscription``) or all, or
+    (``action=days``) choose again which of one hero's days to be reminded of."""
 
     subscription = StringField(validators=[Optional()])
+    action = StringField(validators=[Optional()])
+    days = SelectMultipleField(choices=[], validate_choice=False)

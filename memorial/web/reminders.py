@@ -309,6 +309,23 @@ def manage(token: str):
         return _link_problem(reminders.LinkError(expired=False))
     rows = reminders.subscriptions_of(db.session, key)
     form = ManageRemindersForm()
+    if form.validate_on_submit() and form.action.data == "days":
+        row = next((r for r in rows if str(r.id) == form.subscription.data), None)
+        if row is not None:
+            kinds = [k for k in form.days.data or [] if k in reminders.days_offered(row.hero)]
+            if kinds:
+                reminders.change_days(db.session, row, kinds)
+                db.session.commit()
+                flash(_("Збережено: %(name)s.", name=_hero_name(row)), "success")
+            else:
+                flash(
+                    _(
+                        "Позначте хоча б один день. Щоб не отримувати листів про цю людину, "
+                        "натисніть «Відписатися»."
+                    ),
+                    "error",
+                )
+        return redirect(url_for("reminders.manage", token=token), code=303)
     if form.validate_on_submit():
         chosen = form.subscription.data or ""
         gone = [row for row in rows if chosen == "all" or str(row.id) == chosen]
@@ -331,6 +348,12 @@ def manage(token: str):
             "name": _hero_name(row),
             "url": url_for("public.hero", slug=row.hero.slug) if row.hero.is_published else None,
             "kinds": [_day_label(row.hero, k) for k in _known_kinds(row)],
+            "days": [
+                (kind, _day_label(row.hero, kind), kind in row.kinds)
+                for kind in reminders.days_offered(row.hero)
+            ]
+            if row.hero.is_published
+            else [],
             "confirmed": row.confirmed_at is not None,
         }
         for row in rows

@@ -136,6 +136,6 @@ def test_ask_for_reminders_and_confirm_with_the_keyboard(page, live_site):
     tab_to(page, "a[href*='/reminders/manage/']")
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("Мої нагадування")
-    tab_to(page, ".reminder-list button")
+    tab_to(page, ".reminder-list button.unsubscribe")
     page.keyboard.press("Enter")
     expect(page.locator(".flash")).to_contain_text("Скасовано 1 підписку")
