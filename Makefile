@@ -8,7 +8,7 @@ TEST_INSTALLED := $(VENV)/.installed-test
 # The PostgreSQL server the second test run uses; each run works in databases of its own.
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-fast test-sqlite test-postgres lint bench bench-sheets bench-load bench-lighthouse translations clean-index
+.PHONY: run test test-fast test-sqlite test-postgres lint bench bench-sheets bench-reminders bench-load bench-lighthouse translations clean-index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +93,10 @@ lint: $(TEST_INSTALLED)
 	$(BIN)/ruff check memorial tests bench archive_data
 	$(BIN)/ruff format --check memorial tests bench archive_data
 	$(BIN)/mypy
+
+## bench-reminders: how long `memorial send-reminders` takes for 2,000 letters (aiosmtpd receiving)
+bench-reminders: $(TEST_INSTALLED)
+	$(BIN)/python bench/reminders_bench.py
 
 ## translations: refresh the message catalogs from the code and templates, then compile them
 translations: $(INSTALLED)

@@ -3,14 +3,14 @@ the heroes remembered on a given day."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from .anniversaries import on_day, same_day
 from .extensions import db
 from .language import name_sort_key, slugify
 from .models import CandleLight, Hero, Photo, Story, published_heroes
@@ -113,22 +113,6 @@ class DayHeroes:
     born_total: int
 
 
-def _on_day(month_col, day_col, month: int, day: int):
-    """Rows whose partial date is known to the day and falls on ``month`` and ``day``."""
-    return and_(month_col == month, day_col == day)
-
-
-def _same_day(month_col, day_col, day: dt.date):
-    """Rows whose partial date falls on ``day``'s month and day (day precision only).
-
-    In a common year 28 February also remembers those whose date is 29 February.
-    """
-    condition = _on_day(month_col, day_col, day.month, day.day)
-    if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
-        condition = or_(condition, _on_day(month_col, day_col, 2, 29))
-    return condition
-
-
 def _heroes(condition, order, offset: int = 0, limit: int | None = None) -> list[Hero]:
     """Published heroes matching ``condition`` in ``order``, photos loaded; a slice if asked."""
     query = published_heroes().where(condition).order_by(*order).options(selectinload(Hero.photos))
@@ -150,8 +134,8 @@ def remembered_on(day: dt.date, limit: int | None = None) -> tuple[list[Hero], l
     Those who died come latest year of death first, then by name; those born, by name.
     ``limit`` keeps only the first so many of each.
     """
-    died = _heroes(_same_day(Hero.death_month, Hero.death_day, day), _DIED_ORDER, limit=limit)
-    born = _heroes(_same_day(Hero.birth_month, Hero.birth_day, day), _BORN_ORDER, limit=limit)
+    died = _heroes(same_day(Hero.death_month, Hero.death_day, day), _DIED_ORDER, limit=limit)
+    born = _heroes(same_day(Hero.birth_month, Hero.birth_day, day), _BORN_ORDER, limit=limit)
     return died, born
 
 
@@ -162,10 +146,10 @@ def remembered_today(day: dt.date, shown: int = TODAY_SHOWN) -> DayHeroes:
     """
     died, born = remembered_on(day, limit=shown)
     died_total = (
-        len(died) if len(died) < shown else _count(_same_day(Hero.death_month, Hero.death_day, day))
+        len(died) if len(died) < shown else _count(same_day(Hero.death_month, Hero.death_day, day))
     )
     born_total = (
-        len(born) if len(born) < shown else _count(_same_day(Hero.birth_month, Hero.birth_day, day))
+        len(born) if len(born) < shown else _count(same_day(Hero.birth_month, Hero.birth_day, day))
     )
     return DayHeroes(died, born, died_total, born_total)
 
@@ -189,12 +173,12 @@ def day_totals(day: dt.date) -> tuple[int, int]:
 
     A page that names a day without a year means that day only: ``02-28`` leaves out 29 February.
     """
-    return died_on_day(day), _count(_on_day(Hero.birth_month, Hero.birth_day, day.month, day.day))
+    return died_on_day(day), _count(on_day(Hero.birth_month, Hero.birth_day, day.month, day.day))
 
 
 def died_on_day(day: dt.date) -> int:
     """How many published heroes died on this month and day (that day only, as ``day_totals``)."""
-    return _count(_on_day(Hero.death_month, Hero.death_day, day.month, day.day))
+    return _count(on_day(Hero.death_month, Hero.death_day, day.month, day.day))
 
 
 def day_slice(
@@ -208,7 +192,7 @@ def day_slice(
     born: list[Hero] = []
     if offset < died_total:
         died = _heroes(
-            _on_day(Hero.death_month, Hero.death_day, day.month, day.day),
+            on_day(Hero.death_month, Hero.death_day, day.month, day.day),
             _DIED_ORDER,
             offset,
             min(limit, died_total - offset),
@@ -216,7 +200,7 @@ def day_slice(
     left = limit - len(died)
     if left > 0:
         born = _heroes(
-            _on_day(Hero.birth_month, Hero.birth_day, day.month, day.day),
+            on_day(Hero.birth_month, Hero.birth_day, day.month, day.day),
             _BORN_ORDER,
             max(0, offset - died_total),
             left,

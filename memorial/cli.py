@@ -476,6 +476,94 @@ def graves_link_command(dry_run: bool, default_sector: str) -> None:
     )
 
 
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders_command() -> None:
+    """Send the day's anniversary reminders (for cron or a systemd timer; safe to repeat)."""
+    import datetime as dt
+
+    from . import reminders
+    from .clock import today_in_kyiv
+    from .mail import MailConfigError, Mailer, MailError, MailServer
+    from .schema import ensure_schema
+    from .web.reminders import reminder_letter
+
+    ensure_schema()
+    config = current_app.config
+    if not config["MAIL_URL"]:
+        fail("no mail server configured: set MEMORIAL_MAIL_URL (e.g. smtp://127.0.0.1:25)")
+    try:
+        server = MailServer.from_url(config["MAIL_URL"])
+    except MailConfigError as exc:
+        fail(str(exc))
+    purged = reminders.purge_unconfirmed(
+        db.session, dt.timedelta(days=config["REMINDER_CONFIRM_DAYS"])
+    )
+    db.session.commit()
+    if purged:
+        click.echo(f"deleted {purged} subscriptions never confirmed")
+    stale = reminders.stale_claims(db.session)
+    if stale:
+        click.echo(
+            f"warning: {stale} reminders were claimed by a run that never finished; "
+            "they are not sent again (at most once)",
+            err=True,
+        )
+    today = today_in_kyiv()
+    items = reminders.due(db.session, today, config["REMINDER_DAYS_BEFORE"])
+    counts = {"sent": 0, "taken": 0, "bounced": 0, "removed": 0, "later": 0}
+    failure = ""
+    stopped = False
+    with Mailer(server) as mailer, progressbar(len(items), "sending reminders") as bar:
+        for item in items:
+            bar.update(1)
+            if stopped:
+                counts["later"] += 1  # the server is down: leave the rest for the next run
+                continue
+            subscription_id = item.subscription.id
+            recipient = item.subscription.email
+            letter = reminder_letter(item, today)
+            row = reminders.claim(db.session, item)
+            db.session.commit()
+            if row is None:
+                counts["taken"] += 1  # another run sent it
+                continue
+            try:
+                mailer.send(letter, recipient)
+            except MailError as exc:
+                if exc.permanent:
+                    removed = reminders.bounced(db.session, row, config["REMINDER_MAX_BOUNCES"])
+                    db.session.commit()
+                    counts["bounced"] += 1
+                    counts["removed"] += removed
+                    click.echo(
+                        f"bounced: subscription {subscription_id}: {exc}"
+                        + ("; subscription removed after repeated bounces" if removed else ""),
+                        err=True,
+                    )
+                else:
+                    reminders.release(db.session, row)
+                    db.session.commit()
+                    counts["later"] += 1
+                    failure = str(exc)
+                    stopped = exc.unavailable
+                continue
+            reminders.sent(db.session, row)
+            db.session.commit()
+            counts["sent"] += 1
+    click.echo(
+        f"{today.isoformat()}: sent {counts['sent']} reminders"
+        + (
+            f", {counts['bounced']} bounced ({counts['removed']} subscriptions removed)"
+            if counts["bounced"]
+            else ""
+        )
+        + (f", {counts['taken']} already sent by another run" if counts["taken"] else "")
+    )
+    if counts["later"]:
+        fail(f"{counts['later']} reminders not sent ({failure}); they will be sent by the next run")
+
+
 COMMANDS = (
     init_db_command,
     import_archive_command,
@@ -488,6 +576,7 @@ COMMANDS = (
     restore_command,
     create_user_command,
     graves_group,
+    send_reminders_command,
 )
 
 

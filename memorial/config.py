@@ -28,6 +28,9 @@ ENV_KEYS = (
     "REJECTED_PHOTO_RETENTION_DAYS",
     "SHEET_MAX_BYTES",
     "PHOTOS_ZIP_MAX_BYTES",
+    "MAIL_URL",
+    "MAIL_FROM",
+    "REMINDER_DAYS_BEFORE",
 )
 
 SECRET_FILE = "secret_key"
@@ -101,6 +104,24 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         SHEET_MAX_BYTES=20 * 1024 * 1024,
         PHOTOS_ZIP_MAX_BYTES=1024 * 1024 * 1024,
         SHEET_UPLOAD_MINUTES=60,
+        # E-mail reminders of anniversaries. MAIL_URL: the SMTP server (smtp://host:port,
+        # smtp+starttls://user:password@host:587, smtps://user:password@host:465); empty:
+        # reminders are off. MAIL_FROM: the sender (default noreply@ the site's host).
+        # Links in mails start with PUBLIC_URL (default: the address the visitor subscribed on).
+        MAIL_URL="",
+        MAIL_FROM="",
+        # A reminder goes out this many days before the anniversary (0: on the day itself).
+        REMINDER_DAYS_BEFORE=3,
+        # Unconfirmed subscriptions are deleted after this many days (the link stops working).
+        REMINDER_CONFIRM_DAYS=7,
+        # A confirmation letter for one address and hero goes out again only after this long.
+        REMINDER_RESEND_MINUTES=10,
+        # Unconfirmed subscriptions one address may have at once.
+        REMINDER_MAX_PENDING=5,
+        # Refusals of an address in a row (5xx from the mail server) before it is unsubscribed.
+        REMINDER_MAX_BOUNCES=2,
+        REMIND_RATE_LIMIT="5 per minute; 30 per hour",
+        REMINDER_LINK_RATE_LIMIT="30 per minute; 300 per hour",
         BABEL_DEFAULT_LOCALE="uk",
         BABEL_DEFAULT_TIMEZONE="Europe/Kyiv",
         SESSION_COOKIE_HTTPONLY=True,
@@ -168,6 +189,19 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
             raise ValueError(
                 f"MEMORIAL_{key} must be a number of bytes above zero, not {app.config[key]!r}"
             ) from None
+    try:
+        app.config["REMINDER_DAYS_BEFORE"] = int(app.config["REMINDER_DAYS_BEFORE"])
+        if not 0 <= app.config["REMINDER_DAYS_BEFORE"] <= 60:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValueError(
+            "MEMORIAL_REMINDER_DAYS_BEFORE must be a number of days from 0 to 60, "
+            f"not {app.config['REMINDER_DAYS_BEFORE']!r}"
+        ) from None
+    if app.config["MAIL_URL"]:
+        from .mail import MailServer
+
+        MailServer.from_url(app.config["MAIL_URL"])  # a bad URL stops the start, said plainly
     if app.config["SEARCH_BACKEND"] not in ("whoosh", "postgres"):
         raise ValueError(
             "MEMORIAL_SEARCH_BACKEND must be 'whoosh' or 'postgres', "

@@ -744,3 +744,84 @@ class GraveEvent(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     grave: Mapped[Grave] = relationship(back_populates="events")
+
+
+# --- E-mail reminders of anniversaries --------------------------------------------------
+
+
+class ReminderKind(StrEnum):
+    """Which day of a hero a reminder is about."""
+
+    DEATH = "death"  # the day of memory
+    BIRTH = "birth"
+
+
+class ReminderSubscription(Model):
+    """One address's wish to be reminded of one hero's days, pending until confirmed.
+
+    The address is found by its keyed hash; the address itself is kept only while mail may
+    still go to it, and goes with the row (unsubscribing, expiry, repeated bounces).
+    """
+
+    __tablename__ = "reminder_subscription"
+    __table_args__ = (
+        UniqueConstraint("hero_id", "address_key", name="uq_reminder_subscription_hero_address"),
+        CheckConstraint("language IN ('uk', 'en')", name="language_known"),
+        CheckConstraint("on_death OR on_birth", name="some_day"),
+        CheckConstraint("bounces >= 0", name="bounces_counted"),
+        CheckConstraint("length(address_key) = 64", name="address_key_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hero_id: Mapped[int] = mapped_column(ForeignKey("hero.id", ondelete="CASCADE"), index=True)
+    address_key: Mapped[str] = mapped_column(String(64), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    language: Mapped[str] = mapped_column(String(2), default="uk")
+    on_death: Mapped[bool] = mapped_column(Boolean, default=True)
+    on_birth: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The site address the links in its mails lead to (where the visitor subscribed).
+    site_url: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    confirmation_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    bounces: Mapped[int] = mapped_column(Integer, default=0)
+
+    hero: Mapped[Hero] = relationship()
+    sent: Mapped[list[ReminderSent]] = relationship(
+        back_populates="subscription", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def kinds(self) -> list[str]:
+        """The days asked for, the day of memory first."""
+        return [
+            k
+            for k, on in ((ReminderKind.DEATH, self.on_death), (ReminderKind.BIRTH, self.on_birth))
+            if on
+        ]
+
+
+class ReminderSent(Model):
+    """A reminder claimed for one subscription, one kind and one anniversary: the unique key
+    is taken before the mail goes, so two runs (even at once) never send it twice."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "kind", "anniversary", name="uq_reminder_sent_once"),
+        one_of("kind", ReminderKind, "kind_known"),
+        CheckConstraint("outcome IN ('claimed', 'sent', 'bounced')", name="outcome_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("reminder_subscription.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))
+    anniversary: Mapped[dt.date] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(10), default="claimed")
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    subscription: Mapped[ReminderSubscription] = relationship(back_populates="sent")

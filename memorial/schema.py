@@ -23,6 +23,8 @@ CANDLES_REVISION = "0babe75b4a08"
 CONTENT_VERSION_REVISION = "5c1f3e9a7d20"
 #: The login throttle, also made by ``create_all`` (the test suite's schema).
 LOGIN_THROTTLE_REVISION = "8e4d2b7c1a90"
+#: E-mail reminders, also made by ``create_all`` (the test suite's schema).
+REMINDERS_REVISION = "3a7c9e1d5b42"
 #: Cemeteries, sectors and graves, also made by ``create_all`` (the test suite's schema).
 GRAVES_REVISION = "5b6d3bdf8f1d"
 #: Tables that came with migrations: a database made by ``create_all`` before then lacks them.
@@ -34,6 +36,8 @@ def _revision_before_migrations(inspector) -> str:
 
     Such databases come from releases before migrations existed; newest first.
     """
+    if "reminder_subscription" in inspector.get_table_names():
+        return REMINDERS_REVISION
     if "grave" in inspector.get_table_names():
         return GRAVES_REVISION
     if "login_throttle" in inspector.get_table_names():

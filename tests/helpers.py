@@ -5,7 +5,10 @@ Tests import these from here (never from a conftest or another test module)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import email
+import email.policy
 import functools
 import gc
 import io
@@ -13,6 +16,7 @@ import json
 import os
 import re
 import secrets
+import socket
 import subprocess
 import sys
 import warnings
@@ -331,6 +335,11 @@ PAGES: list[tuple[str, str, bool]] = [
     ("submit-correction", "/submit/correction/{hero_id}", False),
     ("submit-done", "/submit/done", False),
     ("submit-status", "/submit/status", False),
+    ("remind", "/heroes/{profile}/remind", False),
+    ("remind-sent", "/heroes/{profile}/remind/sent", False),
+    ("remind-confirm", "/reminders/confirm/{confirm_token}", False),
+    ("remind-unsubscribe", "/reminders/unsubscribe/{unsubscribe_token}", False),
+    ("remind-manage", "/reminders/manage/{manage_token}", False),
     ("staff-login", "/staff/login", False),
     ("staff-queue", "/staff/", True),
     ("staff-submission", "/staff/submissions/{submission_id}", True),
@@ -375,3 +384,69 @@ def run_memorial(env: dict, *args: str, timeout: float = 300) -> subprocess.Comp
         cwd=ROOT,
         check=False,
     )
+
+
+# -- a real SMTP server (aiosmtpd) receiving the site's mail ---------------------------------
+
+
+class MailBox:
+    """An aiosmtpd handler that keeps every message it accepts and refuses chosen recipients:
+    ``reject`` with 550 (a bounce), ``defer`` with 451 (try later)."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.reject: set[str] = set()
+        self.defer: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.reject:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: no such user"
+        if address in self.defer:
+            return "451 4.3.0 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list:
+        """The messages received for one address, oldest first."""
+        return [m for m in self.messages if m["To"] and address in str(m["To"])]
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on at the moment."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def smtp_server():
+    """A real SMTP server on a free port of 127.0.0.1: ``(box, "smtp://127.0.0.1:PORT")``."""
+    from aiosmtpd.controller import Controller
+
+    box = MailBox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield box, f"smtp://127.0.0.1:{controller.port}"
+    finally:
+        controller.stop()
+
+
+def letter_parts(message) -> tuple[str, str]:
+    """The plain text and HTML of a multipart/alternative letter."""
+    assert message.get_content_type() == "multipart/alternative", message.get_content_type()
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    return text, html
+
+
+def link_in(text: str, path: str) -> str:
+    """The first absolute link in ``text`` whose path starts with ``path``."""
+    match = re.search(r"https?://[^\s\"<>]+" + re.escape(path) + r"[^\s\"<>]*", text)
+    assert match, f"no link to {path} in:\n{text}"
+    return match.group(0)

@@ -16,6 +16,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..anniversaries import day_known
 from ..dates import PartialDate
 from ..extensions import db
 from ..models import Hero, Submission, SubmissionKind, SubmissionStatus, published_heroes
@@ -107,8 +108,9 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 def _anniversary(hero: Hero, which: str, day: PartialDate | None) -> Event | None:
     """A yearly all-day event on the day of ``day``, or ``None`` unless the day is known."""
-    if day is None or day.month is None or day.day is None:
+    if day is None or not day_known(day):
         return None
+    assert day.month is not None and day.day is not None
     start = dt.date(day.year, day.month, day.day)
     event = Event()
     event.add("uid", f"hero-{hero.id}-{which}@{request.host}")

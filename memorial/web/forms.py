@@ -19,12 +19,14 @@ from wtforms import (
     PasswordField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import media
+from .. import media, reminders
 from ..dates import PartialDate, to_iso_date
 from ..models import UserRole
 from ..records import HERO_DATE_FIELDS, HERO_TEXT_FIELDS
@@ -496,3 +498,51 @@ class SheetImportForm(FlaskForm):
     """Confirm the import of a checked sheet."""
 
     skip_invalid = BooleanField(_l("Імпортувати лише рядки без помилок"))
+
+
+class ReminderForm(FlaskForm):
+    """ "Нагадати мені": an address and the days of a hero to be reminded of."""
+
+    email = EmailField(
+        _l("Ваша електронна пошта"),
+        validators=[
+            DataRequired(_l("Вкажіть адресу електронної пошти.")),
+            Length(max=320, message=_l("Не більше %(max)d символів.")),
+        ],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        description=_l(
+            "Ми надішлемо лист із посиланням для підтвердження. Адресу ніхто не побачить; "
+            "ми видалимо її, щойно ви відпишетеся."
+        ),
+    )
+    days = SelectMultipleField(
+        _l("Про які дні нагадувати"),
+        choices=[],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,
+    )
+    # A field people never see (hidden by the stylesheet); robots fill every field they find.
+    website = StringField(_l("Не заповнюйте це поле"), validators=[Optional()])
+
+    def validate_email(self, field) -> None:
+        """One plain address that letters can be sent to."""
+        if field.data and reminders.mailbox(field.data) is None:
+            raise ValidationError(_l("Це не схоже на адресу електронної пошти."))
+
+    def validate_days(self, field) -> None:
+        """At least one of the days offered."""
+        offered = {value for value, _label in field.choices}
+        chosen = [d for d in (field.data or []) if d in offered]
+        if not chosen:
+            raise ValidationError(_l("Позначте хоча б один день."))
+        field.data = chosen
+
+
+class ManageRemindersForm(FlaskForm):
+    """The page of one's subscriptions: unsubscribe from one (``subscription``) or all, or
+    (``action=days``) choose again which of one hero's days to be reminded of."""
+
+    subscription = StringField(validators=[Optional()])
+    action = StringField(validators=[Optional()])
+    days = SelectMultipleField(choices=[], validate_choice=False)

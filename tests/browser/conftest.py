@@ -13,7 +13,7 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from memorial import create_app, sheets, submissions
+from memorial import create_app, reminders, sheets, submissions
 from memorial.dates import day_key
 from memorial.extensions import db
 from memorial.language import slugify
@@ -21,7 +21,7 @@ from memorial.models import Hero, Revision
 from memorial.revisions import recorded
 from memorial.schema import create_schema
 
-from helpers import DEMO_ARCHIVE, app_config
+from helpers import DEMO_ARCHIVE, app_config, smtp_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -40,8 +40,9 @@ STAFF_PASSWORD = "a long test password for the browser"
 class LiveSite:
     """A running server: its base URL, the app behind it and the demo's sample paths."""
 
-    def __init__(self, app, base_url: str, sample: dict[str, str]):
+    def __init__(self, app, base_url: str, sample: dict[str, str], mailbox=None):
         self.app = app
+        self.mailbox = mailbox  # the SMTP server receiving the site's letters
         self.base_url = base_url
         self.sample = sample
         self._staff_cookies: list | None = None
@@ -107,6 +108,19 @@ def _sample_paths(app) -> dict[str, str]:
         )
         with recorded(db.session, other, "edit", reason="Уточнено ділянку"):
             other.burial_plot = "ряд 3, місце 7"
+        secret = app.config["SECRET_KEY"]
+        for hero in (demo, other):
+            reminders.ask(
+                db.session,
+                hero,
+                "family@example.org",
+                ["death"],
+                "uk",
+                "http://127.0.0.1",
+                secret,
+                dt.timedelta(minutes=10),
+                5,
+            )
         db.session.commit()
         sheet = (
             "Ідентифікатор;Прізвище;Ім'я;Дата загибелі;Примітка\n"
@@ -114,6 +128,9 @@ def _sample_paths(app) -> dict[str, str]:
             "sheet-2;Новий;Герой;31.02.2022;дуже довге значення клітинки, що не вміщається\n"
         ).encode("cp1251")
         upload = sheets.keep_upload(app.config["DATA_DIR"], io.BytesIO(sheet), "список.csv")
+        subscription = reminders.subscriptions_of(
+            db.session, reminders.address_key(secret, "family@example.org")
+        )[0]
         return {
             "sheet_token": upload.token,
             "profile": demo.slug,
@@ -125,6 +142,9 @@ def _sample_paths(app) -> dict[str, str]:
             "submission_id": str(submission.id),
             "day": day_key(dt.date(2000, demo.death_month, demo.death_day)),
             "revision_id": str(db.session.scalar(select(func.max(Revision.id)))),
+            "confirm_token": reminders.sign(secret, reminders.CONFIRM, subscription),
+            "unsubscribe_token": reminders.sign(secret, reminders.UNSUBSCRIBE, subscription),
+            "manage_token": reminders.sign_address(secret, subscription.address_key),
         }
 
 
@@ -150,7 +170,9 @@ def buffered(app):
 def live_site(tmp_path_factory):
     """The demo archive served by a real HTTP server in a thread."""
     tmp: Path = tmp_path_factory.mktemp("live")
-    app = create_app(app_config(tmp, TESTING=False))
+    mail = smtp_server()
+    mailbox, mail_url = mail.__enter__()
+    app = create_app(app_config(tmp, TESTING=False, MAIL_URL=mail_url))
     with app.app_context():
         create_schema()
     result = app.test_cli_runner().invoke(args=["import-archive", str(DEMO_ARCHIVE)])
@@ -160,9 +182,10 @@ def live_site(tmp_path_factory):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield LiveSite(app, f"http://127.0.0.1:{server.server_port}", _sample_paths(app))
+        yield LiveSite(app, f"http://127.0.0.1:{server.server_port}", _sample_paths(app), mailbox)
     finally:
         server.shutdown()
+        mail.__exit__(None, None, None)
         thread.join(timeout=5)
         with app.app_context():
             db.session.remove()
