@@ -24,6 +24,9 @@ ENV_KEYS = (
     "SERVER_NAMES",
     "ORPHAN_GRACE_MINUTES",
     "REJECTED_PHOTO_RETENTION_DAYS",
+    "OPEN_DATA_LICENCE_NAME",
+    "OPEN_DATA_LICENCE_URL",
+    "OAI_ADMIN_EMAIL",
 )
 
 SECRET_FILE = "secret_key"
@@ -87,6 +90,13 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # Photos of a rejected submission are deleted this many days after the decision by
         # `memorial purge-rejected`.
         REJECTED_PHOTO_RETENTION_DAYS=30,
+        # The licence the city gives the open data under (the "Відкриті дані" page, the
+        # downloads and every OAI-PMH record name it): its name and the address of its text.
+        OPEN_DATA_LICENCE_NAME="CC BY 4.0",
+        OPEN_DATA_LICENCE_URL="https://creativecommons.org/licenses/by/4.0/",
+        # The address OAI-PMH harvesters are told to write to (Identify); empty:
+        # webmaster@<the site's host name>.
+        OAI_ADMIN_EMAIL="",
         BABEL_DEFAULT_LOCALE="uk",
         BABEL_DEFAULT_TIMEZONE="Europe/Kyiv",
         SESSION_COOKIE_HTTPONLY=True,

@@ -22,6 +22,8 @@ def init_app(app: Flask) -> None:
         errors,
         feeds,
         i18n,
+        oai,
+        opendata,
         pagecache,
         public,
         security,
@@ -59,7 +61,17 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)
-    for blueprint in (public.bp, api.bp, seo.bp, feeds.bp, submit.bp, staff.bp, auth.bp):
+    for blueprint in (
+        public.bp,
+        api.bp,
+        seo.bp,
+        feeds.bp,
+        opendata.bp,
+        oai.bp,
+        submit.bp,
+        staff.bp,
+        auth.bp,
+    ):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     pagecache.init_app(app)

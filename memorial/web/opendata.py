@@ -1,0 +1,106 @@
+"""The "Відкриті дані" page and the downloads of the published archive (CSV, XLSX).
+
+A download is built once per content version into ``DATA_DIR/opendata/`` (see
+:mod:`memorial.opendata`) and sent from there with an ``ETag`` and ``Last-Modified``, so a
+harvester that already has today's file gets an empty 304. The page itself is not kept by
+the page cache: it shows the size of files that are built only when first asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from flask import Blueprint, abort, current_app, render_template, send_file, url_for
+from flask_babel import force_locale, format_decimal
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from .. import opendata
+from ..clock import today_in_kyiv
+from ..extensions import db
+from ..models import Hero, Photo
+
+bp = Blueprint("opendata", __name__)
+
+
+def _hero_url(hero: Hero) -> str:
+    return url_for("public.hero", slug=hero.slug, _external=True)
+
+
+def _photo_url(photo: Photo) -> str:
+    return url_for("public.photo", file_path=photo.file_path, _external=True)
+
+
+def licence() -> dict[str, str]:
+    """The licence the archive's data is given under (``OPEN_DATA_LICENCE_*``)."""
+    config = current_app.config
+    return {"name": config["OPEN_DATA_LICENCE_NAME"], "url": config["OPEN_DATA_LICENCE_URL"]}
+
+
+def size_label(size: int) -> str:
+    """A file size for people: kilobytes or megabytes, in the interface language."""
+    if size < 1024 * 1024:
+        return _("%(size)s КБ", size=format_decimal(max(1, round(size / 1024))))
+    return _("%(size)s МБ", size=format_decimal(round(size / 1024 / 1024, 1)))
+
+
+@bp.get("/opendata")
+def page():
+    """What the open data is, where to download it, its licence and its fields."""
+    data_dir = current_app.config["DATA_DIR"]
+    downloads = []
+    for fmt in opendata.FORMATS:
+        path = opendata.built_file(db.session, data_dir, fmt)
+        downloads.append(
+            {
+                "format": fmt,
+                "url": url_for("opendata.download", fmt=fmt),
+                "size": path.stat().st_size if path else None,
+                "built": today_in_kyiv(opendata.built_at(path)) if path else None,
+            }
+        )
+    total = db.session.scalar(select(func.count(Hero.id)).where(Hero.is_published)) or 0
+    return render_template(
+        "public/opendata.html",
+        downloads=downloads,
+        total=total,
+        licence=licence(),
+        dictionary=opendata.dictionary(),
+        today=today_in_kyiv(),
+        size_label=size_label,
+    )
+
+
+@bp.get("/opendata/heroes.<any(csv, xlsx):fmt>")
+def download(fmt: str):
+    """The published archive as a file, built when the archive has changed since the last."""
+    data_dir = current_app.config["DATA_DIR"]
+    handle = None
+    for _attempt in range(3):
+        # The file is the same for every visitor: its data dictionary is in Ukrainian.
+        with force_locale("uk"):
+            path = opendata.ensure_file(db.session, data_dir, fmt, _hero_url, _photo_url)
+        db.session.rollback()  # the build read many heroes; nothing of it is kept
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 (send_file closes it)
+            break
+        except FileNotFoundError:  # a newer version replaced it meanwhile: take that one
+            continue
+    if handle is None:
+        abort(503)
+    stat = os.fstat(handle.fileno())
+    modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC)
+    response = send_file(
+        handle,
+        mimetype=opendata.FORMATS[fmt].mimetype,
+        as_attachment=True,
+        download_name=f"memorial-heroes-{today_in_kyiv(modified).isoformat()}.{fmt}",
+        conditional=True,
+        etag=f"{path.stem}-{stat.st_size}-{int(stat.st_mtime)}",
+        last_modified=modified,
+        max_age=0,
+    )
+    response.cache_control.no_cache = True
+    response.cache_control.public = True
+    return response
