@@ -331,6 +331,7 @@ PAGES: list[tuple[str, str, bool]] = [
     ("submit-correction", "/submit/correction/{hero_id}", False),
     ("submit-done", "/submit/done", False),
     ("submit-status", "/submit/status", False),
+    ("opendata", "/opendata", False),
     ("staff-login", "/staff/login", False),
     ("staff-queue", "/staff/", True),
     ("staff-submission", "/staff/submissions/{submission_id}", True),

@@ -101,6 +101,8 @@ def download(fmt: str):
         last_modified=modified,
         max_age=0,
     )
+    if response.status_code == 200:
+        response.content_length = stat.st_size
     response.cache_control.no_cache = True
     response.cache_control.public = True
     return response
