@@ -55,6 +55,7 @@ XML = "text/xml; charset=utf-8"
 DATESTAMP = "%Y-%m-%dT%H:%M:%SZ"
 #: Characters XML 1.0 cannot carry at all.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
@@ -180,6 +181,8 @@ def _arguments() -> dict[str, str]:
             raise OaiError("badArgument", f"illegal argument {_text(name)[:50]} for {verb}")
         if len(value) > MAX_ARGUMENT or not value:
             raise OaiError("badArgument", f"the argument {name} is empty or too long")
+        if _CONTROL.search(value):  # a form's fields keep line breaks; no argument has one
+            raise OaiError("badArgument", f"the argument {name} carries control characters")
         arguments[name] = value
     if "resumptionToken" in arguments:
         if len(arguments) != 2:
