@@ -223,6 +223,9 @@ def test_page_in_both_languages_with_downloads_licence_dictionary_and_addresses(
         assert f"http://localhost{address}" in page
     assert "http://localhost/oai" in page
     assert 'href="/opendata">Відкриті дані</a>' in client.get("/").get_data(as_text=True)
+    assert "<loc>http://localhost/opendata</loc>" in client.get("/sitemap-pages.xml").get_data(
+        as_text=True
+    )
 
     download(client, "/opendata/heroes.csv")
     page = client.get("/opendata?lang=uk").get_data(as_text=True)
