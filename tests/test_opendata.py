@@ -261,3 +261,25 @@ def test_licence_is_the_citys_choice(tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_export_sheet_command_writes_the_same_rows(app, runner, tmp_path, client):
+    archive(app, runner, tmp_path)
+    target = tmp_path / "out" / "heroes.xlsx"
+    refused = runner.invoke(args=["export-sheet", str(target), "--base-url", "http://localhost"])
+    assert refused.exit_code != 0 and "is not a folder" in refused.output
+    target.parent.mkdir()
+    assert runner.invoke(args=["export-sheet", str(target)]).exit_code != 0  # no address known
+    for name in ("heroes.xlsx", "heroes.csv"):
+        result = runner.invoke(
+            args=["export-sheet", str(target.parent / name), "--base-url", "http://localhost"]
+        )
+        assert result.exit_code == 0, result.output
+        assert "exported 3 heroes" in result.output
+    written = (target.parent / "heroes.csv").read_bytes()
+    assert written == download(client, "/opendata/heroes.csv").data
+    book = load_workbook(target)
+    assert book.sheetnames == ["Герої", "Словник даних"]
+    again = runner.invoke(args=["export-sheet", str(target), "--base-url", "http://localhost"])
+    assert again.exit_code != 0 and "already exists" in again.output
+    assert sorted(p.name for p in target.parent.iterdir()) == ["heroes.csv", "heroes.xlsx"]
