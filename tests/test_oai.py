@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import threading
 
 import pytest
@@ -11,6 +12,7 @@ from lxml import etree
 from sickle import Sickle
 from sickle.oaiexceptions import CannotDisseminateFormat, IdDoesNotExist, NoRecordsMatch
 from sqlalchemy import select, update
+from werkzeug.datastructures import MultiDict
 from werkzeug.serving import make_server
 
 from memorial import archive as operations
@@ -22,6 +24,14 @@ from memorial.schema import create_tables
 from helpers import app_config, record, staff_password_hash, write_archive
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
+VERBS_NAMED = [
+    "Identify",
+    "ListMetadataFormats",
+    "ListSets",
+    "ListIdentifiers",
+    "ListRecords",
+    "GetRecord",
+]
 PUBLISHED, DRAFTS, HIDDEN = 240, 5, 5
 DAY = dt.datetime(2024, 1, 10, 10, 0, 0, tzinfo=dt.UTC)
 SECOND = dt.datetime(2024, 1, 11, 12, 30, 15, 500_000, tzinfo=dt.UTC)
@@ -181,8 +191,15 @@ def test_from_and_until_by_day_and_by_second(site):
     assert harvested(until="2024-01-11") == {site.identifier(i) for i in first + second}
     later = harvested(**{"from": "2024-01-11T12:30:16Z"})
     assert len(later) == PUBLISHED + HIDDEN - 100
+    everything = harvested()
+    assert harvested(until="9999-12-31") == everything
+    assert (
+        harvested(**{"from": "0001-01-01T00:00:00Z", "until": "9999-12-31T23:59:59Z"}) == everything
+    )
     with pytest.raises(NoRecordsMatch):
         harvested(until="2023-12-31")
+    with pytest.raises(NoRecordsMatch):
+        harvested(**{"from": "9999-12-31"})
 
 
 def test_get_record_and_metadata_formats(site):
@@ -312,3 +329,37 @@ def test_resumption_tokens_cannot_be_forged_or_moved_between_verbs(site):
     following = oai(site, verb="ListIdentifiers", resumptionToken=token)
     assert error_code(following) is None
     assert len(following.findall(f"{OAI}ListIdentifiers/{OAI}header")) == 100
+
+
+def test_random_hostile_requests_always_get_an_oai_document(site):
+    """Arguments drawn at random from valid, odd and hostile values: never anything but an
+    OAI-PMH answer (200, XML)."""
+    rng = random.Random(17)
+    verbs = [*VERBS_NAMED, "", "listrecords"]
+    names = ["verb", "metadataPrefix", "from", "until", "set", "resumptionToken", "identifier"]
+    values = [
+        "oai_dc",
+        "2024-01-10",
+        "2024-01-10T10:00:00Z",
+        "9999-12-31",
+        "9999-12-31T23:59:59Z",
+        "0001-01-01",
+        "2024-02-30",
+        "2024-01-01T24:00:00Z",
+        site.identifier(site.ids[0]),
+        "oai:127.0.0.1:hero/" + "9" * 10,
+        "%ff%fe",
+        "\u202e😀" * 40,
+        "'\"<>&",
+        "." * 3000,
+    ]
+    client = site.app.test_client()
+    for _ in range(400):
+        pairs = [("verb", rng.choice(verbs))] if rng.random() < 0.8 else []
+        pairs += [(rng.choice(names), rng.choice(values)) for _ in range(rng.randint(0, 3))]
+        if rng.random() < 0.5:
+            response = client.get("/oai", query_string=MultiDict(pairs))
+        else:
+            response = client.post("/oai", data=MultiDict(pairs))
+        assert response.status_code == 200, pairs
+        assert etree.fromstring(response.data).tag == f"{OAI}OAI-PMH", pairs

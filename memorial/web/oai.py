@@ -240,7 +240,10 @@ def _list_state(verb: str, arguments: dict[str, str]) -> dict:
         until, until_step = _bound(arguments["until"], "until")
         if lower is not None and lower_step != until_step:
             raise OaiError("badArgument", "from and until must have the same granularity")
-        upper = until + until_step  # until is inclusive: the whole day, or the whole second
+        try:  # until is inclusive: the whole day, or the whole second
+            upper = until + until_step
+        except OverflowError:  # the last day of year 9999
+            upper = dt.datetime.max.replace(tzinfo=dt.UTC)
     if lower is not None and upper is not None and lower >= upper:
         raise OaiError("badArgument", "from is later than until")
     if upper is None:  # fixed now, so later pages list what the first one counted
