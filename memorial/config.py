@@ -94,6 +94,10 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # downloads and every OAI-PMH record name it): its name and the address of its text.
         OPEN_DATA_LICENCE_NAME="CC BY 4.0",
         OPEN_DATA_LICENCE_URL="https://creativecommons.org/licenses/by/4.0/",
+        # Seconds a download waits for its file to be built after the archive changed before
+        # it answers "come back shortly" (503); keep it below the server's request timeout
+        # (gunicorn: 30 s). The build goes on in the background either way.
+        OPEN_DATA_BUILD_WAIT=20,
         # The address OAI-PMH harvesters are told to write to (Identify); empty:
         # webmaster@<the site's host name>.
         OAI_ADMIN_EMAIL="",

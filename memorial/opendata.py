@@ -189,11 +189,20 @@ def write_xlsx(handle: BinaryIO, rows: Iterable[list[str]]) -> int:
             cell.alignment = wrap
         return cell
 
+    def value_cell(value: str):
+        # A plain text goes in as it is (the fast path: most cells); only a text that would
+        # read as a formula, spans lines or carries what XLSX cannot hold needs a cell object.
+        if not value:
+            return None
+        if value[0] == "=" or "\n" in value or len(value) > XLSX_CELL_LIMIT:
+            return text_cell(sheet, value)
+        return _xlsx_text(value)
+
     sheet.freeze_panes = "A2"
     sheet.append([text_cell(sheet, header, bold) for header in headers(FORMATS["xlsx"])])
     count = 0
     for row in rows:
-        sheet.append([text_cell(sheet, value) for value in row])
+        sheet.append([value_cell(value) for value in row])
         count += 1
 
     words = book.create_sheet(DICTIONARY_SHEET)

@@ -283,3 +283,33 @@ def test_export_sheet_command_writes_the_same_rows(app, runner, tmp_path, client
     again = runner.invoke(args=["export-sheet", str(target), "--base-url", "http://localhost"])
     assert again.exit_code != 0 and "already exists" in again.output
     assert sorted(p.name for p in target.parent.iterdir()) == ["heroes.csv", "heroes.xlsx"]
+
+
+def test_a_download_that_cannot_wait_for_its_build_says_come_back(tmp_path):
+    """With no time to wait, the first download answers 503 while a thread builds the file;
+    the next one gets it."""
+    from memorial import create_app
+    from memorial.schema import create_tables
+
+    from helpers import app_config
+
+    app = create_app(app_config(tmp_path, OPEN_DATA_BUILD_WAIT=0))
+    with app.app_context():
+        create_tables()
+    runner = app.test_cli_runner()
+    try:
+        archive(app, runner, tmp_path)
+        client = app.test_client()
+        first = download(client, "/opendata/heroes.csv")
+        assert first.status_code == 503 and first.headers["Retry-After"] == "30"
+        assert "Файл готується" in first.get_data(as_text=True)
+        for thread in threading.enumerate():
+            if thread.name.startswith("opendata-"):
+                thread.join(60)
+        rows = csv_rows(download(client, "/opendata/heroes.csv"))
+        assert [row["external_id"] for row in rows] == ["od-1", "od-2", "od-3"]
+    finally:
+        app.extensions["memorial.index_sync"].stop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -1,17 +1,31 @@
 """The "Відкриті дані" page and the downloads of the published archive (CSV, XLSX).
 
 A download is built once per content version into ``DATA_DIR/opendata/`` (see
-:mod:`memorial.opendata`) and sent from there with an ``ETag`` and ``Last-Modified``, so a
-harvester that already has today's file gets an empty 304. The page itself is not kept by
-the page cache: it shows the size of files that are built only when first asked for.
+:mod:`memorial.opendata`) by a thread beside the requests (a request waits for it up to
+``OPEN_DATA_BUILD_WAIT`` seconds, then answers 503 with ``Retry-After``), and sent from
+there with an ``ETag`` and ``Last-Modified``, so a harvester that already has today's file
+gets an empty 304. The page itself is not kept by the page cache: it shows the size of files
+that are built only when first asked for.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import threading
+import time
 
-from flask import Blueprint, abort, current_app, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -21,6 +35,7 @@ from ..clock import today_in_kyiv
 from ..extensions import db
 from ..models import Hero, Photo
 
+log = logging.getLogger(__name__)
 bp = Blueprint("opendata", __name__)
 
 
@@ -72,23 +87,78 @@ def page():
     )
 
 
+#: The builds running in this process: (data folder, format) -> thread.
+_builds: dict[tuple[str, str], threading.Thread] = {}
+_builds_lock = threading.Lock()
+
+
+def _build(app: Flask, base_url: str, fmt: str) -> None:
+    """Build the file of ``fmt`` for the content version current now (in a thread)."""
+    with app.test_request_context(base_url=base_url), force_locale("uk"):
+        try:
+            # The file is the same for every visitor: its data dictionary is in Ukrainian.
+            opendata.ensure_file(db.session, app.config["DATA_DIR"], fmt, _hero_url, _photo_url)
+        except Exception:
+            log.exception("the open data file %s could not be built", fmt)
+        finally:
+            db.session.remove()
+
+
+def _building(fmt: str) -> threading.Thread:
+    """The thread building ``fmt`` in this process, started unless one is running.
+
+    A build of 100,000 heroes takes longer than a worker may spend on one request
+    (gunicorn's timeout), so it runs beside the requests: a killed request never leaves it
+    half done, and every request waiting for the same file waits for the same build.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    key = (app.config["DATA_DIR"], fmt)
+    with _builds_lock:
+        thread = _builds.get(key)
+        if thread is None or not thread.is_alive():
+            thread = threading.Thread(
+                target=_build,
+                args=(app, request.host_url, fmt),
+                name=f"opendata-{fmt}",
+                daemon=True,
+            )
+            _builds[key] = thread
+            thread.start()
+    return thread
+
+
+def _preparing() -> Response:
+    """The file is still being built: come back shortly."""
+    page = render_template(
+        "errors/error.html",
+        code=503,
+        title=_("Файл готується"),
+        message=_(
+            "Таблицю саме формують заново, бо архів змінився. Спробуйте завантажити її за хвилину."
+        ),
+    )
+    return Response(page, status=503, headers={"Retry-After": "30", "Cache-Control": "no-store"})
+
+
 @bp.get("/opendata/heroes.<any(csv, xlsx):fmt>")
 def download(fmt: str):
     """The published archive as a file, built when the archive has changed since the last."""
     data_dir = current_app.config["DATA_DIR"]
-    handle = None
-    for _attempt in range(3):
-        # The file is the same for every visitor: its data dictionary is in Ukrainian.
-        with force_locale("uk"):
-            path = opendata.ensure_file(db.session, data_dir, fmt, _hero_url, _photo_url)
-        db.session.rollback()  # the build read many heroes; nothing of it is kept
-        try:
-            handle = open(path, "rb")  # noqa: SIM115 (send_file closes it)
-            break
-        except FileNotFoundError:  # a newer version replaced it meanwhile: take that one
-            continue
-    if handle is None:
-        abort(503)
+    deadline = time.monotonic() + float(current_app.config["OPEN_DATA_BUILD_WAIT"])
+    while True:
+        db.session.rollback()  # read the version afresh, not from an earlier snapshot
+        path = opendata.built_file(db.session, data_dir, fmt)
+        if path is not None:
+            try:
+                handle = open(path, "rb")  # noqa: SIM115 (send_file closes it)
+                break
+            except FileNotFoundError:  # a newer version replaced it meanwhile: take that one
+                continue
+        build = _building(fmt)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return _preparing()
+        build.join(remaining)
     stat = os.fstat(handle.fileno())
     modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC)
     response = send_file(
