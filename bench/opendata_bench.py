@@ -122,6 +122,7 @@ def child_build(folder: Path, fmt: str) -> None:
     from memorial.web import opendata as web
 
     app = make_app(folder)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     with app.test_request_context(base_url=BASE_URL):
         from flask_babel import force_locale
 
@@ -135,7 +136,11 @@ def child_build(folder: Path, fmt: str) -> None:
         seconds = time.perf_counter() - started
         db.session.remove()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    print(json.dumps({"seconds": seconds, "bytes": path.stat().st_size, "peak_mib": peak}))
+    print(
+        json.dumps(
+            {"seconds": seconds, "bytes": path.stat().st_size, "peak_mib": peak, "start": before}
+        )
+    )
 
 
 def child_serve(folder: Path) -> None:
@@ -240,7 +245,8 @@ def main() -> None:
         f"Measured {stamp} on {machine()}; `python bench/opendata_bench.py` (load corpus of "
         "`bench/load_corpus.py`, ~1 KB of biography per hero, 40 % with an award).",
         "",
-        "| N | file | build s | size MiB | build peak MiB | download (built) ms | 304 ms |",
+        "| N | file | build s | size MiB | process MiB before / peak | download (built) ms | "
+        "304 ms |",
         "|---|---|---|---|---|---|---|",
     ]
     for count, figures, served in rows:
@@ -248,7 +254,7 @@ def main() -> None:
             f = figures[fmt]
             lines.append(
                 f"| {count:,} | {fmt.upper()} | {f['seconds']:.1f} | {f['bytes'] / 2**20:.1f} | "
-                f"{f['peak_mib']} | {served[f'serve_{fmt}_ms']:.1f} | "
+                f"{f['start']} / {f['peak_mib']} | {served[f'serve_{fmt}_ms']:.1f} | "
                 f"{served[f'not_modified_{fmt}_ms']:.1f} |"
             )
     lines += ["", "| N | OAI-PMH ListRecords page of 100 (resumption token), p50 ms |", "|---|---|"]
