@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 import threading
 from pathlib import Path
 
@@ -226,6 +228,15 @@ def test_page_in_both_languages_with_downloads_licence_dictionary_and_addresses(
     assert "<loc>http://localhost/opendata</loc>" in client.get("/sitemap-pages.xml").get_data(
         as_text=True
     )
+
+    found = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    dataset = json.loads(found.group(1))
+    assert dataset["@type"] == "Dataset"
+    assert dataset["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert [d["contentUrl"] for d in dataset["distribution"]] == [
+        "http://localhost/opendata/heroes.csv",
+        "http://localhost/opendata/heroes.xlsx",
+    ]
 
     download(client, "/opendata/heroes.csv")
     page = client.get("/opendata?lang=uk").get_data(as_text=True)

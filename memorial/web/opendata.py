@@ -76,11 +76,37 @@ def page():
             }
         )
     total = db.session.scalar(select(func.count(Hero.id)).where(Hero.is_published)) or 0
+    terms = licence()
+    # What dataset search engines read (schema.org Dataset).
+    dataset = {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "name": _("Меморіал: таблиця героїв"),
+        "description": _(
+            "Опубліковані записи архіву пам'яті загиблих захисників і захисниць України: "
+            "імена, дати, місця, звання, військові частини, життєписи, нагороди, адреси "
+            "сторінок і фотографій."
+        ),
+        "url": url_for("opendata.page", _external=True),
+        "inLanguage": "uk",
+        "isAccessibleForFree": True,
+        "license": terms["url"],
+        "creator": {"@type": "Organization", "name": _("Меморіал")},
+        "distribution": [
+            {
+                "@type": "DataDownload",
+                "encodingFormat": opendata.FORMATS[fmt].mimetype,
+                "contentUrl": url_for("opendata.download", fmt=fmt, _external=True),
+            }
+            for fmt in opendata.FORMATS
+        ],
+    }
     return render_template(
         "public/opendata.html",
         downloads=downloads,
         total=total,
-        licence=licence(),
+        licence=terms,
+        dataset=dataset,
         dictionary=opendata.dictionary(),
         today=today_in_kyiv(),
         size_label=size_label,
