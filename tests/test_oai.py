@@ -126,6 +126,15 @@ def test_identify(site):
     assert identify.granularity == "YYYY-MM-DDThh:mm:ssZ"
     assert identify.earliestDatestamp == "2024-01-10T10:00:00Z"
     assert identify.adminEmail == "webmaster@127.0.0.1"
+    # An address is no domain name: no oai-identifier description then; a host name has one.
+    assert b"oai-identifier" not in identify.raw.encode()
+    named = site.app.test_client().get(
+        "/oai?verb=Identify", base_url="https://memorial.example.org"
+    )
+    described = etree.fromstring(named.data).find(f"{OAI}Identify/{OAI}description")
+    ns = "{http://www.openarchives.org/OAI/2.0/oai-identifier}"
+    assert described[0].find(f"{ns}repositoryIdentifier").text == "memorial.example.org"
+    assert described[0].find(f"{ns}sampleIdentifier").text == "oai:memorial.example.org:hero/1"
 
 
 def test_harvest_every_record_across_resumption_tokens(site):

@@ -42,6 +42,8 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 DC = "http://purl.org/dc/elements/1.1/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
+OAI_IDENTIFIER = "http://www.openarchives.org/OAI/2.0/oai-identifier"
+OAI_IDENTIFIER_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai-identifier.xsd"
 OAI_DC_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 NAMESPACES = {None: OAI, "xsi": XSI}
 
@@ -56,6 +58,7 @@ DATESTAMP = "%Y-%m-%dT%H:%M:%SZ"
 #: Characters XML 1.0 cannot carry at all.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_DOMAIN = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*(\.[a-zA-Z][a-zA-Z0-9-]*)+$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
@@ -322,6 +325,18 @@ def _identify(root: ET._Element) -> None:
     _sub(node, _q("earliestDatestamp"), _datestamp(first))
     _sub(node, _q("deletedRecord"), "transient")
     _sub(node, _q("granularity"), "YYYY-MM-DDThh:mm:ssZ")
+    host = _host()
+    if _DOMAIN.match(host):  # the oai-identifier scheme wants a domain name, not an address
+        described = _sub(
+            _sub(node, _q("description")),
+            _q("oai-identifier", OAI_IDENTIFIER),
+            nsmap={None: OAI_IDENTIFIER},
+            **{_q("schemaLocation", XSI): f"{OAI_IDENTIFIER} {OAI_IDENTIFIER_SCHEMA}"},
+        )
+        _sub(described, _q("scheme", OAI_IDENTIFIER), "oai")
+        _sub(described, _q("repositoryIdentifier", OAI_IDENTIFIER), host)
+        _sub(described, _q("delimiter", OAI_IDENTIFIER), ":")
+        _sub(described, _q("sampleIdentifier", OAI_IDENTIFIER), identifier(1))
 
 
 def _metadata_formats(root: ET._Element, arguments: dict[str, str]) -> None:
