@@ -324,3 +324,23 @@ def test_a_download_that_cannot_wait_for_its_build_says_come_back(tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_hero_hidden_by_hand_in_the_database_leaves_the_next_download_too(
+    app, runner, tmp_path, client
+):
+    """A change the app never saw (SQL typed by hand: no new content version) still makes a
+    new file; a temporary file left by a killed build is swept away."""
+    from sqlalchemy import text
+
+    heroes = archive(app, runner, tmp_path)
+    assert len(csv_rows(download(client, "/opendata/heroes.csv"))) == 3
+    folder = Path(app.config["DATA_DIR"]) / "opendata"
+    (folder / ".heroes-csv-killed.part").write_bytes(b"half a file")
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE hero SET status = 'draft' WHERE id = :id"), {"id": heroes["od-2"].id}
+        )
+    rows = csv_rows(download(client, "/opendata/heroes.csv"))
+    assert [row["external_id"] for row in rows] == ["od-1", "od-3"]
+    assert not list(folder.glob("*.part"))
