@@ -352,6 +352,79 @@ def export_command(path: Path) -> None:
     click.echo(f"exported {written} heroes to {path}")
 
 
+@click.command("export-sheet")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx"]),
+    help="csv or xlsx (default: from the file name's extension).",
+)
+@click.option(
+    "--base-url",
+    help="The site's address for the url and photo_urls columns "
+    "(default: MEMORIAL_PUBLIC_URL, else https:// and the first of MEMORIAL_SERVER_NAMES).",
+)
+@with_appcontext
+def export_sheet_command(path: Path, fmt: str | None, base_url: str | None) -> None:
+    """Write every published hero to a CSV or XLSX sheet, as /opendata gives it out."""
+    import os
+    import tempfile
+
+    from flask import url_for
+    from flask_babel import force_locale
+    from sqlalchemy import func, select
+
+    from . import opendata
+    from .models import Hero
+    from .schema import ensure_schema
+
+    fmt = fmt or path.suffix.lstrip(".").lower()
+    if fmt not in opendata.FORMATS:
+        fail(f"{path}: give --format csv or xlsx, or a file name ending in .csv or .xlsx")
+    names = current_app.config["SERVER_NAMES"]
+    base_url = (
+        base_url or current_app.config["PUBLIC_URL"] or (f"https://{names[0]}" if names else None)
+    )
+    if not base_url or not base_url.startswith(("http://", "https://")):
+        fail(
+            "give the site's address with --base-url https://… "
+            "(or set MEMORIAL_PUBLIC_URL or MEMORIAL_SERVER_NAMES)"
+        )
+    if path.exists():
+        fail(f"{path} already exists; choose a new file name")
+    if not path.parent.is_dir():
+        fail(f"{path.parent} is not a folder")
+    ensure_schema()
+    count = db.session.scalar(select(func.count(Hero.id)).where(Hero.is_published)) or 0
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with (
+            current_app.test_request_context(base_url=base_url),
+            force_locale("uk"),
+            progressbar(count, "exporting") as bar,
+            os.fdopen(fd, "wb") as handle,
+        ):
+
+            def counted(rows):
+                for row in rows:
+                    bar.update(1)
+                    yield row
+
+            rows = opendata.published_rows(
+                db.session,
+                lambda hero: url_for("public.hero", slug=hero.slug, _external=True),
+                lambda photo: url_for("public.photo", file_path=photo.file_path, _external=True),
+            )
+            written = opendata.WRITERS[fmt](handle, counted(rows))
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    click.echo(f"exported {written} heroes to {path}")
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(path_type=Path))
 @with_appcontext
@@ -577,6 +650,7 @@ COMMANDS = (
     create_user_command,
     graves_group,
     send_reminders_command,
+    export_sheet_command,
 )
 
 

@@ -31,6 +31,9 @@ ENV_KEYS = (
     "MAIL_URL",
     "MAIL_FROM",
     "REMINDER_DAYS_BEFORE",
+    "OPEN_DATA_LICENCE_NAME",
+    "OPEN_DATA_LICENCE_URL",
+    "OAI_ADMIN_EMAIL",
 )
 
 SECRET_FILE = "secret_key"
@@ -122,6 +125,17 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         REMINDER_MAX_BOUNCES=2,
         REMIND_RATE_LIMIT="5 per minute; 30 per hour",
         REMINDER_LINK_RATE_LIMIT="30 per minute; 300 per hour",
+        # The licence the city gives the open data under (the "Відкриті дані" page, the
+        # downloads and every OAI-PMH record name it): its name and the address of its text.
+        OPEN_DATA_LICENCE_NAME="CC BY 4.0",
+        OPEN_DATA_LICENCE_URL="https://creativecommons.org/licenses/by/4.0/",
+        # Seconds a download waits for its file to be built after the archive changed before
+        # it answers "come back shortly" (503); keep it below the server's request timeout
+        # (gunicorn: 30 s). The build goes on in the background either way.
+        OPEN_DATA_BUILD_WAIT=20,
+        # The address OAI-PMH harvesters are told to write to (Identify); empty:
+        # webmaster@<the site's host name>.
+        OAI_ADMIN_EMAIL="",
         BABEL_DEFAULT_LOCALE="uk",
         BABEL_DEFAULT_TIMEZONE="Europe/Kyiv",
         SESSION_COOKIE_HTTPONLY=True,

@@ -340,6 +340,7 @@ PAGES: list[tuple[str, str, bool]] = [
     ("remind-confirm", "/reminders/confirm/{confirm_token}", False),
     ("remind-unsubscribe", "/reminders/unsubscribe/{unsubscribe_token}", False),
     ("remind-manage", "/reminders/manage/{manage_token}", False),
+    ("opendata", "/opendata", False),
     ("staff-login", "/staff/login", False),
     ("staff-queue", "/staff/", True),
     ("staff-submission", "/staff/submissions/{submission_id}", True),

@@ -53,6 +53,7 @@ def sitemap_pages() -> Response:
         url_for("public.index", _external=True),
         url_for("public.heroes", _external=True),
         url_for("public.years", _external=True),
+        url_for("opendata.page", _external=True),
     ]
     urls += [
         url_for("public.by_year", year=year, _external=True)

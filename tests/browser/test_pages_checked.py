@@ -20,8 +20,15 @@ AXE_RUN = """async (tags) => {
 
 
 #: GET endpoints that answer with something else than an HTML page.
-NOT_HTML = {"static", "public.photo", "public.thumbnail", "staff.media_file", "staff.media_thumb"}
-NOT_HTML_BLUEPRINTS = ("api.", "seo.", "feeds.")
+NOT_HTML = {
+    "static",
+    "public.photo",
+    "public.thumbnail",
+    "staff.media_file",
+    "staff.media_thumb",
+    "opendata.download",
+}
+NOT_HTML_BLUEPRINTS = ("api.", "seo.", "feeds.", "oai.")
 
 
 def test_every_html_route_is_checked(live_site):
