@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import changes, media
 from .extensions import db
-from .models import OPEN_SUBMISSION_STATUSES, Hero, Photo, Submission, SubmissionPhoto
+from .models import (
+    OPEN_SUBMISSION_STATUSES,
+    Grave,
+    GraveSector,
+    Hero,
+    Photo,
+    Submission,
+    SubmissionPhoto,
+)
 from .search import HeroDocument, backend_for, build_document, index_sync
 from .search.tables import SearchOutbox
 
@@ -181,8 +189,19 @@ def _file_problems(data_dir: str, what: str, file_path: str, sha256: str) -> lis
 
 def named_media(session: Session) -> set[str]:
     """Relative paths of every media file that a photo or a submission photo names."""
-    return set(session.scalars(select(Photo.file_path))) | set(
-        session.scalars(select(SubmissionPhoto.file_path))
+    return (
+        set(session.scalars(select(Photo.file_path)))
+        | set(session.scalars(select(SubmissionPhoto.file_path)))
+        | set(
+            session.scalars(
+                select(GraveSector.photo_path).where(GraveSector.photo_path.is_not(None))
+            )
+        )
+        | set(
+            session.scalars(
+                select(Grave.monument_photo_path).where(Grave.monument_photo_path.is_not(None))
+            )
+        )
     )
 
 

@@ -11,7 +11,15 @@ from enum import StrEnum
 from flask_babel import lazy_gettext as _l
 
 from ..dates import PartialDate
-from ..models import HeroStatus, RevisionSource, SubmissionKind, SubmissionStatus, UserRole
+from ..models import (
+    EntranceSide,
+    GraveEventKind,
+    HeroStatus,
+    RevisionSource,
+    SubmissionKind,
+    SubmissionStatus,
+    UserRole,
+)
 from .i18n import current_language
 
 #: Staff's names, short, as lists and filters show them.
@@ -43,6 +51,20 @@ STAFF_LABELS: dict[type[StrEnum], dict] = {
         RevisionSource.RESTORE: _l("відновлення"),
         RevisionSource.PUBLISH: _l("публікація"),
         RevisionSource.UNPUBLISH: _l("зняття з публікації"),
+    },
+    EntranceSide: {
+        EntranceSide.NORTH: _l("з півночі"),
+        EntranceSide.EAST: _l("зі сходу"),
+        EntranceSide.SOUTH: _l("з півдня"),
+        EntranceSide.WEST: _l("із заходу"),
+    },
+    GraveEventKind: {
+        GraveEventKind.LINKED: _l("поховано / вказано місце"),
+        GraveEventKind.UNLINKED: _l("місце звільнено (виправлення)"),
+        GraveEventKind.REBURIED: _l("перепоховано"),
+        GraveEventKind.RESERVED: _l("зарезервовано"),
+        GraveEventKind.RELEASED: _l("резерв знято"),
+        GraveEventKind.WORK: _l("роботи на могилі"),
     },
 }
 
@@ -269,4 +291,6 @@ def template_globals() -> dict:
         "HeroStatus": HeroStatus,
         "UserRole": UserRole,
         "RevisionSource": RevisionSource,
+        "EntranceSide": EntranceSide,
+        "GraveEventKind": GraveEventKind,
     }

@@ -1,0 +1,282 @@
+"""The plan of a sector, drawn on the server: rows of places as an SVG grid, and the same
+places as a table for screen readers, small phones and print.
+
+An occupied place of a published hero is a link to the profile, named by row, place, name
+and dates; the place of a hero the public may not see is only shown as taken. Free places
+have a dashed outline, reserved ones are hatched, so no state is told by colour alone. North
+is up; the entrance is marked on the side staff chose for the sector.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import url_for
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from ..models import EntranceSide, Grave, GraveSector, Hero
+from .templating import partial_date
+
+#: Places a plan draws at most; a larger sector is given as its table only.
+MAX_DRAWN = 2000
+CELL_W, CELL_H, GAP, MARGIN = 30, 40, 4, 60
+
+FREE, RESERVED, TAKEN, HIDDEN = "free", "reserved", "taken", "hidden"
+
+
+@dataclass
+class Place:
+    """One place that is not simply free: who lies there (when the public may know) or that
+    it is reserved."""
+
+    row: int
+    place: int
+    state: str
+    code: str
+    name: str = ""
+    dates: str = ""
+    url: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    here: bool = False
+
+    @property
+    def anchor(self) -> str:
+        return f"place-{self.row}-{self.place}"
+
+
+@dataclass
+class Plan:
+    """What the plan page shows of a sector."""
+
+    sector: GraveSector
+    places: list[Place]
+    #: Free places per row, as ``(row, "1–13, 15–35")``, for the text equivalent.
+    free: list[tuple[int, str]]
+    free_count: int
+    here: Place | None = None
+    svg: Markup = field(default_factory=Markup)
+
+
+def _dates(hero: Hero) -> str:
+    return f"{partial_date(hero.birth_date) or '?'} — {partial_date(hero.death_date) or '?'}"
+
+
+def _ranges(numbers: list[int]) -> str:
+    """``1–3, 5, 7–9`` from sorted numbers."""
+    parts: list[str] = []
+    start = prev = None
+    for n in numbers + [None]:  # type: ignore[operator]
+        if start is not None and (n is None or n != prev + 1):
+            parts.append(str(start) if start == prev else f"{start}–{prev}")
+            start = None
+        if n is not None and start is None:
+            start = n
+        prev = n
+    return ", ".join(parts)
+
+
+def where(row: int, place: int) -> str:
+    return _("ряд %(row)s, місце %(place)s", row=row, place=place)
+
+
+def build(session: Session, sector: GraveSector, here_code: str | None = None) -> Plan:
+    """The places of ``sector`` as the public may see them, ``here_code`` marked."""
+    graves = session.scalars(
+        select(Grave)
+        .where(Grave.sector_id == sector.id, (Grave.hero_id.is_not(None)) | Grave.reserved)
+        .options(joinedload(Grave.hero))
+        .order_by(Grave.row, Grave.place)
+    ).all()
+    places: list[Place] = []
+    here = None
+    for grave in graves:
+        if grave.row > sector.rows or grave.place > sector.places:
+            continue
+        hero = grave.hero
+        if hero is None:
+            item = Place(grave.row, grave.place, RESERVED, grave.code)
+        elif hero.is_published:
+            item = Place(
+                grave.row,
+                grave.place,
+                TAKEN,
+                grave.code,
+                name=hero.full_name,
+                dates=_dates(hero),
+                url=url_for("public.hero", slug=hero.slug),
+                latitude=grave.latitude,
+                longitude=grave.longitude,
+            )
+        else:
+            item = Place(grave.row, grave.place, HIDDEN, grave.code)
+        if here_code is not None and grave.code == here_code:
+            item.here = True
+            here = item
+        places.append(item)
+    by_row: dict[int, set[int]] = {}
+    for item in places:
+        by_row.setdefault(item.row, set()).add(item.place)
+    free = []
+    free_count = 0
+    for row in range(1, sector.rows + 1):
+        taken = by_row.get(row, set())
+        numbers = [p for p in range(1, sector.places + 1) if p not in taken]
+        free_count += len(numbers)
+        if numbers:
+            free.append((row, _ranges(numbers)))
+    plan = Plan(sector, places, free, free_count, here)
+    if sector.rows * sector.places <= MAX_DRAWN:
+        plan.svg = draw(plan)
+    return plan
+
+
+def accessible_name(item: Place) -> str:
+    """What a place is called to a screen reader and in its tooltip."""
+    spot = _("Ряд %(row)s, місце %(place)s", row=item.row, place=item.place)
+    if item.state == TAKEN:
+        return f"{spot}: {item.name}, {item.dates}"
+    if item.state == RESERVED:
+        return f"{spot}: " + _("зарезервоване")
+    if item.state == HIDDEN:
+        return f"{spot}: " + _("зайняте")
+    return f"{spot}: " + _("вільне")
+
+
+def draw(plan: Plan) -> Markup:
+    """The SVG of the plan (inline, no script): north up, entrance on its side."""
+    sector = plan.sector
+    rows, cols = sector.rows, sector.places
+    grid_w = cols * (CELL_W + GAP) - GAP
+    grid_h = rows * (CELL_H + GAP) - GAP
+    width, height = grid_w + 2 * MARGIN, grid_h + 2 * MARGIN
+    out: list[str] = []
+    add = out.append
+    title = _("План сектора «%(name)s»", name=sector.name)
+    add(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="plan-svg" viewBox="0 0 {width} {height}"'
+        f' width="{width}" height="{height}" aria-labelledby="plan-svg-title"'
+        ' preserveAspectRatio="xMidYMin meet" font-family="sans-serif">'
+    )
+    add(f'<title id="plan-svg-title">{escape(title)}</title>')
+    add(
+        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse"'
+        ' patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#51575f" stroke-width="2"/></pattern></defs>'
+    )
+    add(
+        f'<rect x="{MARGIN - 8}" y="{MARGIN - 8}" width="{grid_w + 16}" height="{grid_h + 16}"'
+        ' fill="none" stroke="#d8d2c6" stroke-width="2" rx="6"/>'
+    )
+    known = {(p.row, p.place): p for p in plan.places}
+    for row in range(1, rows + 1):
+        y = MARGIN + (row - 1) * (CELL_H + GAP)
+        add(
+            f'<text x="{MARGIN - 12}" y="{y + CELL_H / 2 + 4}" text-anchor="end" font-size="12"'
+            f' fill="#51575f" aria-hidden="true">{row}</text>'
+        )
+        for place in range(1, cols + 1):
+            x = MARGIN + (place - 1) * (CELL_W + GAP)
+            item = known.get((row, place))
+            _cell(add, x, y, row, place, item)
+    _compass(add, width)
+    _entrance(add, sector.entrance, width, height, grid_w, grid_h)
+    if plan.here is not None:
+        x = MARGIN + (plan.here.place - 1) * (CELL_W + GAP)
+        y = MARGIN + (plan.here.row - 1) * (CELL_H + GAP)
+        add(
+            f'<rect class="plan-here" x="{x - 4}" y="{y - 4}" width="{CELL_W + 8}"'
+            f' height="{CELL_H + 8}" fill="none" stroke="#a34a00" stroke-width="4" rx="4"/>'
+        )
+    add("</svg>")
+    return Markup("".join(out))
+
+
+def _cell(add, x: int, y: int, row: int, place: int, item: Place | None) -> None:
+    number = (
+        f'<text x="{x + CELL_W / 2}" y="{y + CELL_H / 2 + 4}" text-anchor="middle"'
+        ' font-size="11" fill="{fill}" aria-hidden="true">' + str(place) + "</text>"
+    )
+    rect = f'<rect x="{x}" y="{y}" width="{CELL_W}" height="{CELL_H}" rx="3"'
+    if item is None:
+        add(
+            f'<g class="plan-free">{rect} fill="#fff" stroke="#7d838c" stroke-dasharray="3 3"/>'
+            + number.replace("{fill}", "#51575f")
+            + "</g>"
+        )
+        return
+    name = escape(accessible_name(item))
+    here = ' aria-current="location"' if item.here else ""
+    if item.state == TAKEN:
+        add(
+            f'<a href="{escape(item.url)}" id="{item.anchor}" class="plan-taken"'
+            f' aria-label="{name}"{here}><title>{name}</title>'
+            f'{rect} fill="#2c4560" stroke="#1e2226"/>' + number.replace("{fill}", "#fff") + "</a>"
+        )
+    elif item.state == HIDDEN:
+        add(
+            f'<g id="{item.anchor}" class="plan-hidden"><title>{name}</title>'
+            f'{rect} fill="#2c4560" stroke="#1e2226"/>' + number.replace("{fill}", "#fff") + "</g>"
+        )
+    else:
+        add(
+            f'<g id="{item.anchor}" class="plan-reserved"><title>{name}</title>'
+            f'{rect} fill="url(#hatch)" stroke="#1e2226" stroke-width="2"/></g>'
+        )
+
+
+def _compass(add, width: int) -> None:
+    """A compass rose in the top right corner: north up."""
+    cx, cy = width - 28, 30
+    north = escape(_("Пн"))
+    add(
+        f'<g class="plan-compass" aria-hidden="true"><circle cx="{cx}" cy="{cy}" r="16"'
+        ' fill="#fff" stroke="#51575f"/>'
+        f'<path d="M{cx} {cy - 14} L{cx + 6} {cy} L{cx} {cy - 3} L{cx - 6} {cy} Z" fill="#1e2226"/>'
+        f'<path d="M{cx} {cy + 14} L{cx + 6} {cy} L{cx} {cy + 3} L{cx - 6} {cy} Z" fill="#fff"'
+        ' stroke="#1e2226"/>'
+        f'<text x="{cx - 22}" y="{cy + 4}" text-anchor="end" font-size="12" font-weight="700"'
+        f' fill="#1e2226">{north}</text></g>'
+    )
+
+
+def _entrance(add, side: str, width: int, height: int, grid_w: int, grid_h: int) -> None:
+    """The entrance: a gate with an arrow pointing into the sector, on its side."""
+    label = escape(_("Вхід"))
+    mid_x, mid_y = width / 2, height / 2
+    if side == EntranceSide.NORTH:
+        gate = f"M{mid_x - 30} 22 H{mid_x + 30}"
+        arrow = (
+            f"M{mid_x} 26 V{MARGIN - 14} M{mid_x - 5} {MARGIN - 20}"
+            f" L{mid_x} {MARGIN - 14} L{mid_x + 5} {MARGIN - 20}"
+        )
+        text = f'x="{mid_x + 36}" y="26" text-anchor="start"'
+    elif side == EntranceSide.SOUTH:
+        gate = f"M{mid_x - 30} {height - 22} H{mid_x + 30}"
+        arrow = (
+            f"M{mid_x} {height - 26} V{height - MARGIN + 14} M{mid_x - 5} {height - MARGIN + 20}"
+            f" L{mid_x} {height - MARGIN + 14} L{mid_x + 5} {height - MARGIN + 20}"
+        )
+        text = f'x="{mid_x + 36}" y="{height - 18}" text-anchor="start"'
+    elif side == EntranceSide.WEST:
+        gate = f"M14 {mid_y - 30} V{mid_y + 30}"
+        arrow = (
+            f"M18 {mid_y} H{MARGIN - 30} M{MARGIN - 36} {mid_y - 5}"
+            f" L{MARGIN - 30} {mid_y} L{MARGIN - 36} {mid_y + 5}"
+        )
+        text = f'x="14" y="{mid_y - 36}" text-anchor="start"'
+    else:
+        gate = f"M{width - 14} {mid_y - 30} V{mid_y + 30}"
+        arrow = (
+            f"M{width - 18} {mid_y} H{width - MARGIN + 30} M{width - MARGIN + 36} {mid_y - 5}"
+            f" L{width - MARGIN + 30} {mid_y} L{width - MARGIN + 36} {mid_y + 5}"
+        )
+        text = f'x="{width - 14}" y="{mid_y - 36}" text-anchor="end"'
+    add(
+        f'<g class="plan-entrance"><path d="{gate}" stroke="#8a5a12" stroke-width="6"'
+        f' fill="none"/><path d="{arrow}" stroke="#8a5a12" stroke-width="2" fill="none"/>'
+        f'<text {text} font-size="13" font-weight="700" fill="#8a5a12">{label}</text></g>'
+    )
