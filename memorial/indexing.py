@@ -188,20 +188,16 @@ def _file_problems(data_dir: str, what: str, file_path: str, sha256: str) -> lis
 
 
 def named_media(session: Session) -> set[str]:
-    """Relative paths of every media file that a photo or a submission photo names."""
+    """Relative paths of every media file that something names: a photo, a submission photo,
+    the photo of a sector or of a grave's monument."""
+    graves = (
+        select(GraveSector.photo_path).union_all(select(Grave.monument_photo_path))
+    ).subquery()
+    named = {p for p in session.scalars(select(graves.c[0])) if p}
     return (
         set(session.scalars(select(Photo.file_path)))
         | set(session.scalars(select(SubmissionPhoto.file_path)))
-        | set(
-            session.scalars(
-                select(GraveSector.photo_path).where(GraveSector.photo_path.is_not(None))
-            )
-        )
-        | set(
-            session.scalars(
-                select(Grave.monument_photo_path).where(Grave.monument_photo_path.is_not(None))
-            )
-        )
+        | named
     )
 
 

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         security,
         seo,
         staff,
+        staff_graves,
         submit,
         templating,
     )
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
         feeds.bp,
         submit.bp,
         staff.bp,
+        staff_graves.bp,
         auth.bp,
     ):
         app.register_blueprint(blueprint)

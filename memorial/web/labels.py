@@ -146,6 +146,16 @@ AUDIT_ACTIONS = {
     "hero.publish": _l("профіль опубліковано"),
     "hero.unpublish": _l("профіль знято з публікації"),
     "revision.restore": _l("ревізію відновлено"),
+    "grave.link": _l("героя пов'язано з могилою"),
+    "grave.unlink": _l("зв'язок героя з могилою знято"),
+    "grave.rebury": _l("перепоховання записано"),
+    "grave.reserve": _l("місце зарезервовано"),
+    "grave.release": _l("резерв місця знято"),
+    "cemetery.create": _l("кладовище додано"),
+    "cemetery.edit": _l("кладовище змінено"),
+    "sector.create": _l("сектор додано"),
+    "sector.edit": _l("сектор змінено"),
+    "sector.delete": _l("сектор видалено"),
 }
 AUDIT_OBJECTS = {
     "user": _l("обліковий запис"),
@@ -153,6 +163,9 @@ AUDIT_OBJECTS = {
     "hero": _l("герой"),
     "revision": _l("ревізія"),
     "url": _l("сторінка"),
+    "grave": _l("могила"),
+    "cemetery": _l("кладовище"),
+    "sector": _l("сектор"),
 }
 AUDIT_DETAILS = {
     "hero_id": _l("герой"),
