@@ -170,7 +170,7 @@ def test_cemeteries_tell_how_to_visit(app, client, sector):
     assert f'href="{sector["url"]}"' in listing
     page = client.get(f"/cemeteries/{sector['cemetery_id']}").get_data(as_text=True)
     assert "Автобус №5" in page and f'href="{sector["url"]}"' in page
-    assert "Поховано 2 захисників" in page  # the draft is not counted
+    assert "оприлюднено: 2." in page  # the draft is not counted
 
 
 def test_a_larger_sector_is_drawn_and_a_huge_one_given_as_its_table(app, client, sector):

@@ -12,7 +12,7 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from memorial import create_app, submissions
+from memorial import create_app, graves, submissions
 from memorial.dates import day_key
 from memorial.extensions import db
 from memorial.language import slugify
@@ -106,6 +106,9 @@ def _sample_paths(app) -> dict[str, str]:
         )
         with recorded(db.session, other, "edit", reason="Уточнено ділянку"):
             other.burial_plot = "ряд 3, місце 7"
+        grave = demo.grave  # the demo's Алея Героїв: a plan with its heroes
+        free = graves.grave_at(db.session, grave.sector, 1, 1)  # a place nobody lies in
+        graves.set_reserved(db.session, graves.grave_at(db.session, grave.sector, 1, 2), True)
         db.session.commit()
         return {
             "profile": demo.slug,
@@ -117,6 +120,11 @@ def _sample_paths(app) -> dict[str, str]:
             "submission_id": str(submission.id),
             "day": day_key(dt.date(2000, demo.death_month, demo.death_day)),
             "revision_id": str(db.session.scalar(select(func.max(Revision.id)))),
+            "cemetery_id": str(grave.sector.cemetery_id),
+            "sector_id": str(grave.sector_id),
+            "grave_code": grave.code,
+            "grave_id": str(grave.id),
+            "free_grave_code": free.code,
         }
 
 

@@ -20,7 +20,14 @@ AXE_RUN = """async (tags) => {
 
 
 #: GET endpoints that answer with something else than an HTML page.
-NOT_HTML = {"static", "public.photo", "public.thumbnail", "staff.media_file", "staff.media_thumb"}
+NOT_HTML = {
+    "static",
+    "public.photo",
+    "public.thumbnail",
+    "staff.media_file",
+    "staff.media_thumb",
+    "graves.sector_photo",
+}
 NOT_HTML_BLUEPRINTS = ("api.", "seo.", "feeds.")
 
 
