@@ -10,15 +10,18 @@ is up; the entrance is marked on the side staff chose for the sector.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from ..models import EntranceSide, Grave, GraveSector, Hero
-from .templating import partial_date
+from ..dates import PartialDate
+from ..language import full_name
+from ..models import EntranceSide, Grave, GraveSector, Hero, HeroStatus
+from .i18n import current_language
 
 #: Places a plan draws at most; a larger sector is given as its table only.
 MAX_DRAWN = 2000
@@ -61,10 +64,6 @@ class Plan:
     svg: Markup = field(default_factory=Markup)
 
 
-def _dates(hero: Hero) -> str:
-    return f"{partial_date(hero.birth_date) or '?'} — {partial_date(hero.death_date) or '?'}"
-
-
 def _ranges(numbers: list[int]) -> str:
     """``1–3, 5, 7–9`` from sorted numbers."""
     parts: list[str] = []
@@ -84,36 +83,65 @@ def where(row: int, place: int) -> str:
 
 
 def build(session: Session, sector: GraveSector, here_code: str | None = None) -> Plan:
-    """The places of ``sector`` as the public may see them, ``here_code`` marked."""
-    graves = session.scalars(
-        select(Grave)
-        .where(Grave.sector_id == sector.id, (Grave.hero_id.is_not(None)) | Grave.reserved)
-        .options(joinedload(Grave.hero))
+    """The places of ``sector`` as the public may see them, ``here_code`` marked.
+
+    Read as plain rows (no ORM objects) and named with format strings looked up once: a
+    sector of 500 places is drawn in a few milliseconds."""
+    rows = session.execute(
+        select(
+            Grave.row,
+            Grave.place,
+            Grave.code,
+            Grave.latitude,
+            Grave.longitude,
+            Hero.id,
+            Hero.status,
+            Hero.slug,
+            Hero.surname,
+            Hero.given_name,
+            Hero.patronymic,
+            Hero.birth_year,
+            Hero.birth_month,
+            Hero.birth_day,
+            Hero.death_year,
+            Hero.death_month,
+            Hero.death_day,
+        )
+        .outerjoin(Hero, Grave.hero_id == Hero.id)
+        .where(
+            Grave.sector_id == sector.id,
+            (Grave.hero_id.is_not(None)) | Grave.reserved,
+            Grave.row <= sector.rows,
+            Grave.place <= sector.places,
+        )
         .order_by(Grave.row, Grave.place)
     ).all()
+    language = current_language()
+    # ``url_for`` once; each profile's address is the same with its slug.
+    marker = "SLUG-MARKER"
+    profile = url_for("public.hero", slug=marker)
     places: list[Place] = []
     here = None
-    for grave in graves:
-        if grave.row > sector.rows or grave.place > sector.places:
-            continue
-        hero = grave.hero
-        if hero is None:
-            item = Place(grave.row, grave.place, RESERVED, grave.code)
-        elif hero.is_published:
+    for r in rows:
+        if r.id is None:
+            item = Place(r.row, r.place, RESERVED, r.code)
+        elif r.status == HeroStatus.PUBLISHED:
+            birth = _date(r.birth_year, r.birth_month, r.birth_day, language)
+            death = _date(r.death_year, r.death_month, r.death_day, language)
             item = Place(
-                grave.row,
-                grave.place,
+                r.row,
+                r.place,
                 TAKEN,
-                grave.code,
-                name=hero.full_name,
-                dates=_dates(hero),
-                url=url_for("public.hero", slug=hero.slug),
-                latitude=grave.latitude,
-                longitude=grave.longitude,
+                r.code,
+                name=full_name(r.surname, r.given_name, r.patronymic),
+                dates=f"{birth} — {death}",
+                url=profile.replace(marker, quote(r.slug or str(r.id))),
+                latitude=r.latitude,
+                longitude=r.longitude,
             )
         else:
-            item = Place(grave.row, grave.place, HIDDEN, grave.code)
-        if here_code is not None and grave.code == here_code:
+            item = Place(r.row, r.place, HIDDEN, r.code)
+        if here_code is not None and r.code == here_code:
             item.here = True
             here = item
         places.append(item)
@@ -134,16 +162,32 @@ def build(session: Session, sector: GraveSector, here_code: str | None = None) -
     return plan
 
 
+def _date(year: int | None, month: int | None, day: int | None, language: str) -> str:
+    if year is None:
+        return "?"
+    try:
+        return PartialDate(year, month, day).display(language)
+    except ValueError:
+        return str(year)
+
+
+class Names:
+    """What places are called, looked up in the interface language once per plan."""
+
+    def __init__(self) -> None:
+        self.spot = _("Ряд %(row)s, місце %(place)s")
+        self.states = {RESERVED: _("зарезервоване"), HIDDEN: _("зайняте"), FREE: _("вільне")}
+
+    def of(self, item: Place) -> str:
+        spot = self.spot % {"row": item.row, "place": item.place}
+        if item.state == TAKEN:
+            return f"{spot}: {item.name}, {item.dates}"
+        return f"{spot}: {self.states[item.state]}"
+
+
 def accessible_name(item: Place) -> str:
     """What a place is called to a screen reader and in its tooltip."""
-    spot = _("Ряд %(row)s, місце %(place)s", row=item.row, place=item.place)
-    if item.state == TAKEN:
-        return f"{spot}: {item.name}, {item.dates}"
-    if item.state == RESERVED:
-        return f"{spot}: " + _("зарезервоване")
-    if item.state == HIDDEN:
-        return f"{spot}: " + _("зайняте")
-    return f"{spot}: " + _("вільне")
+    return Names().of(item)
 
 
 def draw(plan: Plan) -> Markup:
@@ -172,6 +216,7 @@ def draw(plan: Plan) -> Markup:
         ' fill="none" stroke="#d8d2c6" stroke-width="2" rx="6"/>'
     )
     known = {(p.row, p.place): p for p in plan.places}
+    names = Names()
     for row in range(1, rows + 1):
         y = MARGIN + (row - 1) * (CELL_H + GAP)
         add(
@@ -181,7 +226,7 @@ def draw(plan: Plan) -> Markup:
         for place in range(1, cols + 1):
             x = MARGIN + (place - 1) * (CELL_W + GAP)
             item = known.get((row, place))
-            _cell(add, x, y, row, place, item)
+            _cell(add, x, y, place, item, names)
     _compass(add, width)
     _entrance(add, sector.entrance, width, height, grid_w, grid_h)
     if plan.here is not None:
@@ -195,7 +240,7 @@ def draw(plan: Plan) -> Markup:
     return Markup("".join(out))
 
 
-def _cell(add, x: int, y: int, row: int, place: int, item: Place | None) -> None:
+def _cell(add, x: int, y: int, place: int, item: Place | None, names: Names) -> None:
     number = (
         f'<text x="{x + CELL_W / 2}" y="{y + CELL_H / 2 + 4}" text-anchor="middle"'
         ' font-size="11" fill="{fill}" aria-hidden="true">' + str(place) + "</text>"
@@ -208,7 +253,7 @@ def _cell(add, x: int, y: int, row: int, place: int, item: Place | None) -> None
             + "</g>"
         )
         return
-    name = escape(accessible_name(item))
+    name = escape(names.of(item))
     here = ' aria-current="location"' if item.here else ""
     if item.state == TAKEN:
         add(

@@ -112,7 +112,7 @@ def _refused(error: graves.GraveError) -> str:
 
 
 def _sector_choices(blank=None) -> list[SelectChoice]:
-    """Every sector, grouped by cemetery; ``blank`` first when given (value 0)."""
+    """Every sector, named with its cemetery; ``blank`` first when given (value 0)."""
     rows = db.session.execute(
         select(GraveSector.id, GraveSector.name, Cemetery.name)
         .join(Cemetery)
@@ -120,7 +120,7 @@ def _sector_choices(blank=None) -> list[SelectChoice]:
     ).all()
     out = [SelectChoice("0", str(blank))] if blank is not None else []
     return out + [
-        SelectChoice(str(sid), _("сектор %(name)s", name=name), optgroup=cemetery)
+        SelectChoice(str(sid), f"{cemetery}, " + _("сектор %(name)s", name=name))
         for sid, name, cemetery in rows
     ]
 
