@@ -117,6 +117,8 @@ def test_a_cemetery_is_added_and_its_visiting_details_edited(app, client, setup)
         item = db.session.scalar(select(Cemetery).where(Cemetery.name.startswith("Слов")))
         cemetery_id = item.id
         assert item.address == "вул. Лісна, 3" and item.show_coordinates is False
+    visitor = app.test_client()  # not signed in: served from the page cache
+    assert "8:00–17:00" not in visitor.get(f"/cemeteries/{cemetery_id}").get_data(as_text=True)
     response = _post(
         client,
         f"/staff/cemeteries/{cemetery_id}",
@@ -132,6 +134,8 @@ def test_a_cemetery_is_added_and_its_visiting_details_edited(app, client, setup)
     with app.app_context():
         item = db.session.get(Cemetery, cemetery_id)
         assert item.opening_hours == "8:00–17:00" and item.show_coordinates is True
+    # The visitor's page, kept in the page cache before, shows the change at once.
+    assert "8:00–17:00" in visitor.get(f"/cemeteries/{cemetery_id}").get_data(as_text=True)
     assert _audited(app, "cemetery.create") == 1 and _audited(app, "cemetery.edit") == 1
     # A second cemetery of the same name is refused on the form.
     before = _state(app)
