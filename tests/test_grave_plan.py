@@ -253,3 +253,25 @@ def test_the_demo_archive_shows_a_plan_of_its_alley(demo_app, client):
     assert len(expected) >= 4
     svg = _svg(client.get(url).get_data(as_text=True))
     assert {a.get("href") for a in svg.findall(f".//{SVG}a")} == expected
+
+
+def test_the_sitemap_names_the_cemeteries_and_plans(client, sector):
+    text = client.get("/sitemap-pages.xml").get_data(as_text=True)
+    assert "/cemeteries</loc>" in text
+    assert f"/cemeteries/{sector['cemetery_id']}</loc>" in text
+    assert f"{sector['url']}</loc>" in text
+
+
+def test_a_free_place_scanned_points_to_the_plan(app, client, sector):
+    with app.app_context():
+        item = db.session.get(GraveSector, sector["sector_id"])
+        code = graves.grave_at(db.session, item, 4, 1).code
+        db.session.commit()
+    page = client.get(f"/g/{code}").get_data(as_text=True)
+    assert f'href="{sector["url"]}?grave={code}#here"' in page
+    html = client.get(f"{sector['url']}?grave={code}").get_data(as_text=True)
+    assert "Тут: ряд 4, місце 1" in html and "Вільних місць: 20" in html
+    svg = _svg(html)
+    marked = [g for g in _cells(svg, "plan-free") if g.get("aria-current") == "location"]
+    assert [g.get("id") for g in marked] == ["place-4-1"]
+    assert svg.find(f".//{SVG}rect[@class='plan-here']") is not None

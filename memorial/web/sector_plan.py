@@ -145,9 +145,20 @@ def build(session: Session, sector: GraveSector, here_code: str | None = None) -
             item.here = True
             here = item
         places.append(item)
+    if here_code is not None and here is None:  # a free place (its QR code was scanned)
+        spot = session.execute(
+            select(Grave.row, Grave.place).where(
+                Grave.sector_id == sector.id, Grave.code == here_code
+            )
+        ).first()
+        if spot is not None and spot.row <= sector.rows and spot.place <= sector.places:
+            here = Place(spot.row, spot.place, FREE, here_code, here=True)
+            places.append(here)
+            places.sort(key=lambda p: (p.row, p.place))
     by_row: dict[int, set[int]] = {}
     for item in places:
-        by_row.setdefault(item.row, set()).add(item.place)
+        if item.state != FREE:
+            by_row.setdefault(item.row, set()).add(item.place)
     free = []
     free_count = 0
     for row in range(1, sector.rows + 1):
@@ -246,7 +257,16 @@ def _cell(add, x: int, y: int, place: int, item: Place | None, names: Names) -> 
         ' font-size="11" fill="{fill}" aria-hidden="true">' + str(place) + "</text>"
     )
     rect = f'<rect x="{x}" y="{y}" width="{CELL_W}" height="{CELL_H}" rx="3"'
-    if item is None:
+    if item is None or item.state == FREE:
+        if item is not None:  # the free place looked for
+            add(
+                f'<g id="{item.anchor}" class="plan-free" aria-current="location">'
+                f"<title>{escape(names.of(item))}</title>{rect}"
+                ' fill="#fff" stroke="#7d838c" stroke-dasharray="3 3"/>'
+                + number.replace("{fill}", "#51575f")
+                + "</g>"
+            )
+            return
         add(
             f'<g class="plan-free">{rect} fill="#fff" stroke="#7d838c" stroke-dasharray="3 3"/>'
             + number.replace("{fill}", "#51575f")
