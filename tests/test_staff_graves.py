@@ -5,6 +5,7 @@ the form and changes nothing; every change is in the audit log and the grave's h
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -209,6 +210,15 @@ def test_a_sector_grows_but_never_shrinks_over_its_graves(app, client, setup):
     assert shrunk.status_code == 400
     assert "Ряд 2, місце 3 зайняте або зарезервоване й лишилося б поза сектором." in text
     assert _state(app) == before
+    with_photo = _post(
+        client,
+        url,
+        {"name": "1", "rows": "1", "places": "8", "entrance": "south"},
+        prefix="sector",
+        files={"photo": gps_jpeg()},
+    )
+    assert with_photo.status_code == 400 and _state(app) == before
+    assert not list((Path(app.config["DATA_DIR"]) / "media").rglob("*.jpg"))
     too_big = _post(
         client,
         url,

@@ -279,7 +279,7 @@ def create_sector(cemetery_id: int):
                 photo = _store_photo(form)
             except ValueError as error:
                 form.photo.errors.append(str(error))
-            else:
+            else:  # the size was checked by the form's validators
                 sector = GraveSector(cemetery=item, name=form.name.data, rows=1, places=1)
                 _fill_sector(sector, form)
                 sector.photo_path = photo
@@ -340,16 +340,17 @@ def edit_sector(sector_id: int):
         form.name.errors.append(_("Сектор з такою назвою вже є на цьому кладовищі."))
         return _sector_page(item, form=form, status=400)
     try:
-        photo = _store_photo(form)
-    except ValueError as error:
-        form.photo.errors.append(str(error))
-        return _sector_page(item, form=form, status=400)
-    try:
         graves.resize_sector(db.session, item, form.rows.data, form.places.data)
     except graves.GraveError as error:
         problem = _refused(error)
         form.rows.errors.append(problem)
-        return _sector_page(_sector(sector_id), form=form, problem=problem, status=400)
+        return _sector_page(_sector(sector_id), form=form, status=400)
+    try:  # the photo is written last: a refused change leaves no file behind
+        photo = _store_photo(form)
+    except ValueError as error:
+        db.session.rollback()
+        form.photo.errors.append(str(error))
+        return _sector_page(_sector(sector_id), form=form, status=400)
     _fill_sector(item, form)
     if photo is not None:
         item.photo_path = photo
@@ -372,7 +373,7 @@ def delete_sector(sector_id: int):
         graves.delete_sector(db.session, item)
     except graves.GraveError as error:
         problem = _refused(error)
-        return _sector_page(_sector(sector_id), problem=problem, status=400)
+        return _sector_page(_sector(sector_id), problem=("delete", problem), status=400)
     audit.record(db.session, "sector.delete", _me(), object_type="sector", object_id=sector_id)
     db.session.commit()
     flash(_("Сектор видалено."), "info")
@@ -392,7 +393,9 @@ def reserve(sector_id: int, action: str):
         graves.set_reserved(db.session, grave, action == "reserve", _me())
     except graves.GraveError as error:
         problem = _refused(error)
-        return _sector_page(_sector(sector_id), place_form=form, problem=problem, status=400)
+        return _sector_page(
+            _sector(sector_id), place_form=form, problem=("reserve", problem), status=400
+        )
     audit.record(db.session, f"grave.{action}", _me(), object_type="grave", object_id=grave.id)
     db.session.commit()
     flash(_("Місце зарезервовано.") if action == "reserve" else _("Резерв знято."), "info")
@@ -495,7 +498,7 @@ def link(hero_id: int):
         )
     except graves.GraveError as error:
         problem = _refused(error)
-        return _hero_page(_hero(hero_id), link_form=form, problem=problem, status=400)
+        return _hero_page(_hero(hero_id), link_form=form, problem=("link", problem), status=400)
     db.session.commit()
     flash(_("Місце поховання збережено."), "info")
     return redirect(url_for(".hero_grave", hero_id=hero.id))
@@ -539,7 +542,7 @@ def rebury(hero_id: int):
         )
     except graves.GraveError as error:
         problem = _refused(error)
-        return _hero_page(_hero(hero_id), rebury_form=form, problem=problem, status=400)
+        return _hero_page(_hero(hero_id), rebury_form=form, problem=("rebury", problem), status=400)
     db.session.commit()
     flash(_("Перепоховання записано."), "info")
     return redirect(url_for(".hero_grave", hero_id=hero.id))
