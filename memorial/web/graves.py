@@ -121,7 +121,6 @@ def sector_plan(cemetery_id: int, sector_id: int):
         plan=plan,
         sector=sector,
         cemetery=sector.cemetery,
-        where=sector_plan_module.where,
         max_drawn=sector_plan_module.MAX_DRAWN,
     )
 

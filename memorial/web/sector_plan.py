@@ -66,20 +66,13 @@ class Plan:
 
 def _ranges(numbers: list[int]) -> str:
     """``1–3, 5, 7–9`` from sorted numbers."""
-    parts: list[str] = []
-    start = prev = None
-    for n in numbers + [None]:  # type: ignore[operator]
-        if start is not None and (n is None or n != prev + 1):
-            parts.append(str(start) if start == prev else f"{start}–{prev}")
-            start = None
-        if n is not None and start is None:
-            start = n
-        prev = n
-    return ", ".join(parts)
-
-
-def where(row: int, place: int) -> str:
-    return _("ряд %(row)s, місце %(place)s", row=row, place=place)
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
 
 
 def build(session: Session, sector: GraveSector, here_code: str | None = None) -> Plan:
@@ -194,11 +187,6 @@ class Names:
         if item.state == TAKEN:
             return f"{spot}: {item.name}, {item.dates}"
         return f"{spot}: {self.states[item.state]}"
-
-
-def accessible_name(item: Place) -> str:
-    """What a place is called to a screen reader and in its tooltip."""
-    return Names().of(item)
 
 
 def draw(plan: Plan) -> Markup:
