@@ -119,7 +119,8 @@ def section(results: list[dict[str, str]], database: str, runs: int) -> str:
         f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({platform.machine()}), "
         f"{database}, page cache off, {runs} requests each through the app (Flask test client, "
         "no network). `make bench-plan`. Times in ms: median / p95 / max. Target: ≤ 50 ms "
-        "for 500 places.",
+        f"for 500 places. Load average at the end: {os.getloadavg()[0]:.1f} (the machine is "
+        "shared: the p95 and max columns show other work more than the page).",
         "",
         "| places | plan page | plan page, grave marked | building the plan only | page size |",
         "|---|---|---|---|---|",
