@@ -429,3 +429,27 @@ def test_the_staff_pages_render(client, setup):
 def _slug(app, hero_id):
     with app.app_context():
         return db.session.get(Hero, hero_id).slug
+
+
+def test_a_place_gets_coordinates_kept_private_until_the_cemetery_shows_them(app, client, setup):
+    with app.app_context():
+        grave_id = db.session.get(Hero, setup["heroes"]["s-1"]).grave.id
+    url = f"/staff/cemeteries/graves/{grave_id}"
+    before = _state(app)
+    half = _post(client, url, {"latitude": "48.7389"})
+    assert half.status_code == 400 and "і широту, і довготу" in half.get_data(as_text=True)
+    wrong = _post(client, url, {"latitude": "148.7", "longitude": "37.5"})
+    assert wrong.status_code == 400
+    assert _state(app) == before
+    saved = _post(
+        client, url, {"latitude": "48.738912", "longitude": "37.584321", "note": "біля клена"}
+    )
+    assert saved.status_code == 302
+    assert _audited(app, "grave.edit") == 1
+    plan = f"/cemeteries/{setup['cemetery_id']}/sectors/{setup['sector_id']}"
+    visitor = app.test_client()
+    assert "48.738912" not in visitor.get(plan).get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Cemetery, setup["cemetery_id"]).show_coordinates = True
+        db.session.commit()
+    assert "48.738912, 37.584321" in visitor.get(plan).get_data(as_text=True)

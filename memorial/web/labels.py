@@ -151,6 +151,7 @@ AUDIT_ACTIONS = {
     "grave.rebury": _l("перепоховання записано"),
     "grave.reserve": _l("місце зарезервовано"),
     "grave.release": _l("резерв місця знято"),
+    "grave.edit": _l("координати або примітку місця змінено"),
     "cemetery.create": _l("кладовище додано"),
     "cemetery.edit": _l("кладовище змінено"),
     "sector.create": _l("сектор додано"),

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms import (
     BooleanField,
+    FloatField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -100,6 +101,21 @@ class ReburyForm(FlaskForm):
     row = _number(_l("Ряд"), graves.MAX_ROWS, required=False)
     place = _number(_l("Місце"), graves.MAX_PLACES, required=False)
     note = _text(_l("Примітка"), 2000)
+
+
+class PlaceDetailsForm(FlaskForm):
+    latitude = FloatField(
+        _l("Широта"),
+        validators=[Optional(), NumberRange(-90, 90, _l("Число від %(min)s до %(max)s."))],
+        description=_l(
+            "Наприклад, 48.738912. На сайті не показується, поки це не дозволено для кладовища."
+        ),
+    )
+    longitude = FloatField(
+        _l("Довгота"),
+        validators=[Optional(), NumberRange(-180, 180, _l("Число від %(min)s до %(max)s."))],
+    )
+    note = _text(_l("Примітка для модераторів"), 5000, long=True)
 
 
 def _me():
@@ -548,11 +564,43 @@ def rebury(hero_id: int):
     return redirect(url_for(".hero_grave", hero_id=hero.id))
 
 
-@bp.get("/cemeteries/graves/<int:grave_id>")
-@staff_required
-def grave(grave_id: int):
-    """One place: who lies there, and its whole history (who, when, where to)."""
+def _grave(grave_id: int) -> Grave:
     item = db.session.get(Grave, grave_id)
     if item is None:
         abort(404)
-    return render_template("staff/graves_grave.html", grave=item, history=_history(item))
+    return item
+
+
+def _grave_page(item: Grave, form=None, status: int = 200):
+    form = form or PlaceDetailsForm(formdata=None, obj=item)
+    return render_template(
+        "staff/graves_grave.html", grave=item, history=_history(item), form=form
+    ), status
+
+
+@bp.get("/cemeteries/graves/<int:grave_id>")
+@staff_required
+def grave(grave_id: int):
+    """One place: who lies there, its coordinates and note, and its whole history (who, when,
+    where to)."""
+    return _grave_page(_grave(grave_id))
+
+
+@bp.post("/cemeteries/graves/<int:grave_id>")
+@staff_required
+def edit_grave(grave_id: int):
+    """Where the place is on the ground (kept private unless the cemetery shows coordinates)
+    and a note for staff."""
+    item = _grave(grave_id)
+    form = PlaceDetailsForm()
+    if not form.validate_on_submit():
+        return _grave_page(item, form, 400)
+    if (form.latitude.data is None) != (form.longitude.data is None):
+        form.longitude.errors.append(_("Вкажіть і широту, і довготу (або жодної)."))
+        return _grave_page(item, form, 400)
+    item.latitude, item.longitude = form.latitude.data, form.longitude.data
+    item.note = form.note.data or None
+    audit.record(db.session, "grave.edit", _me(), object_type="grave", object_id=item.id)
+    db.session.commit()
+    flash(_("Зміни збережено."), "info")
+    return redirect(url_for(".grave", grave_id=item.id))
