@@ -123,7 +123,7 @@ def test_a_profile_leads_to_its_grave_marked_on_the_plan(client, sector):
     svg = _svg(html)
     marked = [a for a in svg.findall(f".//{SVG}a") if a.get("aria-current") == "location"]
     assert [a.get("id") for a in marked] == ["place-3-5"]
-    outline = svg.find(f".//{SVG}rect[@class='plan-here']")
+    outline = svg.find(f".//{SVG}g[@class='plan-here']")
     assert outline is not None
     assert re.search(r'<tr class="is-here" aria-current="location">\s*<td>3</td><td>5</td>', html)
     # Without the code, nothing is marked.
@@ -274,4 +274,4 @@ def test_a_free_place_scanned_points_to_the_plan(app, client, sector):
     svg = _svg(html)
     marked = [g for g in _cells(svg, "plan-free") if g.get("aria-current") == "location"]
     assert [g.get("id") for g in marked] == ["place-4-1"]
-    assert svg.find(f".//{SVG}rect[@class='plan-here']") is not None
+    assert svg.find(f".//{SVG}g[@class='plan-here']") is not None

@@ -231,9 +231,12 @@ def draw(plan: Plan) -> Markup:
     if plan.here is not None:
         x = MARGIN + (plan.here.place - 1) * (CELL_W + GAP)
         y = MARGIN + (plan.here.row - 1) * (CELL_H + GAP)
+        # Two rings: unlike the one ring of keyboard focus, and not told by colour alone.
         add(
-            f'<rect class="plan-here" x="{x - 4}" y="{y - 4}" width="{CELL_W + 8}"'
-            f' height="{CELL_H + 8}" fill="none" stroke="#a34a00" stroke-width="4" rx="4"/>'
+            f'<g class="plan-here" aria-hidden="true"><rect x="{x - 3}" y="{y - 3}"'
+            f' width="{CELL_W + 6}" height="{CELL_H + 6}" fill="none" stroke="#1e2226"'
+            f' stroke-width="2" rx="4"/><rect x="{x - 7}" y="{y - 7}" width="{CELL_W + 14}"'
+            f' height="{CELL_H + 14}" fill="none" stroke="#a34a00" stroke-width="3" rx="6"/></g>'
         )
     add("</svg>")
     return Markup("".join(out))
