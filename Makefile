@@ -8,7 +8,7 @@ TEST_INSTALLED := $(VENV)/.installed-test
 # The PostgreSQL server the second test run uses; each run works in databases of its own.
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-fast test-sqlite test-postgres lint bench bench-sheets bench-reminders bench-load bench-lighthouse translations clean-index
+.PHONY: run test test-fast test-sqlite test-postgres lint bench bench-sheets bench-reminders bench-plan bench-load bench-lighthouse translations clean-index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -87,6 +87,11 @@ bench: $(INSTALLED) bench-sheets
 bench-sheets: $(INSTALLED)
 	$(BIN)/python bench/sheet_bench.py --rows $(or $(SHEET_ROWS),5000) \
 		$(if $(SHEET_BENCH_POSTGRES),--postgres $(SHEET_BENCH_POSTGRES))
+
+## bench-plan: the plan page of a sector of 500 (and 200) places, uncached; writes the
+## sector plan section of bench/RESULTS.md. About a minute.
+bench-plan: $(INSTALLED)
+	$(BIN)/python bench/plan_bench.py --runs $(or $(PLAN_RUNS),200)
 
 ## lint: ruff's rules and format, and mypy on the domain and search
 lint: $(TEST_INSTALLED)

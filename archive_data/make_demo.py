@@ -836,7 +836,23 @@ def record_fields(rng: random.Random, data: dict, p: Person, ctx: dict) -> dict:
     plot = p.fixed["plot"] if "plot" in p.fixed else burial_plot(rng)
     if plot is not None:
         h["burial_plot"] = plot
+    grave = alley_grave(h["burial_place"], plot)
+    if grave is not None:
+        h["grave"] = grave
     return h
+
+
+#: The honorary sector whose plan the demo shows: its plots become structured graves.
+DEMO_ALLEY = "Краматорськ, Алея Героїв"
+_ROW_PLACE = re.compile(r"^ряд (\d+), місце (\d+)$")
+
+
+def alley_grave(place: str, plot: str | None) -> dict | None:
+    """The structured grave of a plot in the demo's Алея Героїв (sector 1), else None."""
+    found = _ROW_PLACE.match(plot or "")
+    if place != DEMO_ALLEY or found is None:
+        return None
+    return {"cemetery": DEMO_ALLEY, "sector": "1", "row": found[1], "place": found[2]}
 
 
 def make_awards(rng: random.Random, data: dict, p: Person) -> list[dict]:

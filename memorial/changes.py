@@ -25,7 +25,18 @@ from sqlalchemy import event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .models import Award, CandleLight, ContentVersion, Hero, Photo, Story
+from .models import (
+    Award,
+    CandleLight,
+    Cemetery,
+    ContentVersion,
+    Grave,
+    GraveSector,
+    GraveWork,
+    Hero,
+    Photo,
+    Story,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +46,8 @@ CONTENT, CANDLES = 1, 2
 #: own, so that a candle lit (often, by anyone) does not retire every list and search.
 VERSION_OF: tuple[tuple[tuple[type, ...], int], ...] = (
     ((CandleLight,), CANDLES),
-    ((Hero, Award, Story, Photo), CONTENT),
+    # The places of graves and the visiting details show on profiles and sector plans.
+    ((Hero, Award, Story, Photo, Cemetery, GraveSector, Grave, GraveWork), CONTENT),
 )
 _KEY = "memorial.changes"
 

@@ -329,6 +329,11 @@ PAGES: list[tuple[str, str, bool]] = [
     ("search-results", "/search?q=Сокіл", False),
     ("search-nothing", "/search?q=щщщщщщ", False),
     ("not-found", "/heroes/no-such-hero", False),
+    ("cemeteries", "/cemeteries", False),
+    ("cemetery", "/cemeteries/{cemetery_id}", False),
+    ("sector-plan", "/cemeteries/{cemetery_id}/sectors/{sector_id}", False),
+    ("sector-plan-here", "/cemeteries/{cemetery_id}/sectors/{sector_id}?grave={grave_code}", False),
+    ("grave-free-place", "/g/{free_grave_code}", False),
     ("submit-hero", "/submit", False),
     ("submit-story", "/submit/story/{hero_id}", False),
     ("submit-photos", "/submit/photos/{hero_id}", False),
@@ -352,6 +357,11 @@ PAGES: list[tuple[str, str, bool]] = [
     ("staff-accounts", "/staff/accounts", True),
     ("staff-import", "/staff/import/", True),
     ("staff-import-report", "/staff/import/{sheet_token}", True),
+    ("staff-cemeteries", "/staff/cemeteries", True),
+    ("staff-cemetery", "/staff/cemeteries/{cemetery_id}", True),
+    ("staff-sector", "/staff/sectors/{sector_id}", True),
+    ("staff-hero-grave", "/staff/heroes/{hero_id}/grave", True),
+    ("staff-grave", "/staff/cemeteries/graves/{grave_id}", True),
 ]
 LANGUAGES = ("uk", "en")
 

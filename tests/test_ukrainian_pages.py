@@ -25,10 +25,11 @@ from helpers import (
 #: and the name of the other interface language on its switch.
 ALLOWED = {"UTC", "JPEG", "PNG", "WebP", "HEIC", "iPhone", "MEM", "English", "Facebook", "Telegram"}
 _HIDDEN = re.compile(r"<(script|style|template)\b.*?</\1>", re.S)
-#: Data, not words: e-mail addresses, links, reference codes, ids such as ``demo-017``, and
-#: Roman numerals of award degrees.
+#: Data, not words: e-mail addresses, links, reference codes, grave codes, ids such as
+#: ``demo-017``, and Roman numerals of award degrees.
 _NOT_WORDS = re.compile(
     r"[\w.+-]+@[\w.-]+|https?://\S+|MEM-[0-9A-Z]{4}-[0-9A-Z]{4}|\b[0-9a-f]{8,}\b"
+    r"|\b[2-9A-HJKMNP-Z]{6}\b"
     r"|\b[a-z]+-\d+\b|\b[IVX]+\b"
 )
 

@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
         seo,
         sheets,
         staff,
+        staff_graves,
         submit,
         templating,
     )
@@ -76,6 +77,7 @@ def init_app(app: Flask) -> None:
         submit.bp,
         staff.bp,
         sheets.bp,
+        staff_graves.bp,
         auth.bp,
     ):
         app.register_blueprint(blueprint)

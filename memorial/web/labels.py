@@ -11,7 +11,15 @@ from enum import StrEnum
 from flask_babel import lazy_gettext as _l
 
 from ..dates import PartialDate
-from ..models import HeroStatus, RevisionSource, SubmissionKind, SubmissionStatus, UserRole
+from ..models import (
+    EntranceSide,
+    GraveEventKind,
+    HeroStatus,
+    RevisionSource,
+    SubmissionKind,
+    SubmissionStatus,
+    UserRole,
+)
 from .i18n import current_language
 
 #: Staff's names, short, as lists and filters show them.
@@ -43,6 +51,20 @@ STAFF_LABELS: dict[type[StrEnum], dict] = {
         RevisionSource.RESTORE: _l("відновлення"),
         RevisionSource.PUBLISH: _l("публікація"),
         RevisionSource.UNPUBLISH: _l("зняття з публікації"),
+    },
+    EntranceSide: {
+        EntranceSide.NORTH: _l("з півночі"),
+        EntranceSide.EAST: _l("зі сходу"),
+        EntranceSide.SOUTH: _l("з півдня"),
+        EntranceSide.WEST: _l("із заходу"),
+    },
+    GraveEventKind: {
+        GraveEventKind.LINKED: _l("поховано / вказано місце"),
+        GraveEventKind.UNLINKED: _l("місце звільнено (виправлення)"),
+        GraveEventKind.REBURIED: _l("перепоховано"),
+        GraveEventKind.RESERVED: _l("зарезервовано"),
+        GraveEventKind.RELEASED: _l("резерв знято"),
+        GraveEventKind.WORK: _l("роботи на могилі"),
     },
 }
 
@@ -124,6 +146,17 @@ AUDIT_ACTIONS = {
     "hero.publish": _l("профіль опубліковано"),
     "hero.unpublish": _l("профіль знято з публікації"),
     "revision.restore": _l("ревізію відновлено"),
+    "grave.link": _l("героя пов'язано з могилою"),
+    "grave.unlink": _l("зв'язок героя з могилою знято"),
+    "grave.rebury": _l("перепоховання записано"),
+    "grave.reserve": _l("місце зарезервовано"),
+    "grave.release": _l("резерв місця знято"),
+    "grave.edit": _l("координати або примітку місця змінено"),
+    "cemetery.create": _l("кладовище додано"),
+    "cemetery.edit": _l("кладовище змінено"),
+    "sector.create": _l("сектор додано"),
+    "sector.edit": _l("сектор змінено"),
+    "sector.delete": _l("сектор видалено"),
 }
 AUDIT_OBJECTS = {
     "user": _l("обліковий запис"),
@@ -131,6 +164,9 @@ AUDIT_OBJECTS = {
     "hero": _l("герой"),
     "revision": _l("ревізія"),
     "url": _l("сторінка"),
+    "grave": _l("могила"),
+    "cemetery": _l("кладовище"),
+    "sector": _l("сектор"),
 }
 AUDIT_DETAILS = {
     "hero_id": _l("герой"),
@@ -269,4 +305,6 @@ def template_globals() -> dict:
         "HeroStatus": HeroStatus,
         "UserRole": UserRole,
         "RevisionSource": RevisionSource,
+        "EntranceSide": EntranceSide,
+        "GraveEventKind": GraveEventKind,
     }

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from .. import browse
 from ..extensions import db
-from ..models import Hero
+from ..models import GraveSector, Hero
 
 bp = Blueprint("seo", __name__)
 
@@ -65,6 +65,19 @@ def sitemap_pages() -> Response:
             url_for("public.by_group", field=field, key=group.key, _external=True)
             for group in browse.groups(field)
         ]
+    sectors = db.session.execute(
+        select(GraveSector.cemetery_id, GraveSector.id).order_by(
+            GraveSector.cemetery_id, GraveSector.id
+        )
+    ).all()
+    if sectors:
+        urls.append(url_for("graves.cemeteries", _external=True))
+    for cemetery_id in dict.fromkeys(c for c, _s in sectors):
+        urls.append(url_for("graves.cemetery", cemetery_id=cemetery_id, _external=True))
+    urls += [
+        url_for("graves.sector_plan", cemetery_id=c, sector_id=s, _external=True)
+        for c, s in sectors
+    ]
     return _xml("public/sitemap_urls.xml", urls=[(u, None) for u in urls])
 
 

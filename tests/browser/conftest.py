@@ -13,7 +13,7 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from memorial import create_app, reminders, sheets, submissions
+from memorial import create_app, graves, reminders, sheets, submissions
 from memorial.dates import day_key
 from memorial.extensions import db
 from memorial.language import slugify
@@ -121,6 +121,9 @@ def _sample_paths(app) -> dict[str, str]:
                 dt.timedelta(minutes=10),
                 5,
             )
+        grave = demo.grave  # the demo's Алея Героїв: a plan with its heroes
+        free = graves.grave_at(db.session, grave.sector, 1, 1)  # a place nobody lies in
+        graves.set_reserved(db.session, graves.grave_at(db.session, grave.sector, 1, 2), True)
         db.session.commit()
         sheet = (
             "Ідентифікатор;Прізвище;Ім'я;Дата загибелі;Примітка\n"
@@ -145,6 +148,11 @@ def _sample_paths(app) -> dict[str, str]:
             "confirm_token": reminders.sign(secret, reminders.CONFIRM, subscription),
             "unsubscribe_token": reminders.sign(secret, reminders.UNSUBSCRIBE, subscription),
             "manage_token": reminders.sign_address(secret, subscription.address_key),
+            "cemetery_id": str(grave.sector.cemetery_id),
+            "sector_id": str(grave.sector_id),
+            "grave_code": grave.code,
+            "grave_id": str(grave.id),
+            "free_grave_code": free.code,
         }
 
 

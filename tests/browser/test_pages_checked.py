@@ -27,6 +27,7 @@ NOT_HTML = {
     "staff.media_file",
     "staff.media_thumb",
     "opendata.download",
+    "graves.sector_photo",
 }
 NOT_HTML_BLUEPRINTS = ("api.", "seo.", "feeds.", "oai.")
 
