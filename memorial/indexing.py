@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import changes, media
 from .extensions import db
-from .models import OPEN_SUBMISSION_STATUSES, Hero, Photo, Submission, SubmissionPhoto
+from .models import (
+    OPEN_SUBMISSION_STATUSES,
+    Grave,
+    Hero,
+    Photo,
+    Submission,
+    SubmissionPhoto,
+)
 from .search import HeroDocument, backend_for, build_document, index_sync
 from .search.tables import SearchOutbox
 
@@ -180,9 +187,13 @@ def _file_problems(data_dir: str, what: str, file_path: str, sha256: str) -> lis
 
 
 def named_media(session: Session) -> set[str]:
-    """Relative paths of every media file that a photo or a submission photo names."""
-    return set(session.scalars(select(Photo.file_path))) | set(
-        session.scalars(select(SubmissionPhoto.file_path))
+    """Relative paths of every media file that a photo, a submission photo or a grave (its
+    monument's photo) names."""
+    return (
+        set(session.scalars(select(Photo.file_path)))
+        | set(session.scalars(select(SubmissionPhoto.file_path)))
+        | set(session.scalars(select(Grave.monument_photo_path).where(
+            Grave.monument_photo_path.is_not(None))))
     )
 
 

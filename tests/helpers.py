@@ -373,3 +373,40 @@ def run_memorial(env: dict, *args: str, timeout: float = 300) -> subprocess.Comp
         cwd=ROOT,
         check=False,
     )
+
+
+# -- graves -----------------------------------------------------------------------------------
+ALLEY = "Краматорськ, Алея Героїв"
+SURNAMES = (
+    "Коваленко",
+    "Шевченко",
+    "Бондаренко",
+    "Ткаченко",
+    "Кравченко",
+    "Олійник",
+    "Мельник",
+    "Поліщук",
+    "Савченко",
+    "Руденко",
+    "Лисенко",
+    "Марченко",
+)
+
+
+def buried_records(count: int, sector: str = "А", per_row: int = 10, prefix: str = "b") -> list:
+    """``count`` published heroes, each in a grave of ``sector`` of the alley, row by row;
+    every name differs (``Коваленко-1``…)."""
+    return [
+        record(
+            f"{prefix}-{i}",
+            surname=f"{SURNAMES[i % len(SURNAMES)]}-{i}",
+            burial_plot=None,
+            grave={
+                "cemetery": ALLEY,
+                "sector": sector,
+                "row": str(i // per_row + 1),
+                "place": str(i % per_row + 1),
+            },
+        )
+        for i in range(count)
+    ]

@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         edge,
         errors,
         feeds,
+        grave_works,
         graves,
         i18n,
         pagecache,
@@ -63,11 +64,13 @@ def init_app(app: Flask) -> None:
     for blueprint in (
         public.bp,
         graves.bp,
+        grave_works.public_bp,
         api.bp,
         seo.bp,
         feeds.bp,
         submit.bp,
         staff.bp,
+        grave_works.bp,
         auth.bp,
     ):
         app.register_blueprint(blueprint)
