@@ -192,8 +192,11 @@ def named_media(session: Session) -> set[str]:
     return (
         set(session.scalars(select(Photo.file_path)))
         | set(session.scalars(select(SubmissionPhoto.file_path)))
-        | set(session.scalars(select(Grave.monument_photo_path).where(
-            Grave.monument_photo_path.is_not(None))))
+        | set(
+            session.scalars(
+                select(Grave.monument_photo_path).where(Grave.monument_photo_path.is_not(None))
+            )
+        )
     )
 
 

@@ -303,8 +303,9 @@ def works_csv(rows: list[WorkRow]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     for line in _table(rows):
-        writer.writerow(["" if v is None else v.isoformat() if hasattr(v, "isoformat") else v
-                         for v in line])
+        writer.writerow(
+            ["" if v is None else v.isoformat() if hasattr(v, "isoformat") else v for v in line]
+        )
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
 

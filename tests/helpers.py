@@ -340,6 +340,11 @@ PAGES: list[tuple[str, str, bool]] = [
     ("staff-revision", "/staff/revisions/{revision_id}", True),
     ("staff-audit", "/staff/audit", True),
     ("staff-accounts", "/staff/accounts", True),
+    ("grave-free-place", "/g/{free_grave}", False),
+    ("staff-grave-works", "/staff/graves/works", True),
+    ("staff-grave-works-waiting", "/staff/graves/works?waiting=monument", True),
+    ("staff-grave", "/staff/graves/{grave_id}/works", True),
+    ("staff-grave-labels", "/staff/graves/labels", True),
 ]
 LANGUAGES = ("uk", "en")
 

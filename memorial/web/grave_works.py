@@ -137,7 +137,9 @@ def _chosen_ids() -> list[int] | None:
         }
         missing = [c for c in codes if c not in found]
         if missing:
-            raise plaques.PlaqueError(_("Могил з кодами %(codes)s немає.", codes=", ".join(missing)))
+            raise plaques.PlaqueError(
+                _("Могил з кодами %(codes)s немає.", codes=", ".join(missing))
+            )
         ids += list(found.values())
     if ids or request.args.getlist("grave") or typed:
         return ids

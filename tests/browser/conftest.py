@@ -12,7 +12,7 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from memorial import create_app, submissions
+from memorial import create_app, graves, submissions
 from memorial.dates import day_key
 from memorial.extensions import db
 from memorial.language import slugify
@@ -106,6 +106,10 @@ def _sample_paths(app) -> dict[str, str]:
         )
         with recorded(db.session, other, "edit", reason="Уточнено ділянку"):
             other.burial_plot = "ряд 3, місце 7"
+        sector = graves.ensure_sector(db.session, "Краматорськ, Алея Героїв", "А", 4, 12)
+        grave = graves.link(db.session, demo, sector, 2, 5)
+        graves.set_work(db.session, grave, "temporary_cross", dt.date(2022, 9, 1), "хрест")
+        free = graves.grave_at(db.session, sector, 4, 12)
         db.session.commit()
         return {
             "profile": demo.slug,
@@ -117,6 +121,8 @@ def _sample_paths(app) -> dict[str, str]:
             "submission_id": str(submission.id),
             "day": day_key(dt.date(2000, demo.death_month, demo.death_day)),
             "revision_id": str(db.session.scalar(select(func.max(Revision.id)))),
+            "grave_id": str(grave.id),
+            "free_grave": free.code,
         }
 
 

@@ -20,7 +20,20 @@ AXE_RUN = """async (tags) => {
 
 
 #: GET endpoints that answer with something else than an HTML page.
-NOT_HTML = {"static", "public.photo", "public.thumbnail", "staff.media_file", "staff.media_thumb"}
+NOT_HTML = {
+    "static",
+    "public.photo",
+    "public.thumbnail",
+    "staff.media_file",
+    "staff.media_thumb",
+    "monuments.photo",
+    "grave_works.qr_svg",
+    "grave_works.qr_png",
+    "grave_works.labels_pdf",
+    "grave_works.works_csv",
+    "grave_works.works_xlsx",
+    "grave_works.staff_photo",
+}
 NOT_HTML_BLUEPRINTS = ("api.", "seo.", "feeds.")
 
 
