@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 
 import pytest
 from openpyxl import load_workbook
@@ -287,3 +288,37 @@ def test_a_file_that_is_no_photo_is_refused(app, alley):
     assert 'role="alert"' in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Grave, grave_id).monument_photo_path is None
+
+
+def test_the_monument_photo_is_backed_up_and_restored(app, alley, runner, tmp_path):
+    from memorial import create_app
+    from memorial.media import file_sha256, media_root
+
+    from helpers import app_config, database_url_for
+
+    grave_id = _grave_id(app, "b-0")
+    token = csrf_token(alley, f"/staff/graves/{grave_id}/works")
+    alley.post(
+        f"/staff/graves/{grave_id}/monument-photo",
+        data={"csrf_token": token, "photo": (io.BytesIO(gps_jpeg((200, 150))), "m.jpg")},
+        content_type="multipart/form-data",
+    )
+    with app.app_context():
+        stored = db.session.get(Grave, grave_id).monument_photo_path
+    assert stored
+    backup = tmp_path / "backup"
+    result = runner.invoke(args=["backup", str(backup)])
+    assert result.exit_code == 0, result.output
+    original = file_sha256(media_root(app.config["DATA_DIR"]) / stored)
+    assert json.loads((backup / "manifest.json").read_text())["media"][stored] == original
+
+    folder = tmp_path / "restored"
+    folder.mkdir()
+    restored = create_app(app_config(folder, DATABASE_URL=database_url_for(folder, empty=True)))
+    result = restored.test_cli_runner().invoke(args=["restore", str(backup)])
+    assert result.exit_code == 0, result.output
+    assert file_sha256(media_root(restored.config["DATA_DIR"]) / stored) == original
+    with restored.app_context():
+        assert db.session.get(Grave, grave_id).monument_photo_path == stored
+        db.session.remove()
+        db.engine.dispose()
