@@ -59,6 +59,8 @@ def test_a_step_recorded_is_shown_listed_and_audited(app, alley):
     page = alley.get(f"/staff/graves/{grave_id}/works").get_data(as_text=True)
     assert "2024-04-15" in page and "Граніт, бригада Іваненка" in page
     assert "Досягнутий етап: <strong>Постійний пам&#39;ятник</strong>" in page
+    assert '<option value="photo_plaque" selected>' in page  # the next step is offered
+    assert f'src="/staff/graves/{grave_id}/qr.svg"' in page
     with app.app_context():
         events = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "grave.work").order_by(AuditEvent.id)
@@ -236,6 +238,10 @@ def test_the_monument_photo_is_cleaned_and_the_public_sees_it_but_never_the_work
     _stages(app, PLAN)
     grave_id = _grave_id(app, "b-1")
     _record(alley, grave_id, "landscaping", "2024-05-01", "ЗАМІТКА-ДЛЯ-СВОЇХ")
+    with app.app_context():
+        early_slug = db.session.get(Grave, grave_id).hero.slug
+    before = app.test_client().get(f"/heroes/{early_slug}").get_data(as_text=True)
+    assert "/monuments/" not in before  # and the page is now in the page cache
     url = f"/staff/graves/{grave_id}/works"
     token = csrf_token(alley, url)
     upload = alley.post(

@@ -5,8 +5,6 @@ sees the monument's photo only (``monuments.photo``), never the works."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import (
     Blueprint,
     Response,
@@ -26,7 +24,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import graves, media, plaques
+from .. import clock, graves, media, plaques
 from ..extensions import db
 from ..models import Cemetery, Grave, GraveSector, MonumentStage
 from .auth import staff_headers, staff_required
@@ -187,7 +185,7 @@ def labels_pdf():
         )
     except plaques.PlaqueError as exc:
         return _labels_page(str(exc), 400)
-    stamp = dt.date.today().isoformat()
+    stamp = clock.today_in_kyiv().isoformat()
     name = f"plaque-labels-{layout.width}x{layout.height}mm-{stamp}.pdf"
     return _download(label_sheet_pdf(chosen, layout), "application/pdf", name)
 
@@ -248,6 +246,9 @@ def works_xlsx():
 
 
 def _grave_page(grave: Grave, error: str | None = None, status: int = 200, form=None):
+    reached = graves.stage_reached(grave)
+    following = plaques.STAGES.index(reached) + 1 if reached else 0
+    next_stage = plaques.STAGES[min(following, len(plaques.STAGES) - 1)]
     return (
         render_template(
             "staff/grave_works_grave.html",
@@ -255,13 +256,13 @@ def _grave_page(grave: Grave, error: str | None = None, status: int = 200, form=
             done={MonumentStage(w.stage): w for w in grave.works},
             stages=plaques.STAGES,
             stage_labels=plaques.STAGE_LABELS,
-            reached=graves.stage_reached(grave),
+            reached=reached,
             stage_label=plaques.stage_label,
             address=grave_address(grave),
             where=graves.describe(grave),
             error=error,
-            form=form or {},
-            today=dt.date.today().isoformat(),
+            form=form or {"stage": next_stage.value},
+            today=clock.today_in_kyiv().isoformat(),
         ),
         status,
     )
