@@ -52,9 +52,11 @@ STAGES = list(MonumentStage)
 class PlaqueError(ValueError):
     """A request about plaques or works that cannot be met; ``str()`` is the message."""
 
-    def __init__(self, message) -> None:
+    def __init__(self, message, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        #: The form field the problem is in, when it is in one.
+        self.field = field
 
     def __str__(self) -> str:
         return str(self.message)
@@ -122,7 +124,7 @@ class LabelLayout:
         return left0 + column * (self.width + GAP), top0 + row * (self.height + GAP)
 
 
-def _millimetres(text, what, low: int, high: int) -> int:
+def _millimetres(text, what, low: int, high: int, field: str) -> int:
     value = str(text if text is not None else "").strip().replace(",", ".")
     try:
         number = float(value)
@@ -135,7 +137,8 @@ def _millimetres(text, what, low: int, high: int) -> int:
                 what=what,
                 low=low,
                 high=high,
-            )
+            ),
+            field,
         )
     return int(number)
 
@@ -143,8 +146,8 @@ def _millimetres(text, what, low: int, high: int) -> int:
 def label_layout(width=DEFAULT_WIDTH, height=DEFAULT_HEIGHT) -> LabelLayout:
     """The layout of labels of the size asked for (numbers of mm as typed), or a
     :class:`PlaqueError` naming what is wrong with it."""
-    w = _millimetres(width, _l("Ширина"), MIN_WIDTH, MAX_WIDTH)
-    h = _millimetres(height, _l("Висота"), MIN_HEIGHT, MAX_HEIGHT)
+    w = _millimetres(width, _l("Ширина"), MIN_WIDTH, MAX_WIDTH, "width")
+    h = _millimetres(height, _l("Висота"), MIN_HEIGHT, MAX_HEIGHT, "height")
     usable_w, usable_h = PAGE_WIDTH - 2 * PAGE_MARGIN, PAGE_HEIGHT - 2 * PAGE_MARGIN
     columns = max(1, (usable_w + GAP) // (w + GAP))
     rows = max(1, (usable_h + GAP) // (h + GAP))
@@ -349,7 +352,7 @@ def record_work(
     try:
         stage_value = MonumentStage(stage)
     except ValueError:
-        raise PlaqueError(_l("Невідомий етап робіт.")) from None
+        raise PlaqueError(_l("Невідомий етап робіт."), "stage") from None
     text = (done_on or "").strip()
     day = None
     if text:
@@ -357,10 +360,10 @@ def record_work(
             day = dt.date.fromisoformat(text)
         except ValueError:
             raise PlaqueError(
-                _l("Дата «%(text)s» не схожа на дату (РРРР-ММ-ДД).", text=text[:40])
+                _l("Дата «%(text)s» не схожа на дату (РРРР-ММ-ДД).", text=text[:40]), "done_on"
             ) from None
         if day > clock.today_in_kyiv():
-            raise PlaqueError(_l("Дата виконання не може бути в майбутньому."))
+            raise PlaqueError(_l("Дата виконання не може бути в майбутньому."), "done_on")
         died = _earliest(grave.hero.death_date) if grave.hero is not None else None
         if died is not None and day < died:
             raise PlaqueError(
@@ -368,7 +371,8 @@ def record_work(
                     "Дата виконання (%(day)s) раніша за дату загибелі героя (%(death)s).",
                     day=day.isoformat(),
                     death=grave.hero.death_date.iso() if grave.hero else "",
-                )
+                ),
+                "done_on",
             )
         rank = STAGES.index(stage_value)
         for work in grave.works:
@@ -382,7 +386,8 @@ def record_work(
                         stage=STAGE_LABELS[stage_value],
                         other=STAGE_LABELS[other],
                         day=work.done_on.isoformat(),
-                    )
+                    ),
+                    "done_on",
                 )
             if STAGES.index(other) > rank and work.done_on < day:
                 raise PlaqueError(
@@ -391,11 +396,12 @@ def record_work(
                         stage=STAGE_LABELS[stage_value],
                         other=STAGE_LABELS[other],
                         day=work.done_on.isoformat(),
-                    )
+                    ),
+                    "done_on",
                 )
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise PlaqueError(_l("Примітка задовга: до %(n)s символів.", n=MAX_NOTE))
+        raise PlaqueError(_l("Примітка задовга: до %(n)s символів.", n=MAX_NOTE), "note")
     work = graves.set_work(session, grave, stage_value, day, note, user)
     audit.record(
         session,

@@ -202,6 +202,8 @@ def test_bad_sizes_and_codes_are_refused_by_name(app, alley, args, message):
     page = response.get_data(as_text=True)
     assert message in page.replace("&#34;", '"').replace("&#39;", "'")
     assert 'role="alert"' in page
+    field = next(iter(args))
+    assert re.search(rf'name="{field}"[^>]*aria-invalid="true"', page)  # the field is marked
 
 
 def test_an_empty_selection_is_refused_with_a_clear_message(app, alley):

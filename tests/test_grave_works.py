@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -105,6 +106,9 @@ def test_bad_steps_are_refused_by_name_and_nothing_changes(
     assert refused.status_code == 400
     page = refused.get_data(as_text=True).replace("&#39;", "'").replace("&#34;", '"')
     assert message in page and 'role="alert"' in page
+    field = "stage" if stage == "obelisk" else "note" if note else "done_on"
+    assert re.search(rf'name="{field}"[^>]*aria-invalid="true"', page)  # the field is marked
+    assert page.count('aria-invalid="true"') == 1
     with app.app_context():
         works = db.session.scalars(select(GraveWork).where(GraveWork.grave_id == grave_id)).all()
         assert [(w.stage, w.done_on) for w in works] == [("monument", dt.date(2024, 4, 15))]
@@ -135,8 +139,6 @@ PLAN = {
 
 
 def _names(page: str) -> list[str]:
-    import re
-
     return re.findall(r"(\w+-\d) Андрій", page)
 
 

@@ -95,12 +95,13 @@ def _int_arg(name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _labels_page(error: str | None = None, status: int = 200):
+def _labels_page(error: plaques.PlaqueError | None = None, status: int = 200):
     return (
         render_template(
             "staff/grave_works_labels.html",
             sectors=_sectors(),
-            error=error,
+            error=str(error) if error else None,
+            error_field=error.field if error else None,
             args=request.args,
             defaults=(plaques.DEFAULT_WIDTH, plaques.DEFAULT_HEIGHT),
             limits=(plaques.MIN_WIDTH, plaques.MAX_WIDTH, plaques.MIN_HEIGHT, plaques.MAX_HEIGHT),
@@ -125,7 +126,9 @@ def _chosen_ids() -> list[int] | None:
         for text in typed:
             code = graves.normal_code(text)
             if code is None:
-                raise plaques.PlaqueError(_("«%(text)s» не схоже на код могили.", text=text[:20]))
+                raise plaques.PlaqueError(
+                    _("«%(text)s» не схоже на код могили.", text=text[:20]), "codes"
+                )
             codes.append(code)
         found = {
             code: gid
@@ -136,7 +139,7 @@ def _chosen_ids() -> list[int] | None:
         missing = [c for c in codes if c not in found]
         if missing:
             raise plaques.PlaqueError(
-                _("Могил з кодами %(codes)s немає.", codes=", ".join(missing))
+                _("Могил з кодами %(codes)s немає.", codes=", ".join(missing)), "codes"
             )
         ids += list(found.values())
     if ids or request.args.getlist("grave") or typed:
@@ -184,7 +187,7 @@ def labels_pdf():
             without_plaque=request.args.get("without_plaque") == "1",
         )
     except plaques.PlaqueError as exc:
-        return _labels_page(str(exc), 400)
+        return _labels_page(exc, 400)
     stamp = clock.today_in_kyiv().isoformat()
     name = f"plaque-labels-{layout.width}x{layout.height}mm-{stamp}.pdf"
     return _download(label_sheet_pdf(chosen, layout), "application/pdf", name)
@@ -245,7 +248,7 @@ def works_xlsx():
 # -- One grave: its works and its monument's photo --------------------------------------------
 
 
-def _grave_page(grave: Grave, error: str | None = None, status: int = 200, form=None):
+def _grave_page(grave: Grave, error: str | None = None, status: int = 200, form=None, field=None):
     reached = graves.stage_reached(grave)
     following = plaques.STAGES.index(reached) + 1 if reached else 0
     next_stage = plaques.STAGES[min(following, len(plaques.STAGES) - 1)]
@@ -261,6 +264,7 @@ def _grave_page(grave: Grave, error: str | None = None, status: int = 200, form=
             address=grave_address(grave),
             where=graves.describe(grave),
             error=error,
+            error_field=field,
             form=form or {"stage": next_stage.value},
             today=clock.today_in_kyiv().isoformat(),
         ),
@@ -292,7 +296,7 @@ def record_work(grave_id: int):
         )
     except plaques.PlaqueError as exc:
         db.session.rollback()
-        return _grave_page(_grave(grave_id), str(exc), 400, form)
+        return _grave_page(_grave(grave_id), str(exc), 400, form, exc.field)
     db.session.commit()
     flash(_("Записано."), "success")
     return redirect(url_for(".grave", grave_id=grave_id))
@@ -312,17 +316,17 @@ def monument_photo(grave_id: int):
         return redirect(url_for(".grave", grave_id=grave_id))
     upload = request.files.get("photo")
     if upload is None or not upload.filename:
-        return _grave_page(grave, _("Виберіть файл із фото пам'ятника."), 400)
+        return _grave_page(grave, _("Виберіть файл із фото пам'ятника."), 400, field="photo")
     max_bytes = current_app.config["MAX_PHOTO_BYTES"]
     data = upload.read(max_bytes + 1)
     name = (upload.filename or "")[-80:]
     if len(data) > max_bytes:
         message = _("Файл «%(name)s» завеликий: можна до %(mb)d МБ.", name=name, mb=max_bytes >> 20)
-        return _grave_page(grave, message, 400)
+        return _grave_page(grave, message, 400, field="photo")
     try:
         stored = media.store_image(current_app.config["DATA_DIR"], data)
     except media.MediaError as exc:
-        return _grave_page(grave, str(photo_error(exc, name)), 400)
+        return _grave_page(grave, str(photo_error(exc, name)), 400, field="photo")
     plaques.set_monument_photo(db.session, grave, stored.file_path, user)
     db.session.commit()
     flash(_("Фото пам'ятника збережено."), "success")
