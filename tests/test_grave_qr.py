@@ -246,3 +246,13 @@ def test_a_duplicate_grave_code_cannot_be_stored(app, alley):
         fresh = graves.grave_at(db.session, taken.sector, 3, 10, code=taken.code)
         assert fresh.code != taken.code and graves.normal_code(fresh.code) == fresh.code
         db.session.commit()
+
+
+def test_labels_are_in_ukrainian_whatever_the_staff_interface(app, alley):
+    """A plaque stands on a Ukrainian grave: the sheet made from the English interface
+    still says «ряд», «місце» and the months in Ukrainian."""
+    response = _pdf(alley, sector=_sector_id(app), lang="en")
+    assert response.status_code == 200
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert "сектор А, ряд 1, місце 1" in text and "19 серпня 2022" in text
+    assert "row" not in text and "August" not in text

@@ -330,3 +330,44 @@ def test_the_monument_photo_is_backed_up_and_restored(app, alley, runner, tmp_pa
         assert db.session.get(Grave, grave_id).monument_photo_path == stored
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_photo_too_large_is_refused_and_a_photo_can_be_taken_away(app, alley):
+    grave_id = _grave_id(app, "b-3")
+    url = f"/staff/graves/{grave_id}/works"
+    app.config["MAX_PHOTO_BYTES"] = 2000
+    refused = alley.post(
+        f"/staff/graves/{grave_id}/monument-photo",
+        data={
+            "csrf_token": csrf_token(alley, url),
+            "photo": (io.BytesIO(gps_jpeg((640, 480))), "big.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400
+    assert "Файл «big.jpg» завеликий" in refused.get_data(as_text=True)
+    app.config["MAX_PHOTO_BYTES"] = 25 * 1024 * 1024
+    nothing = alley.post(
+        f"/staff/graves/{grave_id}/monument-photo", data={"csrf_token": csrf_token(alley, url)}
+    )
+    assert nothing.status_code == 400
+    assert "Виберіть файл із фото пам" in nothing.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Grave, grave_id).monument_photo_path is None
+
+    alley.post(
+        f"/staff/graves/{grave_id}/monument-photo",
+        data={"csrf_token": csrf_token(alley, url), "photo": (io.BytesIO(gps_jpeg()), "m.jpg")},
+        content_type="multipart/form-data",
+    )
+    removed = alley.post(
+        f"/staff/graves/{grave_id}/monument-photo",
+        data={"csrf_token": csrf_token(alley, url), "remove": "1"},
+    )
+    assert removed.status_code == 302
+    with app.app_context():
+        assert db.session.get(Grave, grave_id).monument_photo_path is None
+        actions = db.session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "grave.monument_photo")
+        ).all()
+        assert actions == [{}, {"removed": True}]
