@@ -8,19 +8,24 @@ TEST_INSTALLED := $(VENV)/.installed-test
 # The PostgreSQL server the second test run uses; each run works in databases of its own.
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-fast test-sqlite test-postgres lint bench bench-sheets bench-reminders bench-plan bench-load bench-lighthouse translations clean-index
+.PHONY: run test test-fast test-sqlite test-postgres lint bench bench-sheets bench-reminders bench-plan bench-labels bench-load bench-lighthouse translations clean-index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(INSTALLED): setup.cfg pyproject.toml | $(BIN)/python
+	@# WeasyPrint (plaque labels as PDF) draws text with pango, in DejaVu (Cyrillic)
+	@ldconfig -p | grep -q libpangoft2-1.0 && fc-list | grep -qi dejavu || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
 $(TEST_INSTALLED): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres,redis]'
 	@command -v pg_dump >/dev/null || apt-get install -y --no-install-recommends postgresql-client
+	@command -v pdftoppm >/dev/null || apt-get install -y --no-install-recommends poppler-utils
 	touch $@
 
 # Browser-test tools: Debian's chromium (never `playwright install`), java for the Nu HTML
@@ -92,6 +97,11 @@ bench-sheets: $(INSTALLED)
 ## sector plan section of bench/RESULTS.md. About a minute.
 bench-plan: $(INSTALLED)
 	$(BIN)/python bench/plan_bench.py --runs $(or $(PLAN_RUNS),200)
+
+## bench-labels: seconds to make the PDF sheet of plaque labels for 500 graves (the goal is
+## 30 s); writes the plaque labels section of bench/RESULTS.md
+bench-labels: $(INSTALLED)
+	$(BIN)/python bench/labels_bench.py --graves $(or $(LABEL_GRAVES),500)
 
 ## lint: ruff's rules and format, and mypy on the domain and search
 lint: $(TEST_INSTALLED)

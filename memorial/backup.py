@@ -32,10 +32,13 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "memorial.db"
 PG_DUMP_FILE = "database.dump"
 #: Every media file the database names: published photos and those of submissions (a pending
-#: submission's photo becomes a hero's photo when it is approved).
+#: submission's photo becomes a hero's photo when it is approved), and the photos of graves'
+#: monuments (no checksum is kept for those: it is taken when the file is copied).
 MEDIA_QUERY = (
     "SELECT file_path, sha256 FROM photo UNION "
-    "SELECT file_path, sha256 FROM submission_photo ORDER BY file_path"
+    "SELECT file_path, sha256 FROM submission_photo UNION "
+    "SELECT monument_photo_path, NULL FROM grave WHERE monument_photo_path IS NOT NULL "
+    "ORDER BY file_path"
 )
 
 
@@ -186,6 +189,8 @@ def make_backup(path: Path, progress_factory: Callable | None = None) -> dict:
             if not source.is_file():
                 missing.append(file_path)
                 continue
+            if sha is None:
+                sha = media.file_sha256(source)
             shutil.copyfile(source, target)
             if media.file_sha256(target) != sha:
                 raise BackupError(f"media file {file_path} does not match its checksum")

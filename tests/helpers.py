@@ -362,6 +362,10 @@ PAGES: list[tuple[str, str, bool]] = [
     ("staff-sector", "/staff/sectors/{sector_id}", True),
     ("staff-hero-grave", "/staff/heroes/{hero_id}/grave", True),
     ("staff-grave", "/staff/cemeteries/graves/{grave_id}", True),
+    ("staff-grave-works", "/staff/graves/works", True),
+    ("staff-grave-works-waiting", "/staff/graves/works?waiting=monument", True),
+    ("staff-grave-works-one", "/staff/graves/{grave_id}/works", True),
+    ("staff-grave-labels", "/staff/graves/labels", True),
 ]
 LANGUAGES = ("uk", "en")
 
@@ -461,3 +465,40 @@ def link_in(text: str, path: str) -> str:
     match = re.search(r"https?://[^\s\"<>]+" + re.escape(path) + r"[^\s\"<>]*", text)
     assert match, f"no link to {path} in:\n{text}"
     return match.group(0)
+
+
+# -- graves -----------------------------------------------------------------------------------
+ALLEY = "Краматорськ, Алея Героїв"
+SURNAMES = (
+    "Коваленко",
+    "Шевченко",
+    "Бондаренко",
+    "Ткаченко",
+    "Кравченко",
+    "Олійник",
+    "Мельник",
+    "Поліщук",
+    "Савченко",
+    "Руденко",
+    "Лисенко",
+    "Марченко",
+)
+
+
+def buried_records(count: int, sector: str = "А", per_row: int = 10, prefix: str = "b") -> list:
+    """``count`` published heroes, each in a grave of ``sector`` of the alley, row by row;
+    every name differs (``Коваленко-1``…)."""
+    return [
+        record(
+            f"{prefix}-{i}",
+            surname=f"{SURNAMES[i % len(SURNAMES)]}-{i}",
+            burial_plot=None,
+            grave={
+                "cemetery": ALLEY,
+                "sector": sector,
+                "row": str(i // per_row + 1),
+                "place": str(i % per_row + 1),
+            },
+        )
+        for i in range(count)
+    ]

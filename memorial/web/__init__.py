@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         edge,
         errors,
         feeds,
+        grave_works,
         graves,
         i18n,
         oai,
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (
         public.bp,
         graves.bp,
+        grave_works.public_bp,
         api.bp,
         seo.bp,
         feeds.bp,
@@ -78,6 +80,7 @@ def init_app(app: Flask) -> None:
         staff.bp,
         sheets.bp,
         staff_graves.bp,
+        grave_works.bp,
         auth.bp,
     ):
         app.register_blueprint(blueprint)

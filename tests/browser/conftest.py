@@ -124,6 +124,7 @@ def _sample_paths(app) -> dict[str, str]:
         grave = demo.grave  # the demo's Алея Героїв: a plan with its heroes
         free = graves.grave_at(db.session, grave.sector, 1, 1)  # a place nobody lies in
         graves.set_reserved(db.session, graves.grave_at(db.session, grave.sector, 1, 2), True)
+        graves.set_work(db.session, grave, "temporary_cross", dt.date(2022, 9, 1), "хрест")
         db.session.commit()
         sheet = (
             "Ідентифікатор;Прізвище;Ім'я;Дата загибелі;Примітка\n"

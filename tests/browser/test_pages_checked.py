@@ -28,6 +28,13 @@ NOT_HTML = {
     "staff.media_thumb",
     "opendata.download",
     "graves.sector_photo",
+    "monuments.photo",
+    "grave_works.qr_svg",
+    "grave_works.qr_png",
+    "grave_works.labels_pdf",
+    "grave_works.works_csv",
+    "grave_works.works_xlsx",
+    "grave_works.staff_photo",
 }
 NOT_HTML_BLUEPRINTS = ("api.", "seo.", "feeds.", "oai.")
 
