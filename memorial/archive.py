@@ -144,6 +144,12 @@ def upsert_hero(
         if record.grave is not KEEP:
             graves.place_from_record(session, hero, record.grave)  # type: ignore[arg-type]
         set_status(hero, record.status)
+        if hero.status == HeroStatus.PUBLISHED and hero.notified_confirmed_at is None:
+            # A hero imported as published (archive format, sheets) comes from staff who
+            # vouch for the family having been notified: the import is their confirmation.
+            # A moderator's approval has checked it before coming here.
+            hero.notified_confirmed_at = utcnow()
+            hero.notified_confirmed_by_id = user.id if user is not None else None
         session.flush()
     return hero, created
 

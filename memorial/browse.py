@@ -40,7 +40,8 @@ def groups(field: str) -> list[Group]:
     column = GROUP_FIELDS[field]
     rows = db.session.execute(
         select(column, func.count(Hero.id))
-        .where(Hero.is_published, column.is_not(None), column != "")
+        # A hero in an empty frame shows nothing beyond the name and the dates.
+        .where(Hero.is_published, Hero.name_only.is_(False), column.is_not(None), column != "")
         .group_by(column)
     ).all()
     merged: dict[str, tuple[str, int]] = {}
@@ -71,14 +72,16 @@ def group_values(field: str, key: str) -> list[str]:
     """The stored spellings of ``field`` whose URL key is ``key``."""
     column = GROUP_FIELDS[field]
     values = db.session.scalars(
-        select(column).where(Hero.is_published, column.is_not(None)).distinct()
+        select(column)
+        .where(Hero.is_published, Hero.name_only.is_(False), column.is_not(None))
+        .distinct()
     )
     return [v for v in values if v is not None and slugify(v) == key]
 
 
 def group_query(field: str, values: list[str]):
     """Published heroes whose ``field`` is one of ``values``."""
-    return published_heroes().where(GROUP_FIELDS[field].in_(values))
+    return published_heroes().where(GROUP_FIELDS[field].in_(values), Hero.name_only.is_(False))
 
 
 def death_years() -> list[tuple[int, int]]:

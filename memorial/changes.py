@@ -30,6 +30,7 @@ from .models import (
     CandleLight,
     Cemetery,
     ContentVersion,
+    FactSource,
     Grave,
     GraveSector,
     GraveWork,
@@ -48,6 +49,8 @@ VERSION_OF: tuple[tuple[tuple[type, ...], int], ...] = (
     ((CandleLight,), CANDLES),
     # The places of graves and the visiting details show on profiles and sector plans.
     ((Hero, Award, Story, Photo, Cemetery, GraveSector, Grave, GraveWork), CONTENT),
+    # A verified source shows as a mark beside the fact on the profile.
+    ((FactSource,), CONTENT),
 )
 _KEY = "memorial.changes"
 

@@ -54,6 +54,7 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # Rendered public pages: "memory://" (each worker), "redis://…" (shared) or "none".
         CACHE_URI="memory://",
         PAGE_CACHE_RECHECK=1.0,  # seconds between reads of the content version
+        EMBARGO_RECHECK=1.0,  # seconds between looks for embargoes that have passed
         PAGE_CACHE_TIMEOUT=600,  # seconds a page is kept at most
         PAGE_CACHE_SIZE=1000,  # pages per worker with memory://
         PAGE_CACHE_PREFIX="memorial-page:",  # key prefix with redis:// (one per site)

@@ -16,6 +16,7 @@ from . import changes, media
 from .extensions import db
 from .models import (
     OPEN_SUBMISSION_STATUSES,
+    FactSource,
     Grave,
     GraveSector,
     Hero,
@@ -189,7 +190,7 @@ def _file_problems(data_dir: str, what: str, file_path: str, sha256: str) -> lis
 
 def named_media(session: Session) -> set[str]:
     """Relative paths of every media file that something names: a photo, a submission photo,
-    the photo of a sector or of a grave's monument."""
+    the photo of a sector or of a grave's monument, the scan of a fact's source."""
     graves = (
         select(GraveSector.photo_path).union_all(select(Grave.monument_photo_path))
     ).subquery()
@@ -198,6 +199,7 @@ def named_media(session: Session) -> set[str]:
         set(session.scalars(select(Photo.file_path)))
         | set(session.scalars(select(SubmissionPhoto.file_path)))
         | named
+        | {p for p in session.scalars(select(FactSource.document_path)) if p}
     )
 
 

@@ -20,7 +20,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     event,
+    or_,
     select,
     text,
     update,
@@ -86,6 +88,11 @@ def one_of(column: str, values: type[StrEnum], name: str) -> CheckConstraint:
     """A constraint keeping ``column`` to the values of an enum."""
     listed = ", ".join(f"'{member.value}'" for member in values)
     return CheckConstraint(f"{column} IN ({listed})", name=name)
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored moment as an aware UTC datetime (SQLite gives it back without a zone)."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def utcnow() -> dt.datetime:
@@ -193,6 +200,22 @@ class Hero(Model):
     #: The grave the hero lies in now, when the burial place is known as data.
     grave: Mapped[Grave | None] = relationship(back_populates="hero", uselist=False)
 
+    # -- provenance --
+    #: When and by whom staff confirmed that the family had been officially notified of the
+    #: death; a new hero is published only after it (an archive import counts as that
+    #: confirmation, recorded as such).
+    notified_confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    notified_confirmed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    #: The embargo: a published hero stays invisible until this moment (UTC).
+    publish_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    #: When the archive noticed that the embargo had passed (to refresh the search index and
+    #: the page cache once); cleared whenever ``publish_at`` changes.
+    publish_released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: "The family is not ready": only the name and the dates are shown, in an empty frame.
+    name_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
     @property
     def full_name(self) -> str:
         """Surname, given name and patronymic, as the archive shows them."""
@@ -205,7 +228,17 @@ class Hero(Model):
         The one place that says what is public: every page, the API, search, the sitemaps
         and the export ask it.
         """
-        return self.status == HeroStatus.PUBLISHED
+        if self.status != HeroStatus.PUBLISHED:
+            return False
+        return self.publish_at is None or as_utc(self.publish_at) <= clock.now()
+
+    @is_published.inplace.expression
+    @classmethod
+    def _is_published_expression(cls):
+        return and_(
+            cls.status == HeroStatus.PUBLISHED,
+            or_(cls.publish_at.is_(None), cls.publish_at <= clock.now()),
+        )
 
     @property
     def primary_photo(self) -> Photo | None:
@@ -221,6 +254,13 @@ class Hero(Model):
 
     def __repr__(self) -> str:
         return f"<Hero {self.id} {self.external_id}>"
+
+
+@event.listens_for(Hero.publish_at, "set")
+def _embargo_changed(hero: Hero, value, old, initiator) -> None:
+    """A new embargo is noticed again when it passes."""
+    if value != old:
+        hero.publish_released_at = None
 
 
 def published_heroes():
@@ -825,3 +865,60 @@ class ReminderSent(Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     subscription: Mapped[ReminderSubscription] = relationship(back_populates="sent")
+
+
+# -- provenance --------------------------------------------------------------------------
+class FactField(StrEnum):
+    """The facts of a hero that a source can stand behind."""
+
+    BIRTH_DATE = "birth_date"
+    DEATH_DATE = "death_date"
+    MILITARY_UNIT = "military_unit"
+    RANK = "rank"
+    DEATH_CIRCUMSTANCES = "death_circumstances"
+    AWARDS = "awards"
+    BURIAL = "burial"
+
+
+class SourceKind(StrEnum):
+    """Where a fact came from."""
+
+    FAMILY = "family"
+    UNIT = "unit"
+    OFFICIAL_NOTICE = "official_notice"
+    DOCUMENT = "document"
+    PUBLICATION = "publication"
+
+
+class FactSource(Model):
+    """One source of one fact of a hero, as staff recorded and (perhaps) verified it."""
+
+    __tablename__ = "fact_source"
+    __table_args__ = (
+        one_of("field", FactField, "field_known"),
+        one_of("kind", SourceKind, "kind_known"),
+        CheckConstraint("kind <> 'publication' OR length(link) > 0", name="publication_linked"),
+        Index("ix_fact_source_unverified", "verified_at", "field"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hero_id: Mapped[int] = mapped_column(ForeignKey("hero.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))
+    link: Mapped[str] = mapped_column(String(1000), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: A scan of the document (an image stored through :mod:`memorial.media`), staff-only
+    #: unless ``document_public``.
+    document_path: Mapped[str | None] = mapped_column(String(300))
+    document_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    verified_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    hero: Mapped[Hero] = relationship()
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])

@@ -72,6 +72,8 @@ FORMATS: dict[str, Format] = {
 }
 
 HeroUrl = Callable[[Hero], str]
+#: What a hero in an empty frame (the family is not ready) shows: the name and the dates.
+NAME_ONLY_FIELDS = ("surname", "given_name", "patronymic", "birth_date", "death_date")
 PhotoUrl = Callable[[Photo], str]
 
 
@@ -85,6 +87,8 @@ def _cell(hero: Hero, column: Column, hero_url: HeroUrl, photo_url: PhotoUrl) ->
     key = column.key
     if key == "url":
         return hero_url(hero)
+    if hero.name_only and key not in NAME_ONLY_FIELDS:  # the empty frame
+        return ""
     if key == "photo_urls":
         ordered = sorted(hero.photos, key=lambda p: (not p.is_primary, p.position, p.id))
         return "\n".join(photo_url(p) for p in ordered)

@@ -29,8 +29,9 @@ from .records import (
     RECORD_LOADS,
     HeroInput,
     PhotoInput,
-    hero_record,
+    hero_record,  # noqa: F401  (part of this module's interface)
     photo_inputs,
+    public_record,
     snapshot,
 )
 
@@ -543,10 +544,12 @@ def export_archive(
     ).all()
     records = []
     for hero in heroes:
-        record = hero_record(hero)
+        record = public_record(hero)
         if record["grave"]:
             record["grave"]["url"] = grave_url(record["grave"]["code"], base_url)
-        for photo, entry in zip(hero.photos, record["photos"], strict=True):
+        for photo, entry in zip(
+            [] if hero.name_only else hero.photos, record["photos"], strict=True
+        ):
             shutil.copyfile(media.safe_path(data_dir, photo.file_path), folder / entry["file"])
         records.append(record)
         if progress:

@@ -125,6 +125,23 @@ def hero_record(hero: Hero) -> dict:
     return out
 
 
+#: What a hero in an empty frame (the family is not ready) shows: the name and the dates.
+NAME_ONLY_FIELDS = ("surname", "given_name", "patronymic", "birth_date", "death_date")
+
+
+def public_record(hero: Hero) -> dict:
+    """A hero in the archive format as the public may see it: for a hero in an empty frame,
+    only the name and the dates (the revisions keep the whole record)."""
+    record = hero_record(hero)
+    if not hero.name_only:
+        return record
+    out = {"external_id": record["external_id"]}
+    for name in (*HERO_TEXT_FIELDS[:4], "birth_date", "death_date", *HERO_TEXT_FIELDS[4:]):
+        out[name] = record[name] if name in NAME_ONLY_FIELDS else None
+    out.update(awards=[], stories=[], photos=[], grave=None, status=record["status"])
+    return out
+
+
 def grave_record(grave: Grave | None) -> dict | None:
     """A grave as the archive format writes it (row and place as strings), with its
     permanent code."""

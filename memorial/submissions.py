@@ -29,6 +29,7 @@ from .models import (
     User,
     utcnow,
 )
+from .provenance import NotNotified
 from .records import HERO_DATE_FIELDS, HERO_FIELDS, HeroInput, PhotoInput, photo_inputs
 from .revisions import recorded
 
@@ -236,12 +237,18 @@ def reject(session: Session, submission: Submission, user: User, reason: str) ->
     _log(session, "reject", user, submission)
 
 
-def approve(session: Session, submission: Submission, user: User, reason: str = "") -> Hero:
+def approve(
+    session: Session, submission: Submission, user: User, reason: str = "", notified: bool = False
+) -> Hero:
     """Publish what a submission brings; the hero changes with a revision (flush only).
 
     The submission is claimed first (a conditional UPDATE): of moderators approving at once,
-    one publishes and the others get :class:`ModerationError`.
+    one publishes and the others get :class:`ModerationError`. A new hero is published only
+    when the moderator confirms (``notified``) that the family was officially notified;
+    otherwise :class:`memorial.provenance.NotNotified` is raised before anything changes.
     """
+    if submission.kind == SubmissionKind.HERO and not notified:
+        raise NotNotified("the family's official notification is not confirmed")
     _claim(
         session,
         submission,
@@ -268,6 +275,7 @@ def approve(session: Session, submission: Submission, user: User, reason: str = 
             reason=why,
             submission_id=submission.id,
         )
+        audit.record(session, "hero.notified", user, object_type="hero", object_id=hero.id)
     else:
         if submission.hero is None:
             raise ModerationError("the submission is not about a hero")

@@ -140,7 +140,7 @@ def test_photos_of_pending_submissions_are_backed_up_restored_and_checked(app, r
             db.session, "mod@example.org", "a long enough secret", "moderator"
         )
         item = db.session.scalar(select(Submission).where(Submission.reference == reference))
-        hero = submissions.approve(db.session, item, user)
+        hero = submissions.approve(db.session, item, user, notified=True)
         db.session.commit()
         [photo] = db.session.scalars(select(Photo).where(Photo.hero_id == hero.id))
         assert file_sha256(media_root(restored.config["DATA_DIR"]) / photo.file_path)

@@ -86,7 +86,7 @@ def moderate_at_once(app, tmp_path, emails, ids, action="approve", text=""):
             for sid in order:
                 response = client.post(
                     f"/staff/submissions/{sid}/{action}",
-                    data={"csrf_token": token, "text": text},
+                    data={"csrf_token": token, "text": text, "notified": "y"},
                     follow_redirects=True,
                 )
                 answers.append((email, sid, response.status_code, response.get_data(as_text=True)))

@@ -50,7 +50,7 @@ def test_atom_feed_lists_new_heroes_and_approved_stories(app, runner, tmp_path, 
     reference = reference_of(client, post_form(client, f"/submit/story/{hero_id}", story))
     login(client, staff["moderator"])
     url = f"/staff/submissions/{submission(app, reference).id}"
-    client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url)})
+    client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url), "notified": "y"})
 
     response = client.get("/feed.atom?lang=uk")
     assert response.headers["Content-Type"] == "application/atom+xml; charset=utf-8"

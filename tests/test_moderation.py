@@ -89,7 +89,7 @@ def test_edit_before_publishing(app, client, staff):
         },
     )
     assert response.status_code == 302
-    client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url)})
+    client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url), "notified": "y"})
     assert search_api(client, "Бондар") == ["Бондар Ігор"]
     assert submission(app, reference).original["surname"] == "Бондарь"
 

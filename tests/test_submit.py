@@ -64,7 +64,9 @@ def status_page(client, reference: str) -> str:
 def approve(client, app, reference: str) -> None:
     """A signed-in moderator's client approves the submission."""
     url = f"/staff/submissions/{submission(app, reference).id}"
-    response = client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url)})
+    response = client.post(
+        f"{url}/approve", data={"csrf_token": csrf_token(client, url), "notified": "y"}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
 
 

@@ -58,7 +58,7 @@ def test_ukrainian_pages_show_no_english_words(demo_app, client, staff):
     story_id = submission(app, ref_story).id
     photos_id = submission(app, ref_photos).id
     url = f"/staff/submissions/{story_id}"
-    client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url)})
+    client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url), "notified": "y"})
     url = f"/staff/submissions/{photos_id}"
     client.post(f"{url}/ask", data={"csrf_token": csrf_token(client, url), "text": "Хто це?"})
     with app.app_context():

@@ -61,8 +61,12 @@ def hero_text(hero) -> str:
 
 
 def build_document(hero) -> HeroDocument:
-    """Turn a loaded hero (with awards and stories) into its index document."""
+    """Turn a loaded hero (with awards and stories) into its index document.
+
+    A hero in an empty frame (``name_only``) is found by the name alone."""
     name = full_name(hero.surname, hero.given_name, hero.patronymic)
+    if getattr(hero, "name_only", False):
+        return _name_only_document(hero, name)
     places = _join(hero.birth_place, hero.home_community, hero.death_place, hero.burial_place)
     # Places and units are found in Latin too (official transliteration), as names are:
     # relatives abroad type "Kramatorsk", "Izium", "Kholodnyi Yar".
@@ -85,4 +89,25 @@ def build_document(hero) -> HeroDocument:
         death_year=hero.death_year,
         death_sort=death_sort,
         facets={f: facet_value(getattr(hero, f)) for f in FACET_FIELDS},
+    )
+
+
+def _name_only_document(hero, name: str) -> HeroDocument:
+    """The document of a hero shown in an empty frame: the name and the dates, no text."""
+    death = hero.death_date
+    death_sort = death.year * 10000 + (death.month or 0) * 100 + (death.day or 0) if death else 0
+    return HeroDocument(
+        id=hero.id,
+        name=normalize(name),
+        call_sign="",
+        name_latin=translit_uk(name),
+        places="",
+        unit="",
+        text="",
+        letter=first_letter(hero.surname),
+        sort_name=normalize(name).casefold(),
+        birth_year=hero.birth_year,
+        death_year=hero.death_year,
+        death_sort=death_sort,
+        facets={f: "" for f in FACET_FIELDS},
     )

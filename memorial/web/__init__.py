@@ -6,10 +6,15 @@ the rules live in the domain, which never imports from here.
 
 from __future__ import annotations
 
+import logging
+import time
+
 from flask import Flask, abort, g, request
 from werkzeug.sansio.utils import host_is_trusted
 
-from .. import audit
+from .. import audit, provenance
+
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -36,6 +41,9 @@ def init_app(app: Flask) -> None:
         staff_graves,
         submit,
         templating,
+    )
+    from . import (
+        provenance as provenance_web,
     )
 
     server_names = app.config["SERVER_NAMES"]
@@ -78,6 +86,7 @@ def init_app(app: Flask) -> None:
         oai.bp,
         submit.bp,
         staff.bp,
+        provenance_web.bp,
         sheets.bp,
         staff_graves.bp,
         grave_works.bp,
@@ -85,4 +94,27 @@ def init_app(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     errors.init_app(app)
+    _release_embargoes(app)
     pagecache.init_app(app)
+
+
+def _release_embargoes(app: Flask) -> None:
+    """Before the page cache answers, let heroes whose embargo has passed appear: at most
+    once per ``EMBARGO_RECHECK`` seconds a worker looks (one indexed query), and touches
+    the due heroes so the search index takes them in and cached pages are retired."""
+    from ..extensions import db
+
+    recheck = float(app.config["EMBARGO_RECHECK"])
+    next_look = [0.0]
+
+    @app.before_request
+    def release_embargoes() -> None:
+        now = time.monotonic()
+        if now < next_look[0]:
+            return
+        next_look[0] = now + recheck
+        try:
+            provenance.release_due(db.session)
+        except Exception:  # a visitor's page never fails for it; the next look retries
+            db.session.rollback()
+            log.exception("embargoes that passed were not released")

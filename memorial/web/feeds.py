@@ -59,6 +59,7 @@ def atom():
             Submission.status == SubmissionStatus.PUBLISHED,
             Submission.decided_at.is_not(None),
             Hero.is_published,
+            Hero.name_only.is_(False),
         )
         .order_by(Submission.decided_at.desc(), Submission.id.desc())
         .limit(FEED_ENTRIES)
@@ -84,7 +85,10 @@ def atom():
             entry.id(url_for("public.hero", slug=str(item.id), _external=True))
             entry.title(item.full_name)
             entry.link(href=_hero_url(item))
-            entry.summary(_dates(item) + (f". {item.military_unit}" if item.military_unit else ""))
+            entry.summary(
+                _dates(item)
+                + (f". {item.military_unit}" if item.military_unit and not item.name_only else "")
+            )
         else:
             hero = item.hero
             entry.id(

@@ -546,3 +546,63 @@ class ManageRemindersForm(FlaskForm):
     subscription = StringField(validators=[Optional()])
     action = StringField(validators=[Optional()])
     days = SelectMultipleField(choices=[], validate_choice=False)
+
+
+# -- provenance --------------------------------------------------------------------------
+NOTIFIED_LABEL = _l("Родину офіційно сповіщено про загибель (я це перевірив(-ла))")
+
+
+class PublishForm(ReasonForm):
+    """Publish (or unpublish) a hero; a first publication needs the family-notified check."""
+
+    notified = BooleanField(NOTIFIED_LABEL)
+
+
+class ApproveForm(ConfirmForm):
+    """Approve a submission; a new hero needs the family-notified check."""
+
+    notified = BooleanField(NOTIFIED_LABEL)
+
+
+class EmbargoForm(FlaskForm):
+    """The moment a hero appears to the public, in Kyiv time (empty: at once)."""
+
+    publish_at = StringField(
+        _l("Опублікувати не раніше (час Києва)"),
+        validators=[Optional(), Length(max=40, message=_l("Не більше %(max)d символів."))],
+        description=_l("Порожньо: одразу. До цього часу героя не видно ніде на сайті."),
+        render_kw={"type": "datetime-local"},
+    )
+    text = _text(_l("Чому"), 2000, required=True)
+
+
+class NameOnlyForm(FlaskForm):
+    """Show only the name and the dates while the family is not ready."""
+
+    name_only = BooleanField(_l("Родина ще не готова: показувати лише ім'я та дати"))
+    text = _text(_l("Чому"), 2000, required=True)
+
+
+class SourceForm(FlaskForm):
+    """One source of one fact of a hero."""
+
+    field = SelectField(_l("Факт"), validators=[DataRequired(_l("Оберіть факт."))])
+    kind = SelectField(_l("Джерело"), validators=[DataRequired(_l("Оберіть джерело."))])
+    link = StringField(
+        _l("Посилання (для публікації обов'язкове)"),
+        validators=[Optional(), Length(max=1000, message=_l("Не більше %(max)d символів."))],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    note = _text(_l("Примітка"), 2000, long=True)
+    document = FileField(
+        _l("Скан документа (зображення, необов'язково)"),
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
+    document_public = BooleanField(_l("Документ можна показувати відвідувачам"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        from ..models import FactField, SourceKind
+
+        super().__init__(*args, **kwargs)
+        self.field.choices = choices(FactField)
+        self.kind.choices = choices(SourceKind)

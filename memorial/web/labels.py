@@ -13,9 +13,11 @@ from flask_babel import lazy_gettext as _l
 from ..dates import PartialDate
 from ..models import (
     EntranceSide,
+    FactField,
     GraveEventKind,
     HeroStatus,
     RevisionSource,
+    SourceKind,
     SubmissionKind,
     SubmissionStatus,
     UserRole,
@@ -24,6 +26,22 @@ from .i18n import current_language
 
 #: Staff's names, short, as lists and filters show them.
 STAFF_LABELS: dict[type[StrEnum], dict] = {
+    FactField: {
+        FactField.BIRTH_DATE: _l("дата народження"),
+        FactField.DEATH_DATE: _l("дата загибелі"),
+        FactField.MILITARY_UNIT: _l("військова частина"),
+        FactField.RANK: _l("звання"),
+        FactField.DEATH_CIRCUMSTANCES: _l("обставини загибелі"),
+        FactField.AWARDS: _l("нагороди"),
+        FactField.BURIAL: _l("місце поховання"),
+    },
+    SourceKind: {
+        SourceKind.FAMILY: _l("родина"),
+        SourceKind.UNIT: _l("військова частина"),
+        SourceKind.OFFICIAL_NOTICE: _l("офіційне сповіщення"),
+        SourceKind.DOCUMENT: _l("документ"),
+        SourceKind.PUBLICATION: _l("публікація"),
+    },
     SubmissionKind: {
         SubmissionKind.HERO: _l("новий герой"),
         SubmissionKind.STORY: _l("спогад"),
@@ -307,4 +325,6 @@ def template_globals() -> dict:
         "RevisionSource": RevisionSource,
         "EntranceSide": EntranceSide,
         "GraveEventKind": GraveEventKind,
+        "FactField": FactField,
+        "SourceKind": SourceKind,
     }

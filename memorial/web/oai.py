@@ -294,9 +294,10 @@ def _dublin_core(parent: ET._Element, hero: Hero) -> None:
         add("creator", archive)
         add("subject", _("Загиблі захисники і захисниці України"))
         add("subject", _("Російсько-українська війна"))
-        add("subject", hero.rank)
-        add("subject", hero.military_unit)
-        add("description", _short(hero.biography or hero.death_circumstances or ""))
+        full = not hero.name_only  # the empty frame: the name and the dates only
+        add("subject", full and hero.rank)
+        add("subject", full and hero.military_unit)
+        add("description", full and _short(hero.biography or hero.death_circumstances or ""))
         add("publisher", archive)
         add("date", hero.death_date.iso() if hero.death_date else None)
         add("type", "Text")
@@ -306,8 +307,8 @@ def _dublin_core(parent: ET._Element, hero: Hero) -> None:
         born = hero.birth_date.iso() if hero.birth_date else ""
         died = hero.death_date.iso() if hero.death_date else ""
         add("coverage", f"{born}/{died}" if born or died else None)
-        add("coverage", hero.death_place)
-        add("coverage", hero.home_community)
+        add("coverage", full and hero.death_place)
+        add("coverage", full and hero.home_community)
         terms = licence()
         add("rights", f"{terms['name']} {terms['url']}".strip())
 

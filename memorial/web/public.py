@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .. import browse, candles, media
+from .. import browse, candles, media, provenance
 from ..clock import today_in_kyiv
 from ..dates import day_key
 from ..extensions import csrf, db, limiter
@@ -259,9 +259,17 @@ def hero(slug: str):
         # A grave's QR code came here: only the code of this hero's grave shows the notice
         # (any other value would only make copies of the page).
         return redirect(url_for("public.hero", slug=found.slug))
+    if found.name_only:  # the family is not ready: the name, the dates, an empty frame
+        return render_template(
+            "public/hero_frame.html",
+            hero=found,
+            lit=_lit_today(found.id),
+            candle_count=candles.candle_count(db.session, found.id),
+        )
     return render_template(
         "public/hero.html",
         hero=found,
+        verified=provenance.verified_facts(db.session, found.id),
         standing_at=grave if at is not None else None,
         lit=_lit_today(found.id),
         candle_count=candles.candle_count(db.session, found.id),
@@ -357,7 +365,9 @@ def search_page():
 def _published_photo(file_path: str) -> Photo:
     """A photo that belongs to a published hero, or 404 (pending files are never public)."""
     photo = db.session.scalar(
-        select(Photo).join(Hero).where(Photo.file_path == file_path, Hero.is_published)
+        select(Photo)
+        .join(Hero)
+        .where(Photo.file_path == file_path, Hero.is_published, Hero.name_only.is_(False))
     )
     if photo is None:
         abort(404)

@@ -121,6 +121,9 @@ def person_jsonld(hero: Hero) -> dict:
         data["birthDate"] = hero.birth_date.iso()
     if hero.death_date:
         data["deathDate"] = hero.death_date.iso()
+    if hero.name_only:  # the empty frame: nothing beyond the name and the dates
+        data.pop("alternateName", None)
+        return data
     if hero.birth_place:
         data["birthPlace"] = {"@type": "Place", "name": hero.birth_place}
     if hero.death_place:

@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .. import accounts, archive, media, submissions
+from .. import accounts, archive, media, provenance, submissions
 from ..extensions import db
 from ..models import (
     OPEN_SUBMISSION_STATUSES,
@@ -42,20 +42,28 @@ from . import labels
 from .auth import admin_required, staff_headers, staff_required
 from .forms import (
     AccountForm,
+    ApproveForm,
     ConfirmForm,
     CorrectionEditForm,
     HeroEditForm,
+    PublishForm,
     ReasonForm,
     StoryEditForm,
     SubmissionHeroForm,
 )
 from .labels import FIELD_LABELS, field_text
 from .pagination import Pager, page_number
+from .provenance import provenance_forms
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+
 bp.after_request(staff_headers)
 
 PER_PAGE = 50
+
+
+def _not_notified() -> str:
+    return _("Не опубліковано: спершу підтвердьте, що родину офіційно сповіщено про загибель.")
 
 
 def _me():
@@ -160,7 +168,7 @@ def submission(submission_id: int):
         diff=diff,
         edit=_edit_form(item, formdata=None),
         reason=ReasonForm(formdata=None),
-        confirm=ConfirmForm(formdata=None),
+        confirm=ApproveForm(formdata=None),
         labels=FIELD_LABELS,
     )
 
@@ -214,11 +222,20 @@ def edit_submission(submission_id: int):
 def approve(submission_id: int):
     """Publish a submission: the hero appears on the site and in search at once."""
     item = _submission(submission_id)
-    form = ConfirmForm()
+    form = ApproveForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        hero = submissions.approve(db.session, item, _me(), form.text.data or "")
+        hero = submissions.approve(
+            db.session, item, _me(), form.text.data or "", notified=form.notified.data
+        )
+    except provenance.NotNotified:
+        db.session.rollback()
+        flash(
+            _not_notified(),
+            "error",
+        )
+        return redirect(url_for("staff.submission", submission_id=item.id))
     except submissions.ModerationError as error:
         _already_decided(error)
         return redirect(url_for("staff.submission", submission_id=submission_id))
@@ -307,7 +324,8 @@ def hero(hero_id: int):
         hero=item,
         revisions=revisions,
         confirm=ConfirmForm(formdata=None),
-        reason=ReasonForm(formdata=None),
+        reason=PublishForm(formdata=None),
+        **provenance_forms(item),
     )
 
 
@@ -335,11 +353,21 @@ def edit_hero(hero_id: int):
 def change_status(hero_id: int, action: str):
     """Unpublish (the reversible deletion) or publish again."""
     item = _hero(hero_id)
-    form = ReasonForm()
+    form = PublishForm()
     if not form.validate_on_submit():
         flash(_("Напишіть, чому."), "error")
         return redirect(url_for("staff.hero", hero_id=item.id))
     status = HeroStatus.PUBLISHED if action == "publish" else HeroStatus.DRAFT
+    if action == "publish":
+        try:
+            provenance.confirm_notified(db.session, item, _me(), form.notified.data)
+        except provenance.NotNotified:
+            db.session.rollback()
+            flash(
+                _not_notified(),
+                "error",
+            )
+            return redirect(url_for("staff.hero", hero_id=item.id))
     archive.change_status(db.session, item, status, _me(), form.text.data)
     db.session.commit()
     flash(_("Опубліковано.") if action == "publish" else _("Знято з публікації."), "info")
