@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
         pagecache,
         public,
         reminders,
+        safety,
         security,
         seo,
         sheets,
@@ -41,9 +42,6 @@ def init_app(app: Flask) -> None:
         staff_graves,
         submit,
         templating,
-    )
-    from . import (
-        provenance as provenance_web,
     )
 
     server_names = app.config["SERVER_NAMES"]
@@ -86,7 +84,7 @@ def init_app(app: Flask) -> None:
         oai.bp,
         submit.bp,
         staff.bp,
-        provenance_web.bp,
+        safety.bp,
         sheets.bp,
         staff_graves.bp,
         grave_works.bp,

@@ -53,7 +53,7 @@ from .forms import (
 )
 from .labels import FIELD_LABELS, field_text
 from .pagination import Pager, page_number
-from .provenance import provenance_forms
+from .safety import provenance_forms
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
