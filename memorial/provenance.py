@@ -252,7 +252,7 @@ def verified_facts(session: Session, hero_id: int) -> dict[str, FactSource]:
 
 def unverified_heroes(session: Session, field: str | None = None, limit: int = 200):
     """Heroes with at least one unverified source (of ``field``), with the count of them."""
-    conditions = [FactSource.verified_at.is_(None)]
+    conditions: list = [FactSource.verified_at.is_(None)]
     if field:
         conditions.append(FactSource.field == field)
     return session.execute(

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from memorial.extensions import db
-from memorial.models import Revision, Submission, SubmissionPhoto, User
+from memorial.models import FactSource, Revision, Submission, SubmissionPhoto, User
 
 from helpers import (
     SUBMITTER,
@@ -34,6 +34,14 @@ STAFF_URLS = [
     ("POST", "/staff/heroes/{hero}/edit", 400, 400),
     ("POST", "/staff/heroes/{hero}/unpublish", 302, 302),
     ("POST", "/staff/heroes/{hero}/publish", 302, 302),
+    ("POST", "/staff/heroes/{hero}/embargo", 302, 302),
+    ("POST", "/staff/heroes/{hero}/name-only", 302, 302),
+    ("POST", "/staff/heroes/{hero}/sources", 302, 302),
+    ("POST", "/staff/sources/{source}/verify", 302, 302),
+    ("POST", "/staff/sources/{source}/remove", 302, 302),
+    ("GET", "/staff/sources/{source}/document", 404, 404),
+    ("GET", "/staff/unverified", 200, 200),
+    ("GET", "/staff/unverified?field=rank", 200, 200),
     ("GET", "/staff/revisions/{rev}", 200, 200),
     ("POST", "/staff/revisions/{rev}/restore", 302, 302),
     ("GET", "/staff/media/{photo}", 200, 200),
@@ -66,7 +74,12 @@ def objects(app, client, staff, tmp_path):
         ),
     )
     with app.app_context():
+        hero_id = db.session.scalar(select(Revision.hero_id))
+        source = FactSource(hero_id=hero_id, field="rank", kind="family")
+        db.session.add(source)
+        db.session.commit()
         return {
+            "source": source.id,
             "sub": db.session.scalar(select(Submission.id)),
             "hero": db.session.scalar(select(Revision.hero_id)),
             "rev": db.session.scalar(select(Revision.id)),
