@@ -113,11 +113,11 @@ def set_embargo(
 
 
 def _due():
+    # Drafts are released too (once): the condition stays on one index, whatever the status.
     return and_(
-        Hero.status == HeroStatus.PUBLISHED,
+        Hero.publish_released_at.is_(None),
         Hero.publish_at.is_not(None),
         Hero.publish_at <= clock.now(),
-        Hero.publish_released_at.is_(None),
     )
 
 

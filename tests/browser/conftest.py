@@ -13,15 +13,15 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from memorial import create_app, graves, reminders, sheets, submissions
+from memorial import create_app, graves, media, reminders, sheets, submissions
 from memorial.dates import day_key
 from memorial.extensions import db
 from memorial.language import slugify
-from memorial.models import Hero, Revision
+from memorial.models import FactSource, Hero, Revision
 from memorial.revisions import recorded
 from memorial.schema import create_schema
 
-from helpers import DEMO_ARCHIVE, app_config, smtp_server
+from helpers import DEMO_ARCHIVE, app_config, image_bytes, smtp_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -125,6 +125,21 @@ def _sample_paths(app) -> dict[str, str]:
         free = graves.grave_at(db.session, grave.sector, 1, 1)  # a place nobody lies in
         graves.set_reserved(db.session, graves.grave_at(db.session, grave.sector, 1, 2), True)
         graves.set_work(db.session, grave, "temporary_cross", dt.date(2022, 9, 1), "хрест")
+        # The empty frame (the family is not ready) and a verified fact with a public scan.
+        framed = db.session.scalar(select(Hero).where(Hero.external_id == "demo-046"))
+        framed.name_only = True
+        stored = media.store_image(app.config["DATA_DIR"], image_bytes("JPEG"))
+        db.session.add(
+            FactSource(
+                hero_id=demo.id,
+                field="rank",
+                kind="document",
+                document_path=stored.file_path,
+                document_public=True,
+                verified_at=dt.datetime(2026, 11, 30, tzinfo=dt.UTC),
+            )
+        )
+        db.session.add(FactSource(hero_id=other.id, field="military_unit", kind="unit"))
         db.session.commit()
         sheet = (
             "Ідентифікатор;Прізвище;Ім'я;Дата загибелі;Примітка\n"
@@ -139,6 +154,7 @@ def _sample_paths(app) -> dict[str, str]:
             "sheet_token": upload.token,
             "profile": demo.slug,
             "volunteer": volunteer.slug,
+            "framed": framed.slug,
             "hero_id": str(demo.id),
             "unit": slugify(demo.military_unit),
             "community": slugify(demo.home_community),

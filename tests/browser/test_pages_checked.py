@@ -35,6 +35,8 @@ NOT_HTML = {
     "grave_works.works_csv",
     "grave_works.works_xlsx",
     "grave_works.staff_photo",
+    "provenance.staff_document",
+    "provenance.public_document",
 }
 NOT_HTML_BLUEPRINTS = ("api.", "seo.", "feeds.", "oai.")
 

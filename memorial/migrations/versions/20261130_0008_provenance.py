@@ -31,7 +31,9 @@ def upgrade():
             ["id"],
             ondelete="SET NULL",
         )
-        batch.create_index(batch.f("ix_hero_publish_at"), ["publish_at"], unique=False)
+        batch.create_index(
+            "ix_hero_embargo_due", ["publish_released_at", "publish_at"], unique=False
+        )
     # Heroes published before the check existed were published by staff who knew.
     op.execute(
         "UPDATE hero SET notified_confirmed_at = published_at "
@@ -92,7 +94,7 @@ def downgrade():
     op.drop_index(op.f("ix_fact_source_hero_id"), table_name="fact_source")
     op.drop_table("fact_source")
     with op.batch_alter_table("hero") as batch:
-        batch.drop_index(batch.f("ix_hero_publish_at"))
+        batch.drop_index("ix_hero_embargo_due")
         batch.drop_constraint(
             batch.f("fk_hero_notified_confirmed_by_id_user_account"), type_="foreignkey"
         )
