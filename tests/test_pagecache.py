@@ -45,7 +45,9 @@ def counted_queries(app):
 
 
 def hero_queries(statements: list[str]) -> list[str]:
-    return [s for s in statements if "FROM hero" in s]
+    """Queries that read heroes to build a page; the worker's look for passed embargoes (one
+    indexed query at most once a second, see bench/RESULTS.md) is not one of them."""
+    return [s for s in statements if "FROM hero" in s and "publish_released_at IS NULL" not in s]
 
 
 def test_a_page_is_rendered_once_then_served_from_the_cache(app, runner, tmp_path, client):

@@ -171,4 +171,3 @@ def test_staff_list_heroes_with_unverified_facts_by_field(app, client, staff, tm
     page = client.get("/staff/unverified?field=military_unit").get_data(as_text=True)
     assert "Бойко" not in page and "Усі джерела перевірено." in page
     assert app.test_client().get("/staff/unverified").status_code in (302, 401, 403)
-

@@ -569,7 +569,8 @@ class EmbargoForm(FlaskForm):
 
     publish_at = StringField(
         _l("Опублікувати не раніше (час Києва)"),
-        validators=[Optional(), Length(max=40, message=_l("Не більше %(max)d символів."))],
+        # No length rule: a datetime-local input takes no maxlength (the value is parsed).
+        validators=[Optional()],
         description=_l("Порожньо: одразу. До цього часу героя не видно ніде на сайті."),
         render_kw={"type": "datetime-local"},
     )
@@ -586,8 +587,9 @@ class NameOnlyForm(FlaskForm):
 class SourceForm(FlaskForm):
     """One source of one fact of a hero."""
 
-    field = SelectField(_l("Факт"), validators=[DataRequired(_l("Оберіть факт."))])
-    kind = SelectField(_l("Джерело"), validators=[DataRequired(_l("Оберіть джерело."))])
+    # A select always holds one of its choices (anything else fails the choice check).
+    field = SelectField(_l("Факт"))
+    kind = SelectField(_l("Джерело"))
     link = StringField(
         _l("Посилання (для публікації обов'язкове)"),
         validators=[Optional(), Length(max=1000, message=_l("Не більше %(max)d символів."))],
