@@ -15,6 +15,7 @@ from .records import (
     HeroInput,
     PhotoInput,
     hero_fields,
+    restore_showing,
     snapshot_photos,
 )
 from .revisions import recorded
@@ -214,6 +215,7 @@ def restore_revision(session: Session, revision, user: User, reason: str = "") -
         session.flush()
         sync_photos(session, hero, snapshot_photos(state))
         set_status(hero, state.get("status") or HeroStatus.DRAFT)
+        restore_showing(hero, state)
     audit.record(
         session,
         "revision.restore",

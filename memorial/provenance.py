@@ -25,10 +25,12 @@ from .models import (
     FactSource,
     Hero,
     HeroStatus,
+    RevisionSource,
     SourceKind,
     User,
     as_utc,
 )
+from .revisions import recorded
 
 
 class NotNotified(Exception):
@@ -98,8 +100,8 @@ def set_embargo(
 ) -> None:
     """Set (or lift, with ``None``) the publication moment of ``hero``; audited (flush only)."""
     before = hero.publish_at
-    hero.publish_at = moment
-    session.flush()
+    with recorded(session, hero, RevisionSource.EDIT, user, reason):
+        hero.publish_at = moment
     audit.record(
         session,
         "hero.embargo",
@@ -143,8 +145,8 @@ def set_name_only(session: Session, hero: Hero, name_only: bool, user: User, rea
     """Show only the name and the dates ("the family is not ready"), or everything again."""
     if bool(hero.name_only) == name_only:
         return
-    hero.name_only = name_only
-    session.flush()
+    with recorded(session, hero, RevisionSource.EDIT, user, reason):
+        hero.name_only = name_only
     audit.record(
         session,
         "hero.name_only" if name_only else "hero.name_only_lifted",

@@ -6,12 +6,13 @@ staff forms; it imports none of them.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import selectinload
 
-from .models import Grave, GraveSector, Hero, HeroStatus, Photo
+from .models import Grave, GraveSector, Hero, HeroStatus, Photo, as_utc
 
 #: Plain text fields of a hero, in the order of the archive format.
 HERO_TEXT_FIELDS = (
@@ -177,7 +178,19 @@ def snapshot(hero: Hero) -> dict:
         }
         for p in hero.photos
     ]
+    # What staff decided about showing the hero, kept only when set (older revisions lack it).
+    if hero.name_only:
+        record["name_only"] = True
+    if hero.publish_at is not None:
+        record["publish_at"] = as_utc(hero.publish_at).isoformat()
     return record
+
+
+def restore_showing(hero: Hero, record: dict) -> None:
+    """Put back the empty frame and the embargo as a snapshot recorded them."""
+    hero.name_only = bool(record.get("name_only"))
+    moment = record.get("publish_at")
+    hero.publish_at = dt.datetime.fromisoformat(moment) if moment else None
 
 
 def snapshot_photos(record: dict) -> list[PhotoInput]:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from memorial import provenance
 from memorial.extensions import db
-from memorial.models import AuditEvent, Hero
+from memorial.models import AuditEvent, Hero, Revision
 
 from helpers import csrf_token, image_bytes, login, record, search_api, write_archive
 
@@ -149,3 +149,18 @@ def test_the_book_line_has_the_name_and_the_dates_only(app, tmp_path):
         assert (
             provenance.memorial_line_only(hero) == "Коваленко Андрій Петрович (? – 19 серпня 2022)"
         )
+
+
+def test_the_frame_is_a_revision_and_a_restore_takes_it_back(app, client, staff, tmp_path):
+    hero = framed_app(app, client, staff, tmp_path)
+    with app.app_context():
+        imported, framed = db.session.scalars(
+            select(Revision).where(Revision.hero_id == hero.id).order_by(Revision.id)
+        ).all()
+        assert framed.after.get("name_only") is True and "name_only" not in framed.before
+        first = imported.id
+    url = f"/staff/revisions/{first}"
+    client.post(f"{url}/restore", data={"csrf_token": csrf_token(client, url), "text": "назад"})
+    with app.app_context():
+        assert db.session.get(Hero, hero.id).name_only is False
+    assert "електриком" in app.test_client().get(f"/heroes/{hero.slug}").get_data(as_text=True)

@@ -296,3 +296,26 @@ def test_an_approved_story_does_not_need_the_check(app, client, staff, tmp_path)
     client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url)})
     with app.app_context():
         assert db.session.get(Submission, item.id).status == "published"
+
+
+def test_an_embargo_is_a_revision_that_a_restore_takes_back(app, client, staff, tmp_path):
+    import_records(app, tmp_path, [record("r-1")])
+    hero = hero_of(app, "r-1")
+    login(client, staff["moderator"])
+    url = f"/staff/heroes/{hero.id}"
+    client.post(
+        f"{url}/embargo",
+        data={"csrf_token": csrf_token(client, url), "publish_at": EMBARGO_KYIV, "text": "x"},
+    )
+    with app.app_context():
+        first, embargo = db.session.scalars(
+            select(Revision).where(Revision.hero_id == hero.id).order_by(Revision.id)
+        ).all()
+        assert embargo.after["publish_at"] == EMBARGO_UTC.isoformat()
+        first_id = first.id
+    with clock.frozen(BEFORE):
+        assert app.test_client().get(f"/heroes/{hero.slug}").status_code == 404
+        back = f"/staff/revisions/{first_id}"
+        client.post(f"{back}/restore", data={"csrf_token": csrf_token(client, back), "text": "y"})
+        assert hero_of(app, "r-1").publish_at is None
+        assert app.test_client().get(f"/heroes/{hero.slug}").status_code == 200

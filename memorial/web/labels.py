@@ -127,6 +127,8 @@ FIELD_LABELS = {
     "photos": _l("Фотографії"),
     "status": _l("Стан"),
     "external_id": _l("Ідентифікатор"),
+    "name_only": _l("Лише ім'я та дати"),
+    "publish_at": _l("Опублікувати не раніше (UTC)"),
 }
 #: Names of the fields of a story and of a correction, as a submission carries them.
 SUBMISSION_FIELD_LABELS = {
