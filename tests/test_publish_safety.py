@@ -242,6 +242,8 @@ def test_an_embargoed_hero_is_invisible_everywhere_until_its_moment(tmp_path, ca
             with app.app_context():
                 released = db.session.get(Hero, hero.id)
                 assert released.publish_released_at is not None
+                # Dated, in the feeds and "recently published", from the moment it appeared.
+                assert provenance.in_kyiv(released.published_at) == EMBARGO_KYIV
         assert audit_actions(app).count("hero.embargo") == 1
     finally:
         app.extensions["memorial.index_sync"].stop()
