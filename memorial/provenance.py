@@ -138,9 +138,11 @@ def release_due(session: Session) -> list[int]:
         hero.publish_released_at = now
         # Feeds and "recently published" date the hero from the moment it appeared.
         moment = as_utc(hero.publish_at) if hero.publish_at is not None else None
-        if hero.status == HeroStatus.PUBLISHED and moment is not None:
-            if hero.published_at is None or as_utc(hero.published_at) < moment:
-                hero.published_at = moment
+        later = hero.published_at is None or (
+            moment is not None and as_utc(hero.published_at) < moment
+        )
+        if hero.status == HeroStatus.PUBLISHED and moment is not None and later:
+            hero.published_at = moment
     session.commit()
     return ids
 
