@@ -37,7 +37,7 @@ STAFF_LABELS: dict[type[StrEnum], dict] = {
     },
     SourceKind: {
         SourceKind.FAMILY: _l("родина"),
-        SourceKind.UNIT: _l("військова частина"),
+        SourceKind.UNIT: _l("від військової частини"),
         SourceKind.OFFICIAL_NOTICE: _l("офіційне сповіщення"),
         SourceKind.DOCUMENT: _l("документ"),
         SourceKind.PUBLICATION: _l("публікація"),
