@@ -49,6 +49,7 @@ class SubmissionKind(StrEnum):
     STORY = "story"
     PHOTOS = "photos"
     CORRECTION = "correction"
+    FAMILY_REQUEST = "family_request"
 
 
 class SubmissionStatus(StrEnum):
@@ -193,6 +194,14 @@ class Hero(Model):
     #: The grave the hero lies in now, when the burial place is known as data.
     grave: Mapped[Grave | None] = relationship(back_populates="hero", uselist=False)
 
+    # -- familyreq --
+    #: Fields (names from the archive format) hidden from the public at the family's request.
+    hidden_fields: Mapped[list | None] = mapped_column(JSON)
+    #: Set while relatives disagree: the profile is not changed until a moderator unfreezes it.
+    frozen_reason: Mapped[str | None] = mapped_column(Text)
+    frozen_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    frozen_by: Mapped[str | None] = mapped_column(String(320))
+
     @property
     def full_name(self) -> str:
         """Surname, given name and patronymic, as the archive shows them."""
@@ -209,11 +218,20 @@ class Hero(Model):
 
     @property
     def primary_photo(self) -> Photo | None:
-        """The chosen portrait, else the first photo."""
-        for photo in self.photos:
-            if photo.is_primary:
-                return photo
-        return self.photos[0] if self.photos else None
+        """The portrait lists, previews and link cards show: the chosen one, else the first
+        photo; none when that photo is hidden or marked sensitive (it is then shown only on
+        the profile, behind its notice)."""
+        chosen = next((p for p in self.photos if p.is_primary), None)
+        if chosen is None:
+            chosen = self.photos[0] if self.photos else None
+        if chosen is None or chosen.hidden or chosen.sensitive:
+            return None
+        return chosen
+
+    @property
+    def is_frozen(self) -> bool:
+        """Whether the profile is frozen while relatives disagree."""
+        return self.frozen_at is not None
 
     def compute_slug(self) -> str:
         """The readable URL part: transliterated surname and given name, then the id."""
@@ -289,6 +307,12 @@ class Story(Model):
 
     hero: Mapped[Hero] = relationship(back_populates="stories")
 
+    # -- familyreq --
+    #: Hidden from the public at the family's request (kept, and restored by unhiding).
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    #: Shown on the profile only behind a short notice, never in previews.
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
 
 class Photo(Model):
     """A stored image of a hero: the file lives under the data folder, named by the server."""
@@ -320,6 +344,12 @@ class Photo(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     hero: Mapped[Hero] = relationship(back_populates="photos")
+
+    # -- familyreq --
+    #: Hidden from the public at the family's request (kept, and restored by unhiding).
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    #: Shown on the profile only behind a short notice, never in previews.
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class User(Model):

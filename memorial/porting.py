@@ -29,8 +29,9 @@ from .records import (
     RECORD_LOADS,
     HeroInput,
     PhotoInput,
-    hero_record,
     photo_inputs,
+    public_photos,
+    public_record,
     snapshot,
 )
 
@@ -543,10 +544,10 @@ def export_archive(
     ).all()
     records = []
     for hero in heroes:
-        record = hero_record(hero)
+        record = public_record(hero)
         if record["grave"]:
             record["grave"]["url"] = grave_url(record["grave"]["code"], base_url)
-        for photo, entry in zip(hero.photos, record["photos"], strict=True):
+        for photo, entry in zip(public_photos(hero), record["photos"], strict=True):
             shutil.copyfile(media.safe_path(data_dir, photo.file_path), folder / entry["file"])
         records.append(record)
         if progress:

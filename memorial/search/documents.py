@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from ..language import first_letter, full_name, normalize, translit_uk
+from ..records import public_view
 
 
 @dataclass
@@ -62,6 +63,7 @@ def hero_text(hero) -> str:
 
 def build_document(hero) -> HeroDocument:
     """Turn a loaded hero (with awards and stories) into its index document."""
+    hero = public_view(hero)
     name = full_name(hero.surname, hero.given_name, hero.patronymic)
     places = _join(hero.birth_place, hero.home_community, hero.death_place, hero.burial_place)
     # Places and units are found in Latin too (official transliteration), as names are:

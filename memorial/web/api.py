@@ -9,8 +9,7 @@ from sqlalchemy import func, select, text
 
 from ..extensions import csrf, db, limiter
 from ..models import Hero
-from ..porting import hero_record
-from ..records import RECORD_LOADS
+from ..records import RECORD_LOADS, public_photos, public_record
 from ..search import backend_for
 from ..search.tables import SearchOutbox
 from . import pagecache
@@ -30,14 +29,14 @@ def error(message: str, status: int):
 
 def hero_json(hero: Hero) -> dict:
     """A published hero in the archive format, plus ``id``, ``slug`` and ``url``."""
-    record = hero_record(hero)
+    record = public_record(hero)
     record["photos"] = [
         {
             "file": url_for("public.photo", file_path=p.file_path, _external=True),
             "caption": p.caption,
             "primary": p.is_primary,
         }
-        for p in hero.photos
+        for p in public_photos(hero)
     ]
     if record["grave"]:
         record["grave"]["url"] = public_url("graves.grave_code", code=record["grave"]["code"])

@@ -28,6 +28,7 @@ from ..dates import day_key
 from ..extensions import csrf, db, limiter
 from ..language import UKRAINIAN_ALPHABET
 from ..models import Hero, Photo, published_heroes
+from ..records import public_view
 from . import pagecache
 from .edge import MAX_ID
 from .finder import BadSearch, active_filters, facet_choices, find, parse_search_args
@@ -261,7 +262,7 @@ def hero(slug: str):
         return redirect(url_for("public.hero", slug=found.slug))
     return render_template(
         "public/hero.html",
-        hero=found,
+        hero=public_view(found),
         standing_at=grave if at is not None else None,
         lit=_lit_today(found.id),
         candle_count=candles.candle_count(db.session, found.id),
@@ -357,7 +358,9 @@ def search_page():
 def _published_photo(file_path: str) -> Photo:
     """A photo that belongs to a published hero, or 404 (pending files are never public)."""
     photo = db.session.scalar(
-        select(Photo).join(Hero).where(Photo.file_path == file_path, Hero.is_published)
+        select(Photo)
+        .join(Hero)
+        .where(Photo.file_path == file_path, Hero.is_published, Photo.hidden.is_(False))
     )
     if photo is None:
         abort(404)

@@ -306,6 +306,7 @@ def hero(hero_id: int):
         "staff/hero.html",
         hero=item,
         revisions=revisions,
+        labels=FIELD_LABELS,
         confirm=ConfirmForm(formdata=None),
         reason=ReasonForm(formdata=None),
     )
