@@ -399,3 +399,31 @@ def test_reject_and_question_as_for_other_submissions(app, client, staff, tmp_pa
     client.post(f"/staff/submissions/{ids[1]}/ask", data={"csrf_token": token, "text": "Хто ви?"})
     assert "Ми не змогли виконати" in status_page(client, first)
     assert "Хто ви?" in status_page(client, second)
+
+
+def test_a_migrated_database_takes_family_requests_and_marks(tmp_path):
+    from helpers import database_url_for
+
+    app = create_app(app_config(tmp_path, DATABASE_URL=database_url_for(tmp_path, empty=True)))
+    try:
+        result = app.test_cli_runner().invoke(args=["init-db"])
+        assert result.exit_code == 0, result.output
+        import_records(app, tmp_path, [record("f-1")])
+        client = app.test_client()
+        hero = the_hero(app)
+        reference = ask_family(client, hero, "field:rank")
+        with app.app_context():
+            found = db.session.scalar(select(Hero).where(Hero.id == hero.id))
+            found.stories[0].sensitive = True
+            found.hidden_fields = ["rank"]
+            db.session.commit()
+            kind = db.session.scalar(
+                select(Submission.kind).where(Submission.reference == reference)
+            )
+            assert kind == SubmissionKind.FAMILY_REQUEST
+        assert "сержант" not in client.get(f"/heroes/{hero.slug}").get_data(as_text=True)
+    finally:
+        app.extensions["memorial.index_sync"].stop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

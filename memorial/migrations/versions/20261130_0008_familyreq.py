@@ -38,13 +38,13 @@ def upgrade():
         batch_op.add_column(sa.Column("frozen_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("frozen_by", sa.String(length=320), nullable=True))
     with op.batch_alter_table("submission", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_submission_kind_known", type_="check")
+        batch_op.drop_constraint(op.f("ck_submission_kind_known"), type_="check")
         batch_op.create_check_constraint("kind_known", _kinds(_KINDS_AFTER))
 
 
 def downgrade():
     with op.batch_alter_table("submission", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_submission_kind_known", type_="check")
+        batch_op.drop_constraint(op.f("ck_submission_kind_known"), type_="check")
         batch_op.create_check_constraint("kind_known", _kinds(_KINDS_BEFORE))
     with op.batch_alter_table("hero", schema=None) as batch_op:
         for name in ("frozen_by", "frozen_at", "frozen_reason", "hidden_fields"):
