@@ -172,6 +172,7 @@ def _sample_paths(app) -> dict[str, str]:
             "submission_id": str(submission.id),
             "family_submission_id": str(asked.id),
             "frozen": frozen.slug,
+            "frozen_id": str(frozen.id),
             "day": day_key(dt.date(2000, demo.death_month, demo.death_day)),
             "revision_id": str(db.session.scalar(select(func.max(Revision.id)))),
             "confirm_token": reminders.sign(secret, reminders.CONFIRM, subscription),
