@@ -20,7 +20,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    cast,
     event,
+    or_,
     select,
     text,
     update,
@@ -244,6 +246,15 @@ class Hero(Model):
 def published_heroes():
     """A select of the heroes the public may see."""
     return select(Hero).where(Hero.is_published)
+
+
+def field_shown(name: str):
+    """SQL: the hero's field ``name`` (archive name, e.g. ``military_unit``, ``death_date``)
+    is not hidden from the public at the family's request (lists by it leave the hero out)."""
+    return or_(
+        Hero.hidden_fields.is_(None),
+        ~cast(Hero.hidden_fields, Text).contains(f'"{name}"'),
+    )
 
 
 @event.listens_for(Hero, "before_insert")

@@ -427,3 +427,24 @@ def test_a_migrated_database_takes_family_requests_and_marks(tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_lists_by_a_hidden_fact_leave_the_hero_out(app, client, staff, tmp_path):
+    import_records(app, tmp_path, [record("f-1")])
+    hero = the_hero(app)
+    shown = {
+        "/heroes/unit/": "Холодний Яр",
+        "/heroes/year/": "/heroes/year/2022",
+        "/heroes/year/2022": hero.surname,
+        "/heroes/day/08-19": hero.surname,
+        f"/heroes/{hero.slug}": "19 серпня 2022",
+    }
+    for url, marker in shown.items():
+        assert marker in read(client, url), url
+    login(client, staff["moderator"])
+    for name in ("military_unit", "death_date"):
+        token = csrf_token(client, f"/staff/heroes/{hero.id}")
+        client.post(f"/staff/heroes/{hero.id}/field/{name}/on", data={"csrf_token": token})
+    for url, marker in shown.items():
+        assert marker not in read(client, url), url
+    assert "Холодний Яр" not in read(client, f"/heroes/{hero.slug}")

@@ -27,7 +27,7 @@ from ..clock import today_in_kyiv
 from ..dates import day_key
 from ..extensions import csrf, db, limiter
 from ..language import UKRAINIAN_ALPHABET
-from ..models import Hero, Photo, published_heroes
+from ..models import Hero, Photo, field_shown, published_heroes
 from ..records import public_view
 from . import pagecache
 from .edge import MAX_ID
@@ -149,7 +149,7 @@ def years():
 @bp.get("/heroes/year/<int:year>")
 def by_year(year: int):
     """Heroes who died in one year, in order of the date of death."""
-    query = published_heroes().where(Hero.death_year == year)
+    query = published_heroes().where(Hero.death_year == year, field_shown("death_date"))
     rows, pager = _paged(
         query,
         (
