@@ -438,6 +438,7 @@ def test_lists_by_a_hidden_fact_leave_the_hero_out(app, client, staff, tmp_path)
         "/heroes/year/2022": hero.surname,
         "/heroes/day/08-19": hero.surname,
         f"/heroes/{hero.slug}": "19 серпня 2022",
+        f"/heroes/{hero.slug}.ics": "0819",
     }
     for url, marker in shown.items():
         assert marker in read(client, url), url
@@ -448,3 +449,7 @@ def test_lists_by_a_hidden_fact_leave_the_hero_out(app, client, staff, tmp_path)
     for url, marker in shown.items():
         assert marker not in read(client, url), url
     assert "Холодний Яр" not in read(client, f"/heroes/{hero.slug}")
+    found = json.loads(read(client, "/api/v1/search?q=Коваленко"))["results"]
+    assert found[0]["death_date"] is None and found[0]["birth_date"] == "1985-06-02"
+    calendar = read(client, f"/heroes/{hero.slug}.ics")
+    assert "0602" in calendar and "0819" not in calendar

@@ -150,7 +150,7 @@ def _calendar(heroes, name: str) -> Response:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
-    for hero in heroes:
+    for hero in map(public_view, heroes):
         for which, day in (("death", hero.death_date), ("birth", hero.birth_date)):
             event = _anniversary(hero, which, day)
             if event is not None:
