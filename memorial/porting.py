@@ -34,6 +34,7 @@ from .records import (
     public_record,
     snapshot,
 )
+from .records import hero_record as hero_record  # the archive format's record, re-exported
 
 HEROES_FILE = "heroes.json"
 REQUIRED = ("external_id", "surname", "given_name")
