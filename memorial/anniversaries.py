@@ -13,6 +13,7 @@ import datetime as dt
 from sqlalchemy import and_, or_
 
 from .dates import PartialDate
+from .models import Hero, field_shown
 
 
 def day_known(date: PartialDate | None) -> bool:
@@ -32,8 +33,16 @@ def in_year(date: PartialDate | None, year: int) -> dt.date | None:
 
 
 def on_day(month_col, day_col, month: int, day: int):
-    """Rows whose partial date is known to the day and falls on ``month`` and ``day``."""
-    return and_(month_col == month, day_col == day)
+    """Rows whose partial date is known to the day and falls on ``month`` and ``day`` (for a
+    hero's dates, not when the family asked to hide that date)."""
+    condition = and_(month_col == month, day_col == day)
+    if getattr(month_col, "class_", None) is Hero and month_col.key in _DATE_OF:
+        condition = and_(condition, field_shown(_DATE_OF[month_col.key]))
+    return condition
+
+
+#: The archive field a month column of a hero belongs to.
+_DATE_OF = {"death_month": "death_date", "birth_month": "birth_date"}
 
 
 def same_day(month_col, day_col, day: dt.date):

@@ -62,10 +62,24 @@ def replace_awards(hero: Hero, awards: list[dict]) -> None:
         )
 
 
+def _story_key(title: str | None, body: str | None) -> tuple[str, str]:
+    """What makes a story the same story when the list is written anew."""
+    return ((title or "").strip(), (body or "").strip())
+
+
 def replace_stories(hero: Hero, stories: list[dict]) -> None:
-    """Make the hero's stories exactly ``stories`` (in order)."""
+    """Make the hero's stories exactly ``stories`` (in order).
+
+    A story that was there before (same title and text) keeps its marks (hidden, sensitive)
+    unless the record gives them, so an import or a restore never wipes a family's request.
+    """
+    marks = {
+        _story_key(s.title, s.body): {"hidden": s.hidden, "sensitive": s.sensitive}
+        for s in hero.stories
+    }
     hero.stories.clear()
     for pos, story in enumerate(stories):
+        kept = marks.get(_story_key(story.get("title"), story.get("body")), {})
         hero.stories.append(
             Story(
                 position=pos,
@@ -74,6 +88,8 @@ def replace_stories(hero: Hero, stories: list[dict]) -> None:
                 author_name=story.get("author_name") or "",
                 author_relation=story.get("author_relation") or "",
                 date=PartialDate.parse(story.get("date")),
+                hidden=bool(story.get("hidden", kept.get("hidden", False))),
+                sensitive=bool(story.get("sensitive", kept.get("sensitive", False))),
             )
         )
 
@@ -102,6 +118,15 @@ def sync_photos(session: Session, hero: Hero, photos: list[PhotoInput]) -> None:
     for pos, (row, photo) in enumerate(zip(wanted, photos, strict=True)):
         row.position = pos
         row.caption = photo.caption
+        # A record that does not speak of the marks leaves a stored photo's own.
+        if photo.hidden is not None:
+            row.hidden = photo.hidden
+        elif row.hidden is None:
+            row.hidden = False
+        if photo.sensitive is not None:
+            row.sensitive = photo.sensitive
+        elif row.sensitive is None:
+            row.sensitive = False
         if row not in hero.photos:
             hero.photos.append(row)
     session.flush()
@@ -202,6 +227,11 @@ def change_status(session: Session, hero: Hero, status: str, user: User, reason:
     )
 
 
+def _unmarked(story: dict) -> dict:
+    """A story of a snapshot without its marks, so the story's current ones are kept."""
+    return {k: v for k, v in story.items() if k not in ("hidden", "sensitive")}
+
+
 def restore_revision(session: Session, revision, user: User, reason: str = "") -> None:
     """Bring the hero back to the state recorded after ``revision``; itself a new revision."""
     hero = revision.hero
@@ -211,7 +241,8 @@ def restore_revision(session: Session, revision, user: User, reason: str = "") -
     ):
         apply_fields(hero, hero_fields(state))
         replace_awards(hero, state.get("awards") or [])
-        replace_stories(hero, state.get("stories") or [])
+        # Stories keep their marks as they are now (see replace_stories), as photos do.
+        replace_stories(hero, [_unmarked(s) for s in state.get("stories") or []])
         session.flush()
         sync_photos(session, hero, snapshot_photos(state))
         set_status(hero, state.get("status") or HeroStatus.DRAFT)

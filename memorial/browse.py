@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from .anniversaries import on_day, same_day
 from .extensions import db
 from .language import name_sort_key, slugify
-from .models import CandleLight, Hero, Photo, Story, published_heroes
+from .models import CandleLight, Hero, Photo, Story, field_shown, published_heroes
 
 #: Browsable text fields of a hero: URL part -> column.
 GROUP_FIELDS = {
@@ -40,8 +40,13 @@ def groups(field: str) -> list[Group]:
     column = GROUP_FIELDS[field]
     rows = db.session.execute(
         select(column, func.count(Hero.id))
-        # A hero in an empty frame shows nothing beyond the name and the dates.
-        .where(Hero.is_published, Hero.name_only.is_(False), column.is_not(None), column != "")
+        .where(
+            Hero.is_published,
+            Hero.name_only.is_(False),
+            column.is_not(None),
+            column != "",
+            field_shown(column.key),
+        )
         .group_by(column)
     ).all()
     merged: dict[str, tuple[str, int]] = {}
@@ -73,7 +78,12 @@ def group_values(field: str, key: str) -> list[str]:
     column = GROUP_FIELDS[field]
     values = db.session.scalars(
         select(column)
-        .where(Hero.is_published, Hero.name_only.is_(False), column.is_not(None))
+        .where(
+            Hero.is_published,
+            Hero.name_only.is_(False),
+            column.is_not(None),
+            field_shown(column.key),
+        )
         .distinct()
     )
     return [v for v in values if v is not None and slugify(v) == key]
@@ -81,7 +91,10 @@ def group_values(field: str, key: str) -> list[str]:
 
 def group_query(field: str, values: list[str]):
     """Published heroes whose ``field`` is one of ``values``."""
-    return published_heroes().where(GROUP_FIELDS[field].in_(values), Hero.name_only.is_(False))
+    column = GROUP_FIELDS[field]
+    return published_heroes().where(
+        column.in_(values), field_shown(column.key), Hero.name_only.is_(False)
+    )
 
 
 def death_years() -> list[tuple[int, int]]:
@@ -90,7 +103,7 @@ def death_years() -> list[tuple[int, int]]:
         tuple(row)
         for row in db.session.execute(
             select(Hero.death_year, func.count(Hero.id))
-            .where(Hero.is_published, Hero.death_year.is_not(None))
+            .where(Hero.is_published, Hero.death_year.is_not(None), field_shown("death_date"))
             .group_by(Hero.death_year)
             .order_by(Hero.death_year.desc())
         ).all()
@@ -216,8 +229,14 @@ def counters() -> dict[str, int]:
     is_public = Hero.is_published
     return {
         "heroes": db.session.scalar(select(func.count(Hero.id)).where(is_public)) or 0,
-        "stories": db.session.scalar(select(func.count(Story.id)).join(Hero).where(is_public)) or 0,
-        "photos": db.session.scalar(select(func.count(Photo.id)).join(Hero).where(is_public)) or 0,
+        "stories": db.session.scalar(
+            select(func.count(Story.id)).join(Hero).where(is_public, Story.hidden.is_(False))
+        )
+        or 0,
+        "photos": db.session.scalar(
+            select(func.count(Photo.id)).join(Hero).where(is_public, Photo.hidden.is_(False))
+        )
+        or 0,
         "candles": db.session.scalar(select(func.count(CandleLight.id)).join(Hero).where(is_public))
         or 0,
     }

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    cast,
     event,
     or_,
     select,
@@ -51,6 +52,7 @@ class SubmissionKind(StrEnum):
     STORY = "story"
     PHOTOS = "photos"
     CORRECTION = "correction"
+    FAMILY_REQUEST = "family_request"
 
 
 class SubmissionStatus(StrEnum):
@@ -215,6 +217,13 @@ class Hero(Model):
     publish_released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     #: "The family is not ready": only the name and the dates are shown, in an empty frame.
     name_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # -- familyreq --
+    #: Fields (names from the archive format) hidden from the public at the family's request.
+    hidden_fields: Mapped[list | None] = mapped_column(JSON)
+    #: Set while relatives disagree: the profile is not changed until a moderator unfreezes it.
+    frozen_reason: Mapped[str | None] = mapped_column(Text)
+    frozen_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    frozen_by: Mapped[str | None] = mapped_column(String(320))
 
     @property
     def full_name(self) -> str:
@@ -242,11 +251,20 @@ class Hero(Model):
 
     @property
     def primary_photo(self) -> Photo | None:
-        """The chosen portrait, else the first photo."""
-        for photo in self.photos:
-            if photo.is_primary:
-                return photo
-        return self.photos[0] if self.photos else None
+        """The portrait lists, previews and link cards show: the chosen one, else the first
+        photo; none when that photo is hidden or marked sensitive (it is then shown only on
+        the profile, behind its notice)."""
+        chosen = next((p for p in self.photos if p.is_primary), None)
+        if chosen is None:
+            chosen = self.photos[0] if self.photos else None
+        if chosen is None or chosen.hidden or chosen.sensitive:
+            return None
+        return chosen
+
+    @property
+    def is_frozen(self) -> bool:
+        """Whether the profile is frozen while relatives disagree."""
+        return self.frozen_at is not None
 
     def compute_slug(self) -> str:
         """The readable URL part: transliterated surname and given name, then the id."""
@@ -271,6 +289,15 @@ def _embargo_changed(hero: Hero, value, old, initiator) -> None:
 def published_heroes():
     """A select of the heroes the public may see."""
     return select(Hero).where(Hero.is_published)
+
+
+def field_shown(name: str):
+    """SQL: the hero's field ``name`` (archive name, e.g. ``military_unit``, ``death_date``)
+    is not hidden from the public at the family's request (lists by it leave the hero out)."""
+    return or_(
+        Hero.hidden_fields.is_(None),
+        ~cast(Hero.hidden_fields, Text).contains(f'"{name}"'),
+    )
 
 
 @event.listens_for(Hero, "before_insert")
@@ -334,6 +361,12 @@ class Story(Model):
 
     hero: Mapped[Hero] = relationship(back_populates="stories")
 
+    # -- familyreq --
+    #: Hidden from the public at the family's request (kept, and restored by unhiding).
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    #: Shown on the profile only behind a short notice, never in previews.
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
 
 class Photo(Model):
     """A stored image of a hero: the file lives under the data folder, named by the server."""
@@ -365,6 +398,12 @@ class Photo(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     hero: Mapped[Hero] = relationship(back_populates="photos")
+
+    # -- familyreq --
+    #: Hidden from the public at the family's request (kept, and restored by unhiding).
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    #: Shown on the profile only behind a short notice, never in previews.
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class User(Model):

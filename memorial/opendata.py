@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session, selectinload
 from .changes import CONTENT, read_versions
 from .columns import EXPORTED, Column, ColumnKind
 from .models import Award, Hero, Photo
+from .records import public_photos, public_view
 
 #: Heroes read from the database at a time while a file is built.
 BATCH = 500
@@ -90,7 +91,7 @@ def _cell(hero: Hero, column: Column, hero_url: HeroUrl, photo_url: PhotoUrl) ->
     if hero.name_only and key not in NAME_ONLY_FIELDS:  # the empty frame
         return ""
     if key == "photo_urls":
-        ordered = sorted(hero.photos, key=lambda p: (not p.is_primary, p.position, p.id))
+        ordered = sorted(public_photos(hero), key=lambda p: (not p.is_primary, p.position, p.id))
         return "\n".join(photo_url(p) for p in ordered)
     if key == "awards":
         return "\n".join(award.name for award in hero.awards)
@@ -117,7 +118,8 @@ def published_rows(
         if not heroes:
             return
         for hero in heroes:
-            yield [_cell(hero, column, hero_url, photo_url) for column in EXPORTED]
+            shown = public_view(hero)
+            yield [_cell(shown, column, hero_url, photo_url) for column in EXPORTED]
         after = heroes[-1].id
         session.expunge_all()  # a build of 100,000 heroes keeps only one batch in memory
 

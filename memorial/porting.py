@@ -29,11 +29,12 @@ from .records import (
     RECORD_LOADS,
     HeroInput,
     PhotoInput,
-    hero_record,  # noqa: F401  (part of this module's interface)
     photo_inputs,
+    public_photos,
     public_record,
     snapshot,
 )
+from .records import hero_record as hero_record  # the archive format's record, re-exported
 
 HEROES_FILE = "heroes.json"
 REQUIRED = ("external_id", "surname", "given_name")
@@ -548,7 +549,7 @@ def export_archive(
         if record["grave"]:
             record["grave"]["url"] = grave_url(record["grave"]["code"], base_url)
         for photo, entry in zip(
-            [] if hero.name_only else hero.photos, record["photos"], strict=True
+            [] if hero.name_only else public_photos(hero), record["photos"], strict=True
         ):
             shutil.copyfile(media.safe_path(data_dir, photo.file_path), folder / entry["file"])
         records.append(record)

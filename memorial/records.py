@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import selectinload
 
+from .language import full_name as _full_name
 from .models import Grave, GraveSector, Hero, HeroStatus, Photo, as_utc
 
 #: Plain text fields of a hero, in the order of the archive format.
@@ -58,6 +59,10 @@ class PhotoInput:
     height: int
     caption: str | None = None
     primary: bool = False
+    #: The marks to give the photo; ``None``: keep a stored photo's own (a record that does
+    #: not speak of them, such as an import).
+    hidden: bool | None = None
+    sensitive: bool | None = None
 
     @classmethod
     def stored(cls, image, caption: str | None = None, primary: bool = False) -> PhotoInput:
@@ -130,19 +135,6 @@ def hero_record(hero: Hero) -> dict:
 NAME_ONLY_FIELDS = ("surname", "given_name", "patronymic", "birth_date", "death_date")
 
 
-def public_record(hero: Hero) -> dict:
-    """A hero in the archive format as the public may see it: for a hero in an empty frame,
-    only the name and the dates (the revisions keep the whole record)."""
-    record = hero_record(hero)
-    if not hero.name_only:
-        return record
-    out = {"external_id": record["external_id"]}
-    for name in (*HERO_TEXT_FIELDS[:4], "birth_date", "death_date", *HERO_TEXT_FIELDS[4:]):
-        out[name] = record[name] if name in NAME_ONLY_FIELDS else None
-    out.update(awards=[], stories=[], photos=[], grave=None, status=record["status"])
-    return out
-
-
 def grave_record(grave: Grave | None) -> dict | None:
     """A grave as the archive format writes it (row and place as strings), with its
     permanent code."""
@@ -164,7 +156,10 @@ def export_photo_name(photo: Photo) -> str:
 
 
 def snapshot(hero: Hero) -> dict:
-    """The hero in the archive format, photos named by their stored path so they can be restored."""
+    """The hero in the archive format, photos named by their stored path so they can be restored.
+
+    Unlike every public output, a snapshot keeps hidden items, hidden fields and the marks
+    (hidden, sensitive), so restoring it restores them too."""
     record = hero_record(hero)
     record["photos"] = [
         {
@@ -175,14 +170,116 @@ def snapshot(hero: Hero) -> dict:
             "width": p.width,
             "height": p.height,
             "size_bytes": p.size_bytes,
+            **_marks(p),
         }
         for p in hero.photos
     ]
+    for entry, story in zip(record["stories"], hero.stories, strict=True):
+        entry.update(_marks(story))
+    record["hidden_fields"] = list(hero.hidden_fields or [])
     # What staff decided about showing the hero, kept only when set (older revisions lack it).
     if hero.name_only:
         record["name_only"] = True
     if hero.publish_at is not None:
         record["publish_at"] = as_utc(hero.publish_at).isoformat()
+    return record
+
+
+def _marks(item) -> dict:
+    """The family's and the staff's marks of a photo or story, only those set."""
+    return {name: True for name in ("hidden", "sensitive") if getattr(item, name, False)}
+
+
+# --- What the public sees -------------------------------------------------------------------
+
+#: Fields a family may ask to hide (the name stays: it is what the memorial is for).
+HIDEABLE_FIELDS = tuple(f for f in HERO_FIELDS if f not in ("surname", "given_name"))
+#: Columns that a hidden date field hides as well.
+_DATE_PARTS = {
+    "birth_date": ("birth_year", "birth_month", "birth_day"),
+    "death_date": ("death_year", "death_month", "death_day"),
+}
+
+
+def public_photos(hero: Hero, for_preview: bool = False) -> list[Photo]:
+    """The photos the public may see; ``for_preview`` (cards, link cards, the book's lists)
+    also leaves out those marked sensitive."""
+    return [p for p in hero.photos if not p.hidden and not (for_preview and p.sensitive)]
+
+
+def public_stories(hero: Hero, for_preview: bool = False) -> list:
+    """The stories the public may see; ``for_preview`` (snippets, feed summaries) also leaves
+    out those marked sensitive."""
+    return [s for s in hero.stories if not s.hidden and not (for_preview and s.sensitive)]
+
+
+def hidden_field_names(hero: Hero) -> set[str]:
+    """The hero's fields hidden from the public, with the columns of a hidden date."""
+    names = set(hero.hidden_fields or ())
+    for field_name in list(names):
+        names.update(_DATE_PARTS.get(field_name, ()))
+    return names
+
+
+class PublicHero:
+    """A hero as the public sees it: hidden fields read as empty, hidden photos and stories
+    are absent. Everything else is the hero's own (read only)."""
+
+    def __init__(self, hero: Hero, for_preview: bool = False) -> None:
+        self._hero = hero
+        self._hidden = hidden_field_names(hero)
+        self._preview = for_preview
+
+    def __getattr__(self, name: str):
+        if name in self._hidden:
+            return None
+        if name == "photos":
+            return public_photos(self._hero, self._preview)
+        if name == "stories":
+            return public_stories(self._hero, self._preview)
+        return getattr(self._hero, name)
+
+    @property
+    def full_name(self) -> str:
+        return _full_name(self._hero.surname, self._hero.given_name, self.patronymic)
+
+    @property
+    def hero(self) -> Hero:
+        """The hero itself."""
+        return self._hero
+
+
+def public_view(hero):
+    """``hero`` as the public may see it (a :class:`PublicHero`); one already is kept."""
+    if hero is None or isinstance(hero, PublicHero):
+        return hero
+    return PublicHero(hero)
+
+
+def public_record(hero: Hero) -> dict:
+    """A hero in the archive format as the public may have it: no hidden photo, story or
+    field (the record of every public output: API, export, downloads); for a hero in an
+    empty frame, only the name and the dates. The revisions keep the whole record."""
+    record = hero_record(hero)
+    if hero.name_only:
+        out = {"external_id": record["external_id"]}
+        for name in (*HERO_TEXT_FIELDS[:4], "birth_date", "death_date", *HERO_TEXT_FIELDS[4:]):
+            out[name] = record[name] if name in NAME_ONLY_FIELDS else None
+        out.update(awards=[], stories=[], photos=[], grave=None, status=record["status"])
+        return out
+    hidden = set(hero.hidden_fields or ())
+    for name in hidden & set(HERO_FIELDS):
+        record[name] = None
+    record["stories"] = [
+        entry
+        for entry, story in zip(record["stories"], hero.stories, strict=True)
+        if not story.hidden
+    ]
+    record["photos"] = [
+        entry
+        for entry, photo in zip(record["photos"], hero.photos, strict=True)
+        if not photo.hidden
+    ]
     return record
 
 
@@ -204,6 +301,10 @@ def snapshot_photos(record: dict) -> list[PhotoInput]:
             p["height"],
             p.get("caption"),
             bool(p.get("primary")),
+            # The marks stay as they are now: restoring an older state never undoes a
+            # family's request (that is done by unhiding, itself recorded).
+            hidden=None,
+            sensitive=None,
         )
         for p in record.get("photos") or []
     ]

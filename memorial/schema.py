@@ -25,6 +25,8 @@ CONTENT_VERSION_REVISION = "5c1f3e9a7d20"
 LOGIN_THROTTLE_REVISION = "8e4d2b7c1a90"
 #: E-mail reminders, also made by ``create_all`` (the test suite's schema).
 REMINDERS_REVISION = "3a7c9e1d5b42"
+#: A family's requests: hidden and sensitive items, frozen profiles (``create_all`` too).
+FAMILYREQ_REVISION = "7d2e4f6a8b10"
 #: Cemeteries, sectors and graves, also made by ``create_all`` (the test suite's schema).
 GRAVES_REVISION = "5b6d3bdf8f1d"
 #: The provenance migration (the notified check, the embargo, fact sources).
@@ -38,6 +40,10 @@ def _revision_before_migrations(inspector) -> str:
 
     Such databases come from releases before migrations existed; newest first.
     """
+    if "hero" in inspector.get_table_names() and "frozen_at" in {
+        c["name"] for c in inspector.get_columns("hero")
+    }:
+        return FAMILYREQ_REVISION
     if "fact_source" in inspector.get_table_names():
         return PROVENANCE_REVISION
     if "reminder_subscription" in inspector.get_table_names():

@@ -237,16 +237,43 @@ def reject(session: Session, submission: Submission, user: User, reason: str) ->
     _log(session, "reject", user, submission)
 
 
+def held(submission: Submission) -> bool:
+    """Whether the submission waits for its hero to be unfrozen before it may be approved."""
+    return (
+        submission.kind != SubmissionKind.FAMILY_REQUEST
+        and submission.hero is not None
+        and submission.hero.is_frozen
+    )
+
+
+def claim_decision(session: Session, submission: Submission, user: User) -> None:
+    """Mark an open submission as done by ``user`` (one moderator wins, as in :func:`approve`)."""
+    _claim(
+        session,
+        submission,
+        OPEN_SUBMISSION_STATUSES,
+        status=SubmissionStatus.PUBLISHED,
+        decided_at=utcnow(),
+        decided_by_id=user.id,
+    )
+
+
 def approve(
     session: Session, submission: Submission, user: User, reason: str = "", notified: bool = False
 ) -> Hero:
     """Publish what a submission brings; the hero changes with a revision (flush only).
 
     The submission is claimed first (a conditional UPDATE): of moderators approving at once,
-    one publishes and the others get :class:`ModerationError`. A new hero is published only
-    when the moderator confirms (``notified``) that the family was officially notified;
-    otherwise :class:`memorial.provenance.NotNotified` is raised before anything changes.
+    one publishes and the others get :class:`ModerationError`. A family's request is decided
+    by :func:`memorial.family.accept`; a submission about a frozen hero waits. A new hero is
+    published only when the moderator confirms (``notified``) that the family was officially
+    notified; otherwise :class:`memorial.provenance.NotNotified` is raised before anything
+    changes.
     """
+    if submission.kind == SubmissionKind.FAMILY_REQUEST:
+        raise ModerationError("a family's request is accepted with its identity checks")
+    if held(submission):
+        raise ModerationError("the hero is frozen while relatives disagree")
     if submission.kind == SubmissionKind.HERO and not notified:
         raise NotNotified("the family's official notification is not confirmed")
     _claim(

@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from ..language import first_letter, full_name, normalize, translit_uk
+from ..records import public_view
 
 
 @dataclass
@@ -64,6 +65,7 @@ def build_document(hero) -> HeroDocument:
     """Turn a loaded hero (with awards and stories) into its index document.
 
     A hero in an empty frame (``name_only``) is found by the name alone."""
+    hero = public_view(hero)
     name = full_name(hero.surname, hero.given_name, hero.patronymic)
     if getattr(hero, "name_only", False):
         return _name_only_document(hero, name)

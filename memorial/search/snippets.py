@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from .. import language
+from ..records import PublicHero
 
 
 def query_forms(terms: list[str]) -> set[str]:
@@ -106,7 +107,9 @@ class Passage:
 
 
 def passages(hero) -> list[Passage]:
-    """The hero's running text as separate fields, in the order a reader meets them."""
+    """The hero's running text as separate fields, in the order a reader meets them (what
+    the public may see, without the stories marked sensitive)."""
+    hero = PublicHero(getattr(hero, "hero", hero), for_preview=True)
     out = [
         Passage("biography", hero.biography or ""),
         Passage("death_circumstances", hero.death_circumstances or ""),

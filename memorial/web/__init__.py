@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
         seo,
         sheets,
         staff,
+        staff_family,
         staff_graves,
         submit,
         templating,
@@ -87,6 +88,7 @@ def init_app(app: Flask) -> None:
         safety.bp,
         sheets.bp,
         staff_graves.bp,
+        staff_family.bp,
         grave_works.bp,
         auth.bp,
     ):

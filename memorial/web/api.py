@@ -9,8 +9,7 @@ from sqlalchemy import func, select, text
 
 from ..extensions import csrf, db, limiter
 from ..models import Hero
-from ..porting import public_record
-from ..records import RECORD_LOADS
+from ..records import RECORD_LOADS, public_photos, public_record, public_view
 from ..search import backend_for
 from ..search.tables import SearchOutbox
 from . import pagecache
@@ -40,7 +39,7 @@ def hero_json(hero: Hero) -> dict:
                 "caption": p.caption,
                 "primary": p.is_primary,
             }
-            for p in hero.photos
+            for p in public_photos(hero)
         ]
     )
     if record["grave"]:
@@ -67,24 +66,26 @@ def api_search():
             "total": page.total,
             "page": req.page,
             "per_page": req.per_page,
-            "results": [
-                {
-                    "id": f.hero.id,
-                    "external_id": f.hero.external_id,
-                    "slug": f.hero.slug,
-                    "full_name": f.hero.full_name,
-                    "url": url_for("public.hero", slug=f.hero.slug, _external=True),
-                    "birth_date": f.hero.birth_date.iso() if f.hero.birth_date else None,
-                    "death_date": f.hero.death_date.iso() if f.hero.death_date else None,
-                    "snippet": str(f.snippet),
-                }
-                for f in found
-            ],
+            "results": [_result(public_view(f.hero), f.snippet) for f in found],
             "partial": page.partial,
             "suggestion": page.suggestion,
             "facets": page.facets,
         }
     )
+
+
+def _result(hero, snippet) -> dict:
+    """One search result, as the public may see the hero."""
+    return {
+        "id": hero.id,
+        "external_id": hero.external_id,
+        "slug": hero.slug,
+        "full_name": hero.full_name,
+        "url": url_for("public.hero", slug=hero.slug, _external=True),
+        "birth_date": hero.birth_date.iso() if hero.birth_date else None,
+        "death_date": hero.death_date.iso() if hero.death_date else None,
+        "snippet": str(snippet),
+    }
 
 
 @bp.get("/api/v1/heroes/<int:hero_id>")

@@ -20,6 +20,7 @@ from ..anniversaries import day_known
 from ..dates import PartialDate
 from ..extensions import db
 from ..models import Hero, Submission, SubmissionKind, SubmissionStatus, published_heroes
+from ..records import public_stories, public_view
 from .i18n import current_language
 from .public import load_published_hero
 
@@ -40,6 +41,15 @@ def _dates(hero: Hero) -> str:
     birth = hero.birth_date.display(language) if hero.birth_date else "?"
     death = hero.death_date.display(language) if hero.death_date else "?"
     return f"{birth} — {death}"
+
+
+def _shown(submission: Submission) -> bool:
+    """Whether the story a submission brought is still shown and not marked sensitive (a
+    feed entry is a preview: its summary carries the text)."""
+    body = (submission.payload.get("body") or "").strip()
+    return any(
+        (s.body or "").strip() == body for s in public_stories(submission.hero, for_preview=True)
+    )
 
 
 @bp.get("/feed.atom")
@@ -65,8 +75,8 @@ def atom():
         .limit(FEED_ENTRIES)
         .options(joinedload(Submission.hero))
     ).all()
-    entries = [(hero.published_at, "hero", hero) for hero in heroes]
-    entries += [(story.decided_at, "story", story) for story in stories]
+    entries = [(hero.published_at, "hero", public_view(hero)) for hero in heroes]
+    entries += [(story.decided_at, "story", story) for story in stories if _shown(story)]
     entries.sort(key=lambda e: (_aware(e[0]), e[2].id), reverse=True)
     entries = entries[:FEED_ENTRIES]
 
@@ -144,7 +154,7 @@ def _calendar(heroes, name: str) -> Response:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
-    for hero in heroes:
+    for hero in map(public_view, heroes):
         for which, day in (("death", hero.death_date), ("birth", hero.birth_date)):
             event = _anniversary(hero, which, day)
             if event is not None:
@@ -171,4 +181,4 @@ def hero_calendar(slug: str):
     hero = load_published_hero(slug)
     if hero.death_day is None and hero.birth_day is None:
         abort(404)
-    return _calendar([hero], _("Дні пам'яті: %(name)s", name=hero.full_name))
+    return _calendar([public_view(hero)], _("Дні пам'яті: %(name)s", name=hero.full_name))

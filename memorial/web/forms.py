@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from flask import current_app
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -29,7 +30,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .. import media, reminders
 from ..dates import PartialDate, to_iso_date
 from ..models import UserRole
-from ..records import HERO_DATE_FIELDS, HERO_TEXT_FIELDS
+from ..records import HERO_DATE_FIELDS, HERO_TEXT_FIELDS, HIDEABLE_FIELDS
 from .labels import FIELD_LABELS, choices
 
 #: Ukrainian names of the archive fields, for labels, corrections and differences.
@@ -375,6 +376,91 @@ class CorrectionForm(SubmitterForm):
                 raise ValidationError(
                     _l("Не вдалося прочитати дату. %(hint)s", hint=DATE_HINT)
                 ) from None
+
+
+class FamilyRequestForm(SubmitterForm):
+    """A relative asks to hide or correct the profile, a photo, a story or a fact.
+
+    ``hero``: the hero the request is about (its photos, stories and facts are the choices).
+    """
+
+    target = SelectField(
+        _l("Про що прохання"), validators=[DataRequired(_l("Оберіть, про що прохання."))]
+    )
+    ask = SelectField(
+        _l("Що зробити"),
+        choices=[
+            SelectChoice("", _l("— оберіть —")),
+            SelectChoice("hide", _l("Приховати")),
+            SelectChoice("correct", _l("Виправити")),
+        ],
+        validators=[DataRequired(_l("Оберіть, що зробити."))],
+    )
+    value = _text(
+        _l("Як має бути"),
+        100_000,
+        long=True,
+        hint=_l("Лише для виправлення: правильне значення або текст."),
+    )
+    how = _text(
+        _l("Звідки ви це знаєте"),
+        5000,
+        long=True,
+        hint=_l("Наприклад: свідоцтво про народження, наказ, родинні документи."),
+    )
+    consent = BooleanField(
+        _l("Я підтверджую, що я родич, і погоджуюся, щоб модератор зв'язався зі мною"),
+        validators=[DataRequired(_l("Без цього ми не можемо розглянути прохання."))],
+    )
+
+    def __init__(self, hero, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        options = [
+            SelectChoice("", gettext("— оберіть —")),
+            SelectChoice("hero", gettext("Уся сторінка")),
+        ]
+        for n, photo in enumerate(hero.photos, 1):
+            what = f": {photo.caption}" if photo.caption else ""
+            options.append(SelectChoice(f"photo:{photo.id}", gettext("Фото %(n)d", n=n) + what))
+        for story in hero.stories:
+            what = story.title or (story.body[:40] + "…")
+            options.append(SelectChoice(f"story:{story.id}", gettext("Спогад") + f": {what}"))
+        for name in HIDEABLE_FIELDS:
+            options.append(
+                SelectChoice(f"field:{name}", gettext("Відомість") + f": {FIELD_LABELS[name]}")
+            )
+        self.target.choices = options
+
+    def target_parts(self) -> tuple[str, int | None, str | None]:
+        """The chosen target: its kind, and the photo or story id or the field name."""
+        kind, _sep, rest = (self.target.data or "").partition(":")
+        if kind in ("photo", "story"):
+            return kind, int(rest), None
+        if kind == "field":
+            return kind, None, rest
+        return kind, None, None
+
+    def validate(self, extra_validators=None) -> bool:
+        """A correction says how it should be (not of the whole page), a date as a date."""
+        valid = super().validate(extra_validators)
+        if self.ask.data != "correct" or self.target.errors:
+            return valid
+        kind, _id, name = self.target_parts()
+        value = (self.value.data or "").strip()
+        message = None
+        if kind == "hero":
+            message = _l("Усю сторінку можна лише приховати; оберіть, що саме виправити.")
+        elif not value:
+            message = _l("Напишіть, як має бути.")
+        elif name in HERO_DATE_FIELDS:
+            try:
+                to_iso_date(value)
+            except ValueError:
+                message = _l("Не вдалося прочитати дату. %(hint)s", hint=DATE_HINT)
+        if message is not None:
+            self.value.errors = [*self.value.errors, message]
+            return False
+        return valid
 
 
 class StatusForm(FlaskForm):

@@ -11,6 +11,7 @@ from enum import StrEnum
 from flask_babel import lazy_gettext as _l
 
 from ..dates import PartialDate
+from ..family import Ask, IdentityCheck, Mark, Target
 from ..models import (
     EntranceSide,
     FactField,
@@ -47,6 +48,7 @@ STAFF_LABELS: dict[type[StrEnum], dict] = {
         SubmissionKind.STORY: _l("спогад"),
         SubmissionKind.PHOTOS: _l("фото"),
         SubmissionKind.CORRECTION: _l("виправлення"),
+        SubmissionKind.FAMILY_REQUEST: _l("прохання родини"),
     },
     SubmissionStatus: {
         SubmissionStatus.RECEIVED: _l("отримано"),
@@ -84,6 +86,20 @@ STAFF_LABELS: dict[type[StrEnum], dict] = {
         GraveEventKind.RELEASED: _l("резерв знято"),
         GraveEventKind.WORK: _l("роботи на могилі"),
     },
+    Target: {
+        Target.HERO: _l("уся сторінка"),
+        Target.PHOTO: _l("фото"),
+        Target.STORY: _l("спогад"),
+        Target.FIELD: _l("відомість"),
+    },
+    Ask: {Ask.HIDE: _l("приховати"), Ask.CORRECT: _l("виправити")},
+    IdentityCheck: {
+        IdentityCheck.CALLED_BACK: _l("передзвонили на відомий номер"),
+        IdentityCheck.DOCUMENT_SEEN: _l("бачили документ"),
+        IdentityCheck.KNOWN_TO_STAFF: _l("родина відома працівникам"),
+        IdentityCheck.OTHER: _l("інше (напишіть як)"),
+    },
+    Mark: {Mark.HIDDEN: _l("приховано"), Mark.SENSITIVE: _l("може засмутити")},
 }
 
 #: What a family reads on the status page of what they sent.
@@ -93,6 +109,7 @@ PUBLIC_LABELS: dict[type[StrEnum], dict] = {
         SubmissionKind.STORY: _l("Спогад"),
         SubmissionKind.PHOTOS: _l("Фотографії"),
         SubmissionKind.CORRECTION: _l("Виправлення"),
+        SubmissionKind.FAMILY_REQUEST: _l("Прохання родини"),
     },
     SubmissionStatus: {
         SubmissionStatus.RECEIVED: _l("отримано, чекає на перевірку"),
@@ -329,4 +346,7 @@ def template_globals() -> dict:
         "GraveEventKind": GraveEventKind,
         "FactField": FactField,
         "SourceKind": SourceKind,
+        "IdentityCheck": IdentityCheck,
+        "FamilyTarget": Target,
+        "FamilyAsk": Ask,
     }

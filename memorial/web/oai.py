@@ -30,6 +30,7 @@ from sqlalchemy import func, or_, select
 from .. import clock
 from ..extensions import csrf, db
 from ..models import Hero
+from ..records import public_view
 from .edge import MAX_ID
 from .errors import Refused
 from .opendata import licence
@@ -277,6 +278,7 @@ def _short(text: str) -> str:
 
 def _dublin_core(parent: ET._Element, hero: Hero) -> None:
     """A hero as Dublin Core, in Ukrainian (the archive's language)."""
+    hero = public_view(hero)
     dc = _sub(
         _sub(parent, _q("metadata")),
         _q("dc", OAI_DC),

@@ -27,7 +27,8 @@ from ..clock import today_in_kyiv
 from ..dates import day_key
 from ..extensions import csrf, db, limiter
 from ..language import UKRAINIAN_ALPHABET
-from ..models import Hero, Photo, published_heroes
+from ..models import Hero, Photo, field_shown, published_heroes
+from ..records import public_view
 from . import pagecache
 from .edge import MAX_ID
 from .finder import BadSearch, active_filters, facet_choices, find, parse_search_args
@@ -148,7 +149,7 @@ def years():
 @bp.get("/heroes/year/<int:year>")
 def by_year(year: int):
     """Heroes who died in one year, in order of the date of death."""
-    query = published_heroes().where(Hero.death_year == year)
+    query = published_heroes().where(Hero.death_year == year, field_shown("death_date"))
     rows, pager = _paged(
         query,
         (
@@ -268,7 +269,7 @@ def hero(slug: str):
         )
     return render_template(
         "public/hero.html",
-        hero=found,
+        hero=public_view(found),
         verified=provenance.verified_facts(db.session, found.id),
         standing_at=grave if at is not None else None,
         lit=_lit_today(found.id),
@@ -367,7 +368,12 @@ def _published_photo(file_path: str) -> Photo:
     photo = db.session.scalar(
         select(Photo)
         .join(Hero)
-        .where(Photo.file_path == file_path, Hero.is_published, Hero.name_only.is_(False))
+        .where(
+            Photo.file_path == file_path,
+            Hero.is_published,
+            Hero.name_only.is_(False),
+            Photo.hidden.is_(False),
+        )
     )
     if photo is None:
         abort(404)

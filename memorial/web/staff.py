@@ -323,6 +323,7 @@ def hero(hero_id: int):
         "staff/hero.html",
         hero=item,
         revisions=revisions,
+        labels=FIELD_LABELS,
         confirm=ConfirmForm(formdata=None),
         reason=PublishForm(formdata=None),
         **provenance_forms(item),

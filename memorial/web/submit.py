@@ -22,13 +22,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from .. import media, submissions
+from .. import family, media, submissions
 from ..extensions import db, limiter
 from ..models import Hero, SubmissionKind, SubmissionStatus
-from ..records import PhotoInput
+from ..records import PhotoInput, public_view
 from .forms import (
     AnswerForm,
     CorrectionForm,
+    FamilyRequestForm,
     NewHeroForm,
     PhotosForm,
     StatusForm,
@@ -176,6 +177,28 @@ def correction(hero_id: int):
         }
         return _save(form, SubmissionKind.CORRECTION, payload, hero)
     return _render("submit/correction.html", form, hero)
+
+
+@bp.route("/submit/family/<int:hero_id>", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def family_request(hero_id: int):
+    """A relative asks to hide or correct the profile, a photo, a story or a fact."""
+    hero = public_view(_published_hero(hero_id))
+    form = FamilyRequestForm(hero)
+    if (refused := _honeypot_refused(form)) is not None:
+        return refused
+    if form.validate_on_submit():
+        kind, item_id, name = form.target_parts()
+        payload = family.request_payload(
+            kind,
+            form.ask.data,
+            item_id=item_id,
+            field=name,
+            value=form.value.data or "",
+            how=form.how.data or "",
+        )
+        return _save(form, SubmissionKind.FAMILY_REQUEST, payload, hero.hero)
+    return _render("submit/family.html", form, hero)
 
 
 @bp.get("/submit/done")

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from ..dates import PartialDate, age_at_death, day_key, day_month
 from ..language import slugify
+from ..records import public_view
 from . import labels
 from .i18n import current_language
 
@@ -136,6 +137,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(number, "number")
     app.add_template_global(url_with, "url_with")
     app.add_template_global(public_url, "public_url")
+    app.add_template_global(public_view, "public_view")
     app.add_template_filter(partial_date, "pdate")
     app.add_template_filter(age, "age")
     app.add_template_filter(paragraphs, "paragraphs")

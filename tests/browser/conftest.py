@@ -13,7 +13,7 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from memorial import create_app, graves, media, reminders, sheets, submissions
+from memorial import create_app, family, graves, media, reminders, sheets, submissions
 from memorial.dates import day_key
 from memorial.extensions import db
 from memorial.language import slugify
@@ -121,6 +121,32 @@ def _sample_paths(app) -> dict[str, str]:
                 dt.timedelta(minutes=10),
                 5,
             )
+        # A family's request, and a profile frozen with a story and a photo marked sensitive.
+        asked = submissions.submit(
+            db.session,
+            "family_request",
+            family.request_payload(
+                "field",
+                "correct",
+                item_id=None,
+                field="rank",
+                value="старший сержант",
+                how="Наказ про присвоєння звання",
+            ),
+            {
+                "submitter_name": "Марія Коваль",
+                "submitter_relation": "мати",
+                "submitter_phone": "+380 67 111 22 33",
+                "consent": True,
+            },
+            [],
+            demo,
+        )
+        frozen = db.session.scalar(select(Hero).where(Hero.external_id == "demo-004"))
+        frozen.frozen_at, frozen.frozen_by = dt.datetime.now(dt.UTC), "admin@example.org"
+        frozen.frozen_reason = "Мати і дружина кажуть різне про місце поховання"
+        frozen.stories[0].sensitive = True
+        frozen.photos[1].sensitive = True
         grave = demo.grave  # the demo's Алея Героїв: a plan with its heroes
         free = graves.grave_at(db.session, grave.sector, 1, 1)  # a place nobody lies in
         graves.set_reserved(db.session, graves.grave_at(db.session, grave.sector, 1, 2), True)
@@ -160,6 +186,9 @@ def _sample_paths(app) -> dict[str, str]:
             "community": slugify(demo.home_community),
             "burial": slugify(demo.burial_place),
             "submission_id": str(submission.id),
+            "family_submission_id": str(asked.id),
+            "frozen": frozen.slug,
+            "frozen_id": str(frozen.id),
             "day": day_key(dt.date(2000, demo.death_month, demo.death_day)),
             "revision_id": str(db.session.scalar(select(func.max(Revision.id)))),
             "confirm_token": reminders.sign(secret, reminders.CONFIRM, subscription),
