@@ -27,6 +27,8 @@ LOGIN_THROTTLE_REVISION = "8e4d2b7c1a90"
 REMINDERS_REVISION = "3a7c9e1d5b42"
 #: Cemeteries, sectors and graves, also made by ``create_all`` (the test suite's schema).
 GRAVES_REVISION = "5b6d3bdf8f1d"
+#: Consent texts and recorded consents, also made by ``create_all`` (the test suite's schema).
+CONSENT_REVISION = "7d2e4c6a9b13"
 #: Tables that came with migrations: a database made by ``create_all`` before then lacks them.
 _ADDED_WITH_MIGRATIONS = ("search_document", "search_term")
 
@@ -36,6 +38,8 @@ def _revision_before_migrations(inspector) -> str:
 
     Such databases come from releases before migrations existed; newest first.
     """
+    if "consent_text" in inspector.get_table_names():
+        return CONSENT_REVISION
     if "reminder_subscription" in inspector.get_table_names():
         return REMINDERS_REVISION
     if "grave" in inspector.get_table_names():
@@ -111,6 +115,10 @@ def create_tables() -> None:
     use :func:`upgrade_schema`.
     """
     db.create_all()
+    from .consent import ensure_first_version
+
+    ensure_first_version(db.session)
+    db.session.commit()
 
 
 def create_schema() -> None:

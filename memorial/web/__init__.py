@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
         seo,
         sheets,
         staff,
+        staff_consent,
         staff_graves,
         submit,
         templating,
@@ -80,6 +81,7 @@ def init_app(app: Flask) -> None:
         staff.bp,
         sheets.bp,
         staff_graves.bp,
+        staff_consent.bp,
         grave_works.bp,
         auth.bp,
     ):

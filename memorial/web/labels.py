@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..dates import PartialDate
 from ..models import (
+    ConsentScope,
     EntranceSide,
     GraveEventKind,
     HeroStatus,
@@ -65,6 +66,11 @@ STAFF_LABELS: dict[type[StrEnum], dict] = {
         GraveEventKind.RESERVED: _l("зарезервовано"),
         GraveEventKind.RELEASED: _l("резерв знято"),
         GraveEventKind.WORK: _l("роботи на могилі"),
+    },
+    ConsentScope: {
+        ConsentScope.SITE: _l("на сайті"),
+        ConsentScope.BOOK: _l("у друкованій книзі пам'яті"),
+        ConsentScope.BOTH: _l("і на сайті, і в книзі"),
     },
 }
 
@@ -157,6 +163,9 @@ AUDIT_ACTIONS = {
     "sector.create": _l("сектор додано"),
     "sector.edit": _l("сектор змінено"),
     "sector.delete": _l("сектор видалено"),
+    "consent.text-publish": _l("опубліковано нову версію тексту згоди"),
+    "consent.record": _l("згоду записано вручну"),
+    "consent.withdraw": _l("згоду відкликано"),
 }
 AUDIT_OBJECTS = {
     "user": _l("обліковий запис"),
@@ -167,6 +176,7 @@ AUDIT_OBJECTS = {
     "grave": _l("могила"),
     "cemetery": _l("кладовище"),
     "sector": _l("сектор"),
+    "consent_text": _l("текст згоди"),
 }
 AUDIT_DETAILS = {
     "hero_id": _l("герой"),
@@ -176,6 +186,10 @@ AUDIT_DETAILS = {
     "failures": _l("невдалих спроб"),
     "until": _l("чекати до"),
     "cleared": _l("скинуто"),
+    "consent_id": _l("згода"),
+    "scope": _l("де публікувати"),
+    "version": _l("версія тексту згоди"),
+    "on_site": _l("на сайт"),
 }
 #: Why a sign-in failed, as the audit log keeps it.
 AUDIT_REASONS = {
@@ -301,6 +315,7 @@ def template_globals() -> dict:
         "audit_details": audit_details,
         "record_items": record_items,
         "SubmissionKind": SubmissionKind,
+        "ConsentScope": ConsentScope,
         "SubmissionStatus": SubmissionStatus,
         "HeroStatus": HeroStatus,
         "UserRole": UserRole,
