@@ -244,7 +244,7 @@ def _hero_level(session: Session, hero: Hero) -> list[Consent]:
     return [
         c
         for c in of_hero(session, hero)
-        if c.submission_id is None or c.submission.kind == SubmissionKind.HERO
+        if c.submission is None or c.submission.kind == SubmissionKind.HERO
     ]
 
 

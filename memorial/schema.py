@@ -117,7 +117,7 @@ def create_tables() -> None:
     db.create_all()
     from .consent import ensure_first_version
 
-    ensure_first_version(db.session)
+    ensure_first_version(db.session())
     db.session.commit()
 
 

@@ -309,7 +309,7 @@ def approve(session: Session, submission: Submission, user: User, reason: str = 
     submission.decided_at = utcnow()
     submission.decided_by_id = user.id
     session.flush()
-    _log(session, "approve", user, submission, hero_id=hero.id, on_site=on_site)
+    _log(session, "approve", user, submission, hero_id=hero.id)
     return hero
 
 

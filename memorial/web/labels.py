@@ -189,7 +189,6 @@ AUDIT_DETAILS = {
     "consent_id": _l("згода"),
     "scope": _l("де публікувати"),
     "version": _l("версія тексту згоди"),
-    "on_site": _l("на сайт"),
 }
 #: Why a sign-in failed, as the audit log keeps it.
 AUDIT_REASONS = {
@@ -217,6 +216,8 @@ def audit_details(detail: dict) -> list[tuple[str, str]]:
             value = AUDIT_REASONS.get(value, value)
         elif key == "role":
             value = label(UserRole, value)
+        elif key == "scope":
+            value = label(ConsentScope, value)
         out.append((str(AUDIT_DETAILS.get(key, key)), str(value)))
     return out
 
