@@ -181,7 +181,6 @@ def _hero_page(hero: Hero, record_form: RecordForm | None = None, status: int = 
         site_allowed=consent.site_allowed(hero, db.session),
         book_allowed=consent.book_allowed(hero, db.session),
         record_form=record_form or _record_form(),
-        withdraw_form=WithdrawForm(formdata=None),
     ), status
 
 
