@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from memorial import consent
+from memorial import consent, create_app
 from memorial.extensions import db
 from memorial.models import (
     AuditEvent,
@@ -20,7 +20,9 @@ from memorial.models import (
 
 from helpers import (
     SUBMITTER,
+    app_config,
     csrf_token,
+    database_url_for,
     image_bytes,
     login,
     post_form,
@@ -344,3 +346,22 @@ def test_a_published_story_is_traced_to_its_submission(hero_app, client, staff):
         story = db.session.scalar(select(Story).where(Story.body == STORY["body"]))
         assert stories[story.id].reference == reference
         assert db.session.scalar(select(func.count()).select_from(Photo)) == 1
+
+
+def test_the_migration_seeds_version_one_with_the_forms_wording(tmp_path):
+    url = database_url_for(tmp_path, empty=True)
+    app = create_app(app_config(tmp_path, DATABASE_URL=url))
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        texts = db.session.scalars(select(ConsentText)).all()
+        assert [t.version for t in texts] == [1]
+        assert consent.wording(texts[0], "site", "uk") == (
+            "Я погоджуюся, щоб надіслане після перевірки опублікували на сайті"
+        )
+        assert consent.wording(texts[0], "book", "en") == (
+            "I agree that what I send may be published after it has been checked "
+            "in the printed book of memory"
+        )
+        db.session.remove()
+        db.engine.dispose()
