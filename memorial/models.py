@@ -966,3 +966,74 @@ class FactSource(Model):
 
     hero: Mapped[Hero] = relationship()
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+
+
+# -- consent --
+
+
+class ConsentScope(StrEnum):
+    """Where a person agreed that what they sent may be published."""
+
+    SITE = "site"
+    BOOK = "book"
+    BOTH = "both"
+
+
+class ConsentText(Model):
+    """One version of the consent wording; never edited: a change is a new version."""
+
+    __tablename__ = "consent_text"
+    __table_args__ = (CheckConstraint("version >= 1", name="version_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    #: The checkbox wording, and what each scope means, in Ukrainian and English.
+    text_uk: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    site_uk: Mapped[str] = mapped_column(Text)
+    site_en: Mapped[str] = mapped_column(Text)
+    book_uk: Mapped[str] = mapped_column(Text)
+    book_en: Mapped[str] = mapped_column(Text)
+    both_uk: Mapped[str] = mapped_column(Text)
+    both_en: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    created_by: Mapped[User | None] = relationship()
+
+
+class Consent(Model):
+    """A person's recorded consent: which wording, which scope, who, when, from what.
+
+    Withdrawal keeps the row (``withdrawn_at``); a consent is never deleted.
+    """
+
+    __tablename__ = "consent"
+    __table_args__ = (one_of("scope", ConsentScope, "scope_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text_id: Mapped[int] = mapped_column(ForeignKey("consent_text.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    person_name: Mapped[str] = mapped_column(String(300))
+    person_relation: Mapped[str] = mapped_column(String(200), default="")
+    given_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submission.id"), index=True, unique=True
+    )
+    hero_id: Mapped[int | None] = mapped_column(ForeignKey("hero.id"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+
+    text: Mapped[ConsentText] = relationship()
+    submission: Mapped[Submission | None] = relationship()
+    hero: Mapped[Hero | None] = relationship()
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
+
+    @property
+    def active(self) -> bool:
+        """Whether the consent stands (was not withdrawn)."""
+        return self.withdrawn_at is None

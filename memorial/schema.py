@@ -31,6 +31,8 @@ FAMILYREQ_REVISION = "7d2e4f6a8b10"
 GRAVES_REVISION = "5b6d3bdf8f1d"
 #: The provenance migration (the notified check, the embargo, fact sources).
 PROVENANCE_REVISION = "7d2f4a6c8e13"
+#: Consent texts and recorded consents, also made by ``create_all`` (the test suite's schema).
+CONSENT_REVISION = "7d2e4c6a9b13"
 #: Tables that came with migrations: a database made by ``create_all`` before then lacks them.
 _ADDED_WITH_MIGRATIONS = ("search_document", "search_term")
 
@@ -40,6 +42,8 @@ def _revision_before_migrations(inspector) -> str:
 
     Such databases come from releases before migrations existed; newest first.
     """
+    if "consent_text" in inspector.get_table_names():
+        return CONSENT_REVISION
     if "hero" in inspector.get_table_names() and "frozen_at" in {
         c["name"] for c in inspector.get_columns("hero")
     }:
@@ -121,6 +125,10 @@ def create_tables() -> None:
     use :func:`upgrade_schema`.
     """
     db.create_all()
+    from .consent import ensure_first_version
+
+    ensure_first_version(db.session())
+    db.session.commit()
 
 
 def create_schema() -> None:

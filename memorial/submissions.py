@@ -13,7 +13,7 @@ import secrets
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, object_session
 
-from . import audit
+from . import audit, consent
 from .archive import add_photos, add_story, apply_fields, upsert_hero
 from .dates import to_iso_date
 from .language import first_letter, fold
@@ -119,7 +119,27 @@ def submit(
         )
     session.add(submission)
     session.flush()
+    if submission.consent:
+        _record_consent(session, submission, submitter)
     return submission
+
+
+def _record_consent(session: Session, submission: Submission, submitter: dict) -> None:
+    """The consent given with a submission: the wording version the form showed (the newest
+    when the form did not say) and the scope (the site when it did not say).
+
+    Raises :class:`consent.ConsentError` for an unknown version or scope.
+    """
+    shown = submitter.get("consent_version")
+    if shown in (None, ""):
+        text = consent.current_text(session)
+    else:
+        found = consent.text_version(session, shown)
+        if found is None:
+            raise consent.ConsentError("unknown consent text version")
+        text = found
+    scope = consent.parse_scope(submitter.get("consent_scope"))
+    consent.record_for_submission(session, submission, text, scope)
 
 
 def _decided(session: Session, submission: Submission) -> ModerationError:
@@ -286,6 +306,9 @@ def approve(
     )
     payload = submission.payload
     why = reason or f"{submission.reference}"
+    # Without consent for the site nothing reaches it: a new hero stays a draft, a story or
+    # photos stay with the submission (for the book).
+    on_site = consent.submission_allows_site(session, submission)
     if submission.kind == SubmissionKind.HERO:
         hero, _ = upsert_hero(
             session,
@@ -295,7 +318,7 @@ def approve(
                 awards=payload.get("awards") or [],
                 stories=payload.get("stories") or [],
                 photos=photo_inputs(submission.photos),
-                status=HeroStatus.PUBLISHED,
+                status=HeroStatus.PUBLISHED if on_site else HeroStatus.DRAFT,
             ),
             source=RevisionSource.MODERATION,
             user=user,
@@ -307,14 +330,16 @@ def approve(
         if submission.hero is None:
             raise ModerationError("the submission is not about a hero")
         hero = submission.hero
-        with recorded(session, hero, RevisionSource.MODERATION, user, why, submission.id):
-            if submission.kind == SubmissionKind.STORY:
-                add_story(hero, payload)
-            elif submission.kind == SubmissionKind.PHOTOS:
-                add_photos(session, hero, photo_inputs(submission.photos))
-            elif submission.kind == SubmissionKind.CORRECTION:
-                apply_fields(hero, {payload["field"]: payload.get("value") or ""})
+        if on_site or submission.kind == SubmissionKind.CORRECTION:
+            with recorded(session, hero, RevisionSource.MODERATION, user, why, submission.id):
+                if submission.kind == SubmissionKind.STORY:
+                    add_story(hero, payload)
+                elif submission.kind == SubmissionKind.PHOTOS:
+                    add_photos(session, hero, photo_inputs(submission.photos))
+                elif submission.kind == SubmissionKind.CORRECTION:
+                    apply_fields(hero, {payload["field"]: payload.get("value") or ""})
     submission.hero_id = hero.id
+    consent.attach_hero(session, submission)
     submission.status = SubmissionStatus.PUBLISHED
     submission.decided_at = utcnow()
     submission.decided_by_id = user.id

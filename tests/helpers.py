@@ -371,6 +371,9 @@ PAGES: list[tuple[str, str, bool]] = [
     ("staff-grave-works-waiting", "/staff/graves/works?waiting=monument", True),
     ("staff-grave-works-one", "/staff/graves/{grave_id}/works", True),
     ("staff-grave-labels", "/staff/graves/labels", True),
+    ("staff-consent-texts", "/staff/consent-texts", True),
+    ("staff-consent-text", "/staff/consent-texts/1", True),
+    ("staff-hero-consents", "/staff/heroes/{hero_id}/consents", True),
 ]
 LANGUAGES = ("uk", "en")
 

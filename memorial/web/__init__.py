@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
         seo,
         sheets,
         staff,
+        staff_consent,
         staff_family,
         staff_graves,
         submit,
@@ -89,6 +90,7 @@ def init_app(app: Flask) -> None:
         sheets.bp,
         staff_graves.bp,
         staff_family.bp,
+        staff_consent.bp,
         grave_works.bp,
         auth.bp,
     ):

@@ -16,8 +16,10 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     MultipleFileField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -27,9 +29,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .. import consent as consents
 from .. import media, reminders
 from ..dates import PartialDate, to_iso_date
-from ..models import UserRole
+from ..extensions import db
+from ..models import ConsentScope, UserRole
 from ..records import HERO_DATE_FIELDS, HERO_TEXT_FIELDS, HIDEABLE_FIELDS
 from .labels import FIELD_LABELS, choices
 
@@ -81,11 +85,67 @@ class SubmitterForm(FlaskForm):
         hint=_l("Пошту чи телефон бачать лише модератори: щоб уточнити, якщо буде потреба."),
     )
     consent = BooleanField(
-        _l("Я погоджуюся, щоб надіслане після перевірки опублікували на сайті"),
+        _l("Я погоджуюся, щоб надіслане після перевірки опублікували"),
         validators=[DataRequired(_l("Без вашої згоди ми не можемо опублікувати надіслане."))],
     )
+    #: Where it may be published; a form sent without it means the site.
+    consent_scope = RadioField(
+        _l("Де опублікувати"),
+        choices=[SelectChoice(scope.value, scope.value) for scope in ConsentScope],
+        default=ConsentScope.SITE.value,
+        validate_choice=False,
+    )
+    #: The version of the consent wording the person was shown.
+    consent_version = HiddenField()
     # A field people never see (hidden by the stylesheet); robots fill every field they find.
     website = StringField(_l("Не заповнюйте це поле"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._show_consent_text()
+
+    def consent_text(self):
+        """The consent wording this form shows (or showed, when it is sent back)."""
+        shown = self.consent_version.data
+        if shown:
+            return consents.text_version(db.session, shown)
+        return consents.current_text(db.session)
+
+    def _show_consent_text(self) -> None:
+        """Label the checkbox and the scopes with the wording of the version shown."""
+        from .i18n import current_language
+
+        shown = self.consent_text()
+        self._unknown_version = shown is None
+        text = shown or consents.current_text(db.session)
+        # The page shows this version now, so a form sent from it agrees to this one.
+        self.consent_version.data = str(text.version)
+        lang = "en" if current_language() == "en" else "uk"
+        version = _l("текст згоди, версія %(n)d", n=text.version)
+        self.consent.label.text = f"{getattr(text, f'text_{lang}')} ({version})"
+        self.consent_scope.choices = [
+            SelectChoice(scope.value, getattr(text, f"{scope.value}_{lang}"))
+            for scope in ConsentScope
+        ]
+
+    def validate_consent(self, field) -> None:
+        """The consent names a version of the wording that exists."""
+        if self._unknown_version:
+            raise ValidationError(
+                _l(
+                    "Текст згоди, який ви бачили, нам невідомий. Нічого не збережено: "
+                    "оновіть сторінку, прочитайте текст згоди й надішліть ще раз."
+                )
+            )
+
+    def validate_consent_scope(self, field) -> None:
+        """One of the scopes (none at all means the site)."""
+        try:
+            consents.parse_scope(field.data)
+        except consents.ConsentError:
+            raise ValidationError(
+                _l("Оберіть, де можна опублікувати: на сайті, у книзі чи і там, і там.")
+            ) from None
 
     def validate_submitter_email(self, field) -> None:
         """An e-mail address when one is given; e-mail or phone is required."""
@@ -113,6 +173,8 @@ class SubmitterForm(FlaskForm):
                 "submitter_email",
                 "submitter_phone",
                 "consent",
+                "consent_version",
+                "consent_scope",
             )
         }
 

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from ..dates import PartialDate
 from ..family import Ask, IdentityCheck, Mark, Target
 from ..models import (
+    ConsentScope,
     EntranceSide,
     FactField,
     GraveEventKind,
@@ -100,6 +101,11 @@ STAFF_LABELS: dict[type[StrEnum], dict] = {
         IdentityCheck.OTHER: _l("інше (напишіть як)"),
     },
     Mark: {Mark.HIDDEN: _l("приховано"), Mark.SENSITIVE: _l("може засмутити")},
+    ConsentScope: {
+        ConsentScope.SITE: _l("на сайті"),
+        ConsentScope.BOOK: _l("у друкованій книзі пам'яті"),
+        ConsentScope.BOTH: _l("і на сайті, і в книзі"),
+    },
 }
 
 #: What a family reads on the status page of what they sent.
@@ -194,6 +200,9 @@ AUDIT_ACTIONS = {
     "sector.create": _l("сектор додано"),
     "sector.edit": _l("сектор змінено"),
     "sector.delete": _l("сектор видалено"),
+    "consent.text-publish": _l("опубліковано нову версію тексту згоди"),
+    "consent.record": _l("згоду записано вручну"),
+    "consent.withdraw": _l("згоду відкликано"),
 }
 AUDIT_OBJECTS = {
     "user": _l("обліковий запис"),
@@ -204,6 +213,7 @@ AUDIT_OBJECTS = {
     "grave": _l("могила"),
     "cemetery": _l("кладовище"),
     "sector": _l("сектор"),
+    "consent_text": _l("текст згоди"),
 }
 AUDIT_DETAILS = {
     "hero_id": _l("герой"),
@@ -213,6 +223,9 @@ AUDIT_DETAILS = {
     "failures": _l("невдалих спроб"),
     "until": _l("чекати до"),
     "cleared": _l("скинуто"),
+    "consent_id": _l("згода"),
+    "scope": _l("де публікувати"),
+    "version": _l("версія тексту згоди"),
 }
 #: Why a sign-in failed, as the audit log keeps it.
 AUDIT_REASONS = {
@@ -240,6 +253,8 @@ def audit_details(detail: dict) -> list[tuple[str, str]]:
             value = AUDIT_REASONS.get(value, value)
         elif key == "role":
             value = label(UserRole, value)
+        elif key == "scope":
+            value = label(ConsentScope, value)
         out.append((str(AUDIT_DETAILS.get(key, key)), str(value)))
     return out
 
@@ -338,6 +353,7 @@ def template_globals() -> dict:
         "audit_details": audit_details,
         "record_items": record_items,
         "SubmissionKind": SubmissionKind,
+        "ConsentScope": ConsentScope,
         "SubmissionStatus": SubmissionStatus,
         "HeroStatus": HeroStatus,
         "UserRole": UserRole,

@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .. import accounts, archive, media, provenance, submissions
+from .. import accounts, archive, consent, media, provenance, submissions
 from ..extensions import db
 from ..models import (
     OPEN_SUBMISSION_STATUSES,
@@ -164,6 +164,7 @@ def submission(submission_id: int):
     return render_template(
         "staff/submission.html",
         item=item,
+        item_consent=consent.of_submission(db.session, item),
         duplicates=duplicates,
         diff=diff,
         edit=_edit_form(item, formdata=None),
@@ -187,6 +188,7 @@ def edit_submission(submission_id: int):
         return render_template(
             "staff/submission.html",
             item=item,
+            item_consent=consent.of_submission(db.session, item),
             duplicates=[],
             diff=None,
             edit=form,

@@ -13,11 +13,11 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from memorial import create_app, family, graves, media, reminders, sheets, submissions
+from memorial import consent, create_app, family, graves, media, reminders, sheets, submissions
 from memorial.dates import day_key
 from memorial.extensions import db
 from memorial.language import slugify
-from memorial.models import FactSource, Hero, Revision
+from memorial.models import Consent, FactSource, Hero, Revision
 from memorial.revisions import recorded
 from memorial.schema import create_schema
 
@@ -102,9 +102,21 @@ def _sample_paths(app) -> dict[str, str]:
                 "submitter_relation": "сусідка",
                 "submitter_email": "iryna@example.org",
                 "consent": True,
+                "consent_scope": "both",
             },
             [],
             volunteer,
+        )
+        # A consent the family gave on paper, for the staff's consent page of the demo hero.
+        db.session.add(
+            Consent(
+                text_id=consent.current_text(db.session).id,
+                scope="book",
+                person_name="Галина Коваленко",
+                person_relation="мати",
+                hero_id=demo.id,
+                note="згода на папері",
+            )
         )
         with recorded(db.session, other, "edit", reason="Уточнено ділянку"):
             other.burial_plot = "ряд 3, місце 7"

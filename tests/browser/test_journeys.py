@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from memorial import consent
 from memorial.extensions import db
 from memorial.models import Submission
 
@@ -101,6 +102,10 @@ def test_submit_a_story_with_the_keyboard(page, live_site):
     tab_to(page, "#consent")
     page.keyboard.press("Space")
     assert page.locator("#consent").is_checked()
+    # The scope by keyboard: Tab reaches the chosen radio (the site), an arrow moves on.
+    tab_to(page, "#consent_scope-0")
+    page.keyboard.press("ArrowDown")
+    assert page.locator("#consent_scope-1").is_checked()
     tab_to(page, "form.submit-form button[type=submit]")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/submit/done$"))
@@ -110,6 +115,8 @@ def test_submit_a_story_with_the_keyboard(page, live_site):
         stored = db.session.scalar(select(Submission).where(Submission.reference == reference))
         assert stored.kind == "story" and stored.status == "received"
         assert stored.payload["body"] == "Він подзвонив увечері й сказав, що все добре."
+        recorded_consent = consent.of_submission(db.session, stored)
+        assert (recorded_consent.scope, recorded_consent.text.version) == ("book", 1)
     # Nothing is public before a moderator approves it.
     page.goto(live_site.url("/heroes/{profile}"))
     expect(page.locator("body")).not_to_contain_text("Він подзвонив увечері")
