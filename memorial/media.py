@@ -179,13 +179,23 @@ def store_image(data_dir: str | os.PathLike, data: bytes) -> StoredImage:
 
 
 def write_clean(
-    data_dir: str | os.PathLike, clean: bytes, ext: str, width: int, height: int
+    data_dir: str | os.PathLike,
+    clean: bytes,
+    ext: str,
+    width: int,
+    height: int,
+    written: list[Path] | None = None,
 ) -> StoredImage:
-    """Write bytes that ``reencode`` produced under a server-chosen name."""
+    """Write bytes that ``reencode`` produced under a server-chosen name.
+
+    ``written``: the file's path is appended before the file exists, so that whoever undoes
+    the work (an import rolled back by Ctrl-C) finds it whenever the interruption comes."""
     digest = hashlib.sha256(clean).hexdigest()
     name = f"{digest[:2]}/{secrets.token_hex(16)}.{ext}"
     path = safe_path(data_dir, name)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if written is not None:
+        written.append(path)
     tmp = path.with_suffix(".tmp")
     try:
         tmp.write_bytes(clean)

@@ -354,8 +354,7 @@ def import_records(
             elif record.partial and digest in stored_now:  # one picture named twice
                 stored, caption = stored_now[digest], photo.caption
             else:
-                stored = media.write_clean(data_dir, clean, ext, width, height)
-                written.append(media.safe_path(data_dir, stored.file_path))
+                stored = media.write_clean(data_dir, clean, ext, width, height, written)
                 result.photos_stored += 1
                 stored_now[digest] = stored
                 caption = photo.caption

@@ -89,8 +89,7 @@ def _store_photos(form, written: list) -> list[PhotoInput]:
     for (clean, ext, width, height), caption in zip(
         form.accepted_photos, form.caption_list(), strict=True
     ):
-        stored = media.write_clean(data_dir, clean, ext, width, height)
-        written.append(media.safe_path(data_dir, stored.file_path))
+        stored = media.write_clean(data_dir, clean, ext, width, height, written)
         inputs.append(PhotoInput.stored(stored, caption))
     return inputs
 
