@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit
@@ -68,9 +69,13 @@ def ensure_first_version(session: Session) -> ConsentText:
     """Version 1 of the wording, added when the table is empty (databases made by create_all)."""
     first = session.scalar(select(ConsentText).where(ConsentText.version == 1))
     if first is None:
-        first = ConsentText(**FIRST_VERSION)
-        session.add(first)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(ConsentText(**FIRST_VERSION))
+        except IntegrityError:
+            pass  # a request served at the same moment added it first
+        first = session.scalar(select(ConsentText).where(ConsentText.version == 1))
+    assert first is not None
     return first
 
 
