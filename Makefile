@@ -71,11 +71,16 @@ test-fast: $(TEST_INSTALLED)
 test-sqlite: $(TEST_INSTALLED) $(BROWSER_TOOLS)
 	$(BIN)/python -m pytest
 
-# The pages themselves (axe, the Nu HTML checker, the keyboard journeys) are checked in the
-# SQLite run; what they read and write through the database is tested here by the rest.
+# The pages themselves (axe, the Nu HTML checker, the keyboard journeys), the tests that start
+# real processes (killed imports, several workers) and the modules that never touch a database
+# run once, in the SQLite run; what pages and commands read and write through the database is
+# tested here by the rest (the whole run stays within CI's 20 minutes).
+PG_ONCE := --ignore=tests/browser --ignore=tests/test_layers.py --ignore=tests/test_layout.py \
+	--ignore=tests/test_language.py --ignore=tests/test_search_analysis.py \
+	--ignore=tests/test_dates.py --ignore=tests/test_i18n.py -m "not slow"
 test-postgres: $(TEST_INSTALLED)
 	MEMORIAL_TEST_DATABASE_URL=$(TEST_DATABASE_URL) MEMORIAL_TEST_SEARCH_BACKEND=postgres \
-		$(BIN)/python -m pytest --ignore=tests/browser
+		$(BIN)/python -m pytest $(PG_ONCE)
 
 ## bench-load: requests/s and latency under wrk with gunicorn, SQLite and PostgreSQL
 bench-load: $(TEST_INSTALLED)
