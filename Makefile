@@ -8,7 +8,7 @@ TEST_INSTALLED := $(VENV)/.installed-test
 # The PostgreSQL server the second test run uses; each run works in databases of its own.
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-fast test-sqlite test-postgres lint bench bench-sheets bench-reminders bench-plan bench-labels bench-load bench-lighthouse translations clean-index
+.PHONY: run test test-fast test-sqlite test-postgres test-sqlite-marked test-postgres-marked lint bench bench-sheets bench-reminders bench-plan bench-labels bench-load bench-lighthouse translations clean-index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,15 +61,17 @@ run: $(INSTALLED)
 	$(BIN)/memorial run --host $(HOST) --port $(PORT)
 
 ## test: install what the tests need, check lint, format and types, then run the whole suite
-## on SQLite and on PostgreSQL
-test: lint test-sqlite test-postgres
+## on SQLite and on PostgreSQL, the two runs side by side (one per core; each line of output
+## is marked with its run)
+test: lint $(TEST_INSTALLED) $(BROWSER_TOOLS)
+	$(MAKE) --no-print-directory -j2 test-sqlite-marked test-postgres-marked
 
 ## test-fast: the suite without browsers, servers or PostgreSQL, for the edit-run loop
 test-fast: $(TEST_INSTALLED)
 	$(BIN)/python -m pytest -q -m "not slow" --ignore=tests/browser
 
 test-sqlite: $(TEST_INSTALLED) $(BROWSER_TOOLS)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The pages themselves (axe, the Nu HTML checker, the keyboard journeys), the tests that start
 # real processes (killed imports, several workers) and the modules that never touch a database
@@ -80,7 +82,14 @@ PG_ONCE := --ignore=tests/browser --ignore=tests/test_layers.py --ignore=tests/t
 	--ignore=tests/test_dates.py --ignore=tests/test_i18n.py -m "not slow"
 test-postgres: $(TEST_INSTALLED)
 	MEMORIAL_TEST_DATABASE_URL=$(TEST_DATABASE_URL) MEMORIAL_TEST_SEARCH_BACKEND=postgres \
-		$(BIN)/python -m pytest $(PG_ONCE)
+		$(BIN)/python -m pytest $(PG_ONCE) $(PYTEST_ARGS)
+
+# The two runs of `make test`, each line of output prefixed with the run's name; the exit
+# status is the run's own.
+test-sqlite-marked test-postgres-marked: SHELL := /bin/bash
+test-sqlite-marked test-postgres-marked: .SHELLFLAGS := -o pipefail -c
+test-sqlite-marked test-postgres-marked: test-%-marked:
+	$(MAKE) --no-print-directory test-$* PYTEST_ARGS="-p no:cacheprovider" 2>&1 | sed -u 's/^/[$*] /'
 
 ## bench-load: requests/s and latency under wrk with gunicorn, SQLite and PostgreSQL
 bench-load: $(TEST_INSTALLED)

@@ -153,7 +153,10 @@ def database_url_for(tmp_path: Path, empty: bool = False) -> str:
             template = _pg_build_template()
         name = f"memorial_t_{_RUN_TOKEN}_{len(pg_databases)}"
         with pg_admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            # Copying the files is faster than logging every block (the default since 15)
+            # for a template this small.
+            strategy = " STRATEGY FILE_COPY" if conn.info.server_version >= 150000 else ""
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{strategy}')
         pg_databases[tmp_path] = name
     return _pg_url(pg_databases[tmp_path])
 
