@@ -26,7 +26,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from . import audit
 from .models import (
@@ -289,6 +289,7 @@ def _approved(session: Session, hero: Hero, kinds) -> list[Submission]:
                 Submission.kind.in_([str(k) for k in kinds]),
             )
             .order_by(Submission.id)
+            .options(selectinload(Submission.photos))
         )
     )
 
@@ -320,13 +321,15 @@ def item_sources(
 def book_items(session: Session, hero: Hero) -> list[Submission]:
     """Approved stories and photos of a hero consented for the book only: kept with their
     submission (never put on the site), for the printed book to take."""
+    subs = _approved(session, hero, (SubmissionKind.STORY, SubmissionKind.PHOTOS))
+    consents = consents_by_submission(session, [sub.id for sub in subs])
     return [
         sub
-        for sub in _approved(session, hero, (SubmissionKind.STORY, SubmissionKind.PHOTOS))
-        if not submission_allows_site(session, sub)
-        and (c := of_submission(session, sub)) is not None
+        for sub in subs
+        if (c := consents.get(sub.id)) is not None
         and c.active
         and c.scope in BOOK_SCOPES
+        and c.scope not in SITE_SCOPES
     ]
 
 

@@ -29,7 +29,7 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import accounts, audit
 from ..extensions import db, limiter, login_manager
-from ..models import User
+from ..models import Hero, User
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
@@ -81,6 +81,16 @@ def staff_headers(response):
 
 
 bp.after_request(staff_headers)
+
+
+def current_staff():
+    """The signed-in staff member (the user object itself, not the request-bound proxy)."""
+    return current_user._get_current_object()
+
+
+def hero_or_404(hero_id: int) -> Hero:
+    """The hero with ``hero_id``, for a staff page, or the 404 page."""
+    return db.get_or_404(Hero, hero_id)
 
 
 def staff_required(view):

@@ -7,19 +7,16 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -27,8 +24,9 @@ from sqlalchemy.orm import selectinload
 from .. import clock, graves, media, plaques
 from ..extensions import db
 from ..models import Cemetery, Grave, GraveSector, MonumentStage
-from .auth import staff_headers, staff_required
+from .auth import current_staff, staff_headers, staff_required
 from .forms import photo_error
+from .security import download, send_stored
 from .templating import public_url
 
 bp = Blueprint("grave_works", __name__, url_prefix="/staff/graves")
@@ -52,13 +50,6 @@ def grave_address(grave: Grave) -> str:
     return public_url("graves.grave_code", code=grave.code)
 
 
-def _download(data: bytes, mimetype: str, name: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
 # -- QR codes ---------------------------------------------------------------------------------
 
 
@@ -67,7 +58,7 @@ def _download(data: bytes, mimetype: str, name: str) -> Response:
 def qr_svg(grave_id: int):
     """The grave's QR code as SVG, to download."""
     grave = _grave(grave_id)
-    return _download(plaques.qr_svg(grave_address(grave)), "image/svg+xml", f"qr-{grave.code}.svg")
+    return download(plaques.qr_svg(grave_address(grave)), "image/svg+xml", f"qr-{grave.code}.svg")
 
 
 @bp.get("/<int:grave_id>/qr.png")
@@ -75,7 +66,7 @@ def qr_svg(grave_id: int):
 def qr_png(grave_id: int):
     """The grave's QR code as PNG, to download."""
     grave = _grave(grave_id)
-    return _download(plaques.qr_png(grave_address(grave)), "image/png", f"qr-{grave.code}.png")
+    return download(plaques.qr_png(grave_address(grave)), "image/png", f"qr-{grave.code}.png")
 
 
 # -- Label sheets -----------------------------------------------------------------------------
@@ -190,7 +181,7 @@ def labels_pdf():
         return _labels_page(exc, 400)
     stamp = clock.today_in_kyiv().isoformat()
     name = f"plaque-labels-{layout.width}x{layout.height}mm-{stamp}.pdf"
-    return _download(label_sheet_pdf(chosen, layout), "application/pdf", name)
+    return download(label_sheet_pdf(chosen, layout), "application/pdf", name)
 
 
 # -- The works list ---------------------------------------------------------------------------
@@ -233,7 +224,7 @@ def works():
 def works_csv():
     """The filtered works list as CSV (UTF-8 with BOM)."""
     rows = plaques.works_list(db.session, **_filters())
-    return _download(plaques.works_csv(rows), "text/csv; charset=utf-8", "grave-works.csv")
+    return download(plaques.works_csv(rows), "text/csv; charset=utf-8", "grave-works.csv")
 
 
 @bp.get("/works.xlsx")
@@ -242,7 +233,7 @@ def works_xlsx():
     """The filtered works list as an XLSX workbook."""
     rows = plaques.works_list(db.session, **_filters())
     mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _download(plaques.works_xlsx(rows), mimetype, "grave-works.xlsx")
+    return download(plaques.works_xlsx(rows), mimetype, "grave-works.xlsx")
 
 
 # -- One grave: its works and its monument's photo --------------------------------------------
@@ -292,7 +283,7 @@ def record_work(grave_id: int):
             form.get("stage", ""),
             form.get("done_on", ""),
             form.get("note", ""),
-            current_user._get_current_object(),
+            current_staff(),
         )
     except plaques.PlaqueError as exc:
         db.session.rollback()
@@ -308,7 +299,7 @@ def monument_photo(grave_id: int):
     """Upload (or remove) the monument's photo; it is cleaned of EXIF and GPS like every
     photo."""
     grave = _grave(grave_id)
-    user = current_user._get_current_object()
+    user = current_staff()
     if request.form.get("remove") == "1":
         plaques.set_monument_photo(db.session, grave, None, user)
         db.session.commit()
@@ -342,10 +333,7 @@ def _send_photo(grave: Grave, max_age: int):
         )
     except (media.MediaError, FileNotFoundError, OSError):
         abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=max_age, conditional=True)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return send_stored(path, "image/jpeg", max_age)
 
 
 @bp.get("/<int:grave_id>/monument.jpg")

@@ -10,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from sqlalchemy import func, select
@@ -19,6 +18,7 @@ from .. import graves, media
 from ..extensions import db
 from ..models import Cemetery, Grave, GraveEvent, GraveEventKind, GraveSector, Hero
 from . import sector_plan as sector_plan_module
+from .security import send_stored
 
 bp = Blueprint("graves", __name__)
 
@@ -135,6 +135,4 @@ def sector_photo(cemetery_id: int, sector_id: int):
         path = media.ensure_thumbnail(current_app.config["DATA_DIR"], sector.photo_path, 800)
     except (media.MediaError, OSError):
         abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=24 * 3600, conditional=True)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_stored(path, "image/jpeg", 24 * 3600)

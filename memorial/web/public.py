@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -33,8 +32,12 @@ from . import pagecache
 from .edge import MAX_ID
 from .finder import BadSearch, active_filters, facet_choices, find, parse_search_args
 from .pagination import Pager, page_number
+from .security import send_stored
 
 bp = Blueprint("public", __name__)
+
+#: Stored photos never change under their name, so browsers may keep them for a month.
+PHOTO_MAX_AGE = 30 * 24 * 3600
 
 _SLUG_ID = re.compile(r"^(?:[a-z0-9-]*-)?(\d{1,10})$")
 
@@ -380,13 +383,6 @@ def _published_photo(file_path: str) -> Photo:
     return photo
 
 
-def _send(path, mimetype: str):
-    response = send_file(path, mimetype=mimetype, max_age=30 * 24 * 3600, conditional=True)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Content-Disposition"] = "inline"
-    return response
-
-
 @bp.get("/media/<path:file_path>")
 def photo(file_path: str):
     """A stored photo of a published hero, served with a safe type."""
@@ -401,7 +397,7 @@ def photo(file_path: str):
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if mimetype not in ("image/jpeg", "image/png", "image/webp"):
         abort(404)
-    return _send(path, mimetype)
+    return send_stored(path, mimetype, PHOTO_MAX_AGE)
 
 
 @bp.get("/media/thumb/<int:side>/<path:file_path>")
@@ -414,4 +410,4 @@ def thumbnail(side: int, file_path: str):
         path = media.ensure_thumbnail(current_app.config["DATA_DIR"], row.file_path, side)
     except (media.MediaError, FileNotFoundError, OSError):
         abort(404)
-    return _send(path, "image/jpeg")
+    return send_stored(path, "image/jpeg", PHOTO_MAX_AGE)

@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -27,9 +26,10 @@ from sqlalchemy import select
 from .. import media, provenance
 from ..extensions import db
 from ..models import FactField, FactSource, Hero
-from .auth import staff_headers, staff_required
+from .auth import hero_or_404, staff_headers, staff_required
 from .forms import EmbargoForm, NameOnlyForm, SourceForm
 from .labels import choices
+from .security import send_stored
 
 bp = Blueprint("provenance", __name__)
 bp.after_request(staff_headers)
@@ -56,13 +56,6 @@ def provenance_forms(hero: Hero) -> dict:
     }
 
 
-def _hero(hero_id: int) -> Hero:
-    hero = db.session.get(Hero, hero_id)
-    if hero is None:
-        abort(404)
-    return hero
-
-
 def _source(source_id: int) -> FactSource:
     source = db.session.get(FactSource, source_id)
     if source is None:
@@ -78,7 +71,7 @@ def _back(hero_id: int):
 @staff_required
 def embargo(hero_id: int):
     """Set or lift the moment the hero appears (Kyiv time in the form, stored in UTC)."""
-    hero = _hero(hero_id)
+    hero = hero_or_404(hero_id)
     form = EmbargoForm()
     if not form.validate_on_submit():
         flash(_("Напишіть, чому."), "error")
@@ -98,7 +91,7 @@ def embargo(hero_id: int):
 @staff_required
 def name_only(hero_id: int):
     """Turn the empty frame (name and dates only) on or off."""
-    hero = _hero(hero_id)
+    hero = hero_or_404(hero_id)
     form = NameOnlyForm()
     if not form.validate_on_submit():
         flash(_("Напишіть, чому."), "error")
@@ -115,7 +108,7 @@ def name_only(hero_id: int):
 @staff_required
 def add_source(hero_id: int):
     """Record a source of one fact, with an optional scan of the document."""
-    hero = _hero(hero_id)
+    hero = hero_or_404(hero_id)
     form = SourceForm()
     if not form.validate_on_submit():
         flash(_("Оберіть факт і джерело."), "error")
@@ -194,10 +187,7 @@ def _send_document(source: FactSource):
     mimetype = mimetypes.guess_type(path.name)[0]
     if not path.is_file() or mimetype not in _IMAGE_TYPES:
         abort(404)
-    response = send_file(path, mimetype=mimetype, conditional=True, max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return send_stored(path, mimetype)
 
 
 @bp.get("/staff/sources/<int:source_id>/document")

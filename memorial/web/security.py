@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
+from os import PathLike
+
+from flask import Flask, Response, has_request_context, request, send_file
 from flask.sessions import SecureCookieSessionInterface
 
 CSP = "; ".join(
@@ -18,6 +20,27 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+
+
+#: Files people gave (photos, scans) and files made for download are shown by the browser as
+#: they are, never run as a page of the site.
+FILE_CSP = "default-src 'none'; sandbox"
+
+
+def send_stored(path: str | PathLike, mimetype: str, max_age: int = 0) -> Response:
+    """A stored file shown in the browser (with ETag and ranges), sandboxed."""
+    response = send_file(path, mimetype=mimetype, max_age=max_age, conditional=True)
+    response.headers["Content-Security-Policy"] = FILE_CSP
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+def download(data: bytes, mimetype: str, name: str) -> Response:
+    """Bytes made for the user to save under ``name`` (an ASCII file name), sandboxed."""
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Content-Security-Policy"] = FILE_CSP
+    return response
 
 
 class Sessions(SecureCookieSessionInterface):

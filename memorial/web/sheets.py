@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from .. import audit, sheets
 from ..columns import IMPORTED, REQUIRED
 from ..extensions import db
 from ..porting import ImportFailed, committed_import
-from .auth import staff_headers, staff_required
+from .auth import current_staff, staff_headers, staff_required
 from .forms import SheetImportForm, SheetUploadForm
 
 bp = Blueprint("sheets", __name__, url_prefix="/staff/import")
@@ -112,7 +111,7 @@ def confirm(token: str):
     if not form.validate_on_submit():
         abort(400)
     skip = bool(form.skip_invalid.data)
-    user = current_user._get_current_object()
+    user = current_staff()
     with kept.opened(sheets.limits_from(current_app.config)) as sheet:
         report = sheet.validate(db.session)
         if not report.can_import(skip):

@@ -13,11 +13,9 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -39,7 +37,7 @@ from ..models import (
 from ..records import snapshot
 from ..revisions import changed_fields, word_diff
 from . import labels
-from .auth import admin_required, staff_headers, staff_required
+from .auth import admin_required, current_staff, hero_or_404, staff_headers, staff_required
 from .forms import (
     AccountForm,
     ApproveForm,
@@ -54,6 +52,7 @@ from .forms import (
 from .labels import FIELD_LABELS, field_text
 from .pagination import Pager, page_number
 from .safety import provenance_forms
+from .security import send_stored
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -64,10 +63,6 @@ PER_PAGE = 50
 
 def _not_notified() -> str:
     return _("Не опубліковано: спершу підтвердьте, що родину офіційно сповіщено про загибель.")
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _page() -> int:
@@ -210,7 +205,7 @@ def edit_submission(submission_id: int):
         (request.form.get(f"caption-{p.id}") or "").strip()[:1000] or None for p in item.photos
     ]
     try:
-        submissions.edit_submission(db.session, item, payload, captions, _me())
+        submissions.edit_submission(db.session, item, payload, captions, current_staff())
     except submissions.ModerationError as error:
         _already_decided(error)
         return redirect(url_for("staff.submission", submission_id=submission_id))
@@ -229,7 +224,7 @@ def approve(submission_id: int):
         abort(400)
     try:
         hero = submissions.approve(
-            db.session, item, _me(), form.text.data or "", notified=form.notified.data
+            db.session, item, current_staff(), form.text.data or "", notified=form.notified.data
         )
     except provenance.NotNotified:
         db.session.rollback()
@@ -258,9 +253,9 @@ def _decide(submission_id: int, action: str):
         return redirect(url_for("staff.submission", submission_id=item.id))
     try:
         if action == "reject":
-            submissions.reject(db.session, item, _me(), form.text.data)
+            submissions.reject(db.session, item, current_staff(), form.text.data)
         else:
-            submissions.ask_for_information(db.session, item, _me(), form.text.data)
+            submissions.ask_for_information(db.session, item, current_staff(), form.text.data)
     except submissions.ModerationError as error:
         _already_decided(error)
         return redirect(url_for("staff.submission", submission_id=submission_id))
@@ -303,18 +298,11 @@ def heroes():
     return render_template("staff/heroes.html", heroes=rows, q=q, pager=pager)
 
 
-def _hero(hero_id: int) -> Hero:
-    hero = db.session.get(Hero, hero_id)
-    if hero is None:
-        abort(404)
-    return hero
-
-
 @bp.get("/heroes/<int:hero_id>")
 @staff_required
 def hero(hero_id: int):
     """A hero as staff see it, with every revision."""
-    item = _hero(hero_id)
+    item = hero_or_404(hero_id)
     revisions = db.session.scalars(
         select(Revision)
         .where(Revision.hero_id == item.id)
@@ -336,13 +324,13 @@ def hero(hero_id: int):
 @staff_required
 def edit_hero(hero_id: int):
     """Edit a hero's fields; the change is kept as a revision with its reason."""
-    item = _hero(hero_id)
+    item = hero_or_404(hero_id)
     record = snapshot(item)
     form = (
         HeroEditForm(data={**record, "awards": ""}) if request.method == "GET" else HeroEditForm()
     )
     if form.validate_on_submit():
-        archive.edit_hero(db.session, item, form.hero_fields(), _me(), form.reason.data)
+        archive.edit_hero(db.session, item, form.hero_fields(), current_staff(), form.reason.data)
         db.session.commit()
         flash(_("Зміни збережено."), "info")
         return redirect(url_for("staff.hero", hero_id=item.id))
@@ -355,7 +343,7 @@ def edit_hero(hero_id: int):
 @staff_required
 def change_status(hero_id: int, action: str):
     """Unpublish (the reversible deletion) or publish again."""
-    item = _hero(hero_id)
+    item = hero_or_404(hero_id)
     form = PublishForm()
     if not form.validate_on_submit():
         flash(_("Напишіть, чому."), "error")
@@ -363,7 +351,7 @@ def change_status(hero_id: int, action: str):
     status = HeroStatus.PUBLISHED if action == "publish" else HeroStatus.DRAFT
     if action == "publish":
         try:
-            provenance.confirm_notified(db.session, item, _me(), form.notified.data)
+            provenance.confirm_notified(db.session, item, current_staff(), form.notified.data)
         except provenance.NotNotified:
             db.session.rollback()
             flash(
@@ -371,7 +359,7 @@ def change_status(hero_id: int, action: str):
                 "error",
             )
             return redirect(url_for("staff.hero", hero_id=item.id))
-    archive.change_status(db.session, item, status, _me(), form.text.data)
+    archive.change_status(db.session, item, status, current_staff(), form.text.data)
     db.session.commit()
     flash(_("Опубліковано.") if action == "publish" else _("Знято з публікації."), "info")
     return redirect(url_for("staff.hero", hero_id=item.id))
@@ -408,7 +396,7 @@ def restore(revision_id: int):
     if not form.validate_on_submit():
         abort(400)
     reason = form.text.data or _("Відновлено стан ревізії %(n)d", n=item.id)
-    archive.restore_revision(db.session, item, _me(), reason)
+    archive.restore_revision(db.session, item, current_staff(), reason)
     db.session.commit()
     flash(_("Відновлено."), "info")
     return redirect(url_for("staff.hero", hero_id=item.hero_id))
@@ -436,13 +424,6 @@ def _known_file(file_path: str) -> str:
     return known
 
 
-def _send(path, mimetype: str):
-    response = send_file(path, mimetype=mimetype, conditional=True, max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Content-Disposition"] = "inline"
-    return response
-
-
 @bp.get("/media/<path:file_path>")
 @staff_required
 def media_file(file_path: str):
@@ -455,7 +436,7 @@ def media_file(file_path: str):
     mimetype = mimetypes.guess_type(path.name)[0]
     if not path.is_file() or mimetype not in ("image/jpeg", "image/png", "image/webp"):
         abort(404)
-    return _send(path, mimetype)
+    return send_stored(path, mimetype)
 
 
 @bp.get("/media/thumb/<int:side>/<path:file_path>")
@@ -469,7 +450,7 @@ def media_thumb(side: int, file_path: str):
         path = media.ensure_thumbnail(current_app.config["DATA_DIR"], known, side)
     except (media.MediaError, OSError):
         abort(404)
-    return _send(path, "image/jpeg")
+    return send_stored(path, "image/jpeg")
 
 
 # -- staff accounts (administrators) -------------------------------------------------------
@@ -494,7 +475,7 @@ def create_account():
     if form.validate_on_submit():
         try:
             user, _created = accounts.create_or_update_user(
-                db.session, form.email.data, form.password.data, form.role.data, by=_me()
+                db.session, form.email.data, form.password.data, form.role.data, by=current_staff()
             )
         except accounts.AccountError:
             db.session.rollback()
@@ -515,7 +496,7 @@ def change_account(user_id: int, action: str):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    me = _me()
+    me = current_staff()
     try:
         accounts.change_account(db.session, me, user, action)
     except accounts.AccountError:

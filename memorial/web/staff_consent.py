@@ -14,7 +14,6 @@ import datetime as dt
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -23,7 +22,7 @@ from .. import consent
 from ..dates import to_iso_date
 from ..extensions import db
 from ..models import Consent, ConsentScope, Hero
-from .auth import admin_required, staff_headers, staff_required
+from .auth import admin_required, current_staff, hero_or_404, staff_headers, staff_required
 from .labels import choices
 
 bp = Blueprint("staff_consent", __name__, url_prefix="/staff")
@@ -102,10 +101,6 @@ class WithdrawForm(FlaskForm):
     reason = _text(_l("Чому згоду відкликано"), 5000, required=True, long=True)
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _texts_page(form: TextForm, status: int = 200):
     return render_template(
         "staff/consent_texts.html", texts=consent.all_texts(db.session), form=form
@@ -132,7 +127,7 @@ def publish_text():
     form = TextForm()
     if not form.validate_on_submit():
         return _texts_page(form, 400)
-    text = consent.publish_text(db.session, _me(), form.data)
+    text = consent.publish_text(db.session, current_staff(), form.data)
     db.session.commit()
     flash(_("Опубліковано версію %(n)d тексту згоди.", n=text.version), "success")
     return redirect(url_for("staff_consent.text", version=text.version))
@@ -147,13 +142,6 @@ def text(version: int):
         abort(404)
     given = db.session.query(Consent).filter(Consent.text_id == found.id).count()
     return render_template("staff/consent_text.html", text=found, given=given)
-
-
-def _hero(hero_id: int) -> Hero:
-    hero = db.session.get(Hero, hero_id)
-    if hero is None:
-        abort(404)
-    return hero
 
 
 def _record_form(posted: bool = False) -> RecordForm:
@@ -188,14 +176,14 @@ def _hero_page(hero: Hero, record_form: RecordForm | None = None, status: int = 
 @staff_required
 def hero_consents(hero_id: int):
     """The consents behind a hero and behind each of its stories and photos."""
-    return _hero_page(_hero(hero_id))
+    return _hero_page(hero_or_404(hero_id))
 
 
 @bp.post("/heroes/<int:hero_id>/consents")
 @staff_required
 def record(hero_id: int):
     """Record a consent given on paper or in person."""
-    hero = _hero(hero_id)
+    hero = hero_or_404(hero_id)
     form = _record_form(posted=True)
     if not form.validate_on_submit():
         return _hero_page(hero, form, 400)
@@ -203,7 +191,7 @@ def record(hero_id: int):
         consent.record_by_hand(
             db.session,
             hero,
-            _me(),
+            current_staff(),
             person_name=form.person_name.data,
             person_relation=form.person_relation.data or "",
             scope=form.scope.data,
@@ -214,7 +202,7 @@ def record(hero_id: int):
     except consent.ConsentError:
         db.session.rollback()
         form.version.errors.append(_("Згоду не записано: перевірте поля."))
-        return _hero_page(_hero(hero_id), form, 400)
+        return _hero_page(hero_or_404(hero_id), form, 400)
     db.session.commit()
     flash(_("Згоду записано."), "success")
     return redirect(url_for("staff_consent.hero_consents", hero_id=hero_id))
@@ -237,7 +225,7 @@ def withdraw(consent_id: int):
         flash(_("Вкажіть, чому згоду відкликано. Нічого не змінено."), "error")
         return redirect(back)
     try:
-        consent.withdraw(db.session, found, _me(), form.reason.data)
+        consent.withdraw(db.session, found, current_staff(), form.reason.data)
     except consent.ConsentError:
         db.session.rollback()
         flash(_("Цю згоду вже відкликано."), "error")

@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, TextAreaField
 from wtforms.validators import Length, Optional
@@ -15,9 +14,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import family, submissions
 from ..extensions import db
-from ..models import Hero, Photo, Story, Submission, SubmissionKind
+from ..models import Photo, Story, Submission, SubmissionKind
 from ..records import HIDEABLE_FIELDS
-from .auth import staff_headers, staff_required
+from .auth import current_staff, hero_or_404, staff_headers, staff_required
 from .forms import ReasonForm
 from .labels import choices
 
@@ -56,17 +55,6 @@ class MarkForm(FlaskForm):
     text = TextAreaField(validators=[Optional(), Length(max=5000)], filters=[_strip])
 
 
-def _me():
-    return current_user._get_current_object()
-
-
-def _hero(hero_id: int) -> Hero:
-    hero = db.session.get(Hero, hero_id)
-    if hero is None:
-        abort(404)
-    return hero
-
-
 @bp.post("/submissions/<int:submission_id>/family-accept")
 @staff_required
 def accept(submission_id: int):
@@ -86,7 +74,12 @@ def accept(submission_id: int):
         return back
     try:
         hero = family.accept(
-            db.session, item, _me(), form.checks.data, form.note.data or "", form.text.data or ""
+            db.session,
+            item,
+            current_staff(),
+            form.checks.data,
+            form.note.data or "",
+            form.text.data or "",
         )
     except submissions.ModerationError as error:
         db.session.rollback()
@@ -108,15 +101,15 @@ def accept(submission_id: int):
 @staff_required
 def freeze(hero_id: int, action: str):
     """Freeze the profile while relatives disagree, or let it change again."""
-    hero = _hero(hero_id)
+    hero = hero_or_404(hero_id)
     form = ReasonForm()
     if not form.validate_on_submit():
         flash(_("Напишіть, чому."), "error")
         return redirect(request.referrer or url_for("staff.hero", hero_id=hero.id))
     if action == "freeze":
-        family.freeze(db.session, hero, _me(), form.text.data)
+        family.freeze(db.session, hero, current_staff(), form.text.data)
     else:
-        family.unfreeze(db.session, hero, _me(), form.text.data)
+        family.unfreeze(db.session, hero, current_staff(), form.text.data)
     db.session.commit()
     flash(_("Сторінку заморожено.") if action == "freeze" else _("Сторінку розморожено."), "info")
     return redirect(url_for("staff.hero", hero_id=hero.id))
@@ -132,14 +125,16 @@ _MARK_URL = (
 @staff_required
 def mark(hero_id: int, kind: str, item_id: int, mark: str, state: str):
     """Hide or show, mark or unmark as sensitive, one photo or story."""
-    hero = _hero(hero_id)
+    hero = hero_or_404(hero_id)
     item = db.session.get(Photo if kind == "photo" else Story, item_id)
     if item is None or item.hero_id != hero.id:
         abort(404)
     form = MarkForm()
     if not form.validate_on_submit():
         abort(400)
-    family.set_mark(db.session, hero, item, mark, state == "on", _me(), form.text.data or "")
+    family.set_mark(
+        db.session, hero, item, mark, state == "on", current_staff(), form.text.data or ""
+    )
     db.session.commit()
     flash(_("Зміни збережено."), "info")
     return redirect(url_for("staff.hero", hero_id=hero.id) + "#marks")
@@ -149,13 +144,15 @@ def mark(hero_id: int, kind: str, item_id: int, mark: str, state: str):
 @staff_required
 def hide_field(hero_id: int, name: str, state: str):
     """Hide one fact of the hero from the public, or show it again."""
-    hero = _hero(hero_id)
+    hero = hero_or_404(hero_id)
     if name not in HIDEABLE_FIELDS:
         abort(404)
     form = MarkForm()
     if not form.validate_on_submit():
         abort(400)
-    family.set_field_hidden(db.session, hero, name, state == "on", _me(), form.text.data or "")
+    family.set_field_hidden(
+        db.session, hero, name, state == "on", current_staff(), form.text.data or ""
+    )
     db.session.commit()
     flash(_("Зміни збережено."), "info")
     return redirect(url_for("staff.hero", hero_id=hero.id) + "#marks")

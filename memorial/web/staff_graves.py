@@ -12,7 +12,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import func, select
@@ -31,7 +30,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from .. import audit, graves, media
 from ..extensions import db
 from ..models import Cemetery, EntranceSide, Grave, GraveEvent, GraveSector, Hero, User
-from .auth import staff_headers, staff_required
+from .auth import current_staff, hero_or_404, staff_headers, staff_required
 from .forms import ConfirmForm, photo_error
 from .labels import choices
 
@@ -118,10 +117,6 @@ class PlaceDetailsForm(FlaskForm):
     note = _text(_l("Примітка для модераторів"), 5000, long=True)
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _refused(error: graves.GraveError) -> str:
     db.session.rollback()
     return str(error)
@@ -188,7 +183,11 @@ def create_cemetery():
         db.session.add(item)
         db.session.flush()
         audit.record(
-            db.session, "cemetery.create", _me(), object_type="cemetery", object_id=item.id
+            db.session,
+            "cemetery.create",
+            current_staff(),
+            object_type="cemetery",
+            object_id=item.id,
         )
         db.session.commit()
         flash(_("Кладовище додано."), "info")
@@ -242,7 +241,9 @@ def edit_cemetery(cemetery_id: int):
         form.name.errors.append(_("Кладовище з такою назвою вже є."))
     elif valid:
         _fill_cemetery(item, form)
-        audit.record(db.session, "cemetery.edit", _me(), object_type="cemetery", object_id=item.id)
+        audit.record(
+            db.session, "cemetery.edit", current_staff(), object_type="cemetery", object_id=item.id
+        )
         db.session.commit()
         flash(_("Зміни збережено."), "info")
         return redirect(url_for(".cemetery", cemetery_id=item.id))
@@ -303,7 +304,11 @@ def create_sector(cemetery_id: int):
                 db.session.flush()
                 graves.resize_sector(db.session, sector, form.rows.data, form.places.data)
                 audit.record(
-                    db.session, "sector.create", _me(), object_type="sector", object_id=sector.id
+                    db.session,
+                    "sector.create",
+                    current_staff(),
+                    object_type="sector",
+                    object_id=sector.id,
                 )
                 db.session.commit()
                 flash(_("Сектор додано."), "info")
@@ -372,7 +377,9 @@ def edit_sector(sector_id: int):
         item.photo_path = photo
     elif form.remove_photo.data:
         item.photo_path = None
-    audit.record(db.session, "sector.edit", _me(), object_type="sector", object_id=item.id)
+    audit.record(
+        db.session, "sector.edit", current_staff(), object_type="sector", object_id=item.id
+    )
     db.session.commit()
     flash(_("Зміни збережено."), "info")
     return redirect(url_for(".sector", sector_id=item.id))
@@ -390,7 +397,9 @@ def delete_sector(sector_id: int):
     except graves.GraveError as error:
         problem = _refused(error)
         return _sector_page(_sector(sector_id), problem=("delete", problem), status=400)
-    audit.record(db.session, "sector.delete", _me(), object_type="sector", object_id=sector_id)
+    audit.record(
+        db.session, "sector.delete", current_staff(), object_type="sector", object_id=sector_id
+    )
     db.session.commit()
     flash(_("Сектор видалено."), "info")
     return redirect(url_for(".cemetery", cemetery_id=cemetery_id))
@@ -406,24 +415,21 @@ def reserve(sector_id: int, action: str):
         return _sector_page(item, place_form=form, status=400)
     try:
         grave = graves.grave_at(db.session, item, form.row.data, form.place.data)
-        graves.set_reserved(db.session, grave, action == "reserve", _me())
+        graves.set_reserved(db.session, grave, action == "reserve", current_staff())
     except graves.GraveError as error:
         problem = _refused(error)
         return _sector_page(
             _sector(sector_id), place_form=form, problem=("reserve", problem), status=400
         )
-    audit.record(db.session, f"grave.{action}", _me(), object_type="grave", object_id=grave.id)
+    audit.record(
+        db.session, f"grave.{action}", current_staff(), object_type="grave", object_id=grave.id
+    )
     db.session.commit()
     flash(_("Місце зарезервовано.") if action == "reserve" else _("Резерв знято."), "info")
     return redirect(url_for(".sector", sector_id=item.id))
 
 
 # -- a hero's grave ----------------------------------------------------------------------------
-def _hero(hero_id: int) -> Hero:
-    hero = db.session.get(Hero, hero_id)
-    if hero is None:
-        abort(404)
-    return hero
 
 
 def _history(grave: Grave | None) -> list[tuple[GraveEvent, str, Hero | None]]:
@@ -487,13 +493,13 @@ def _hero_page(hero: Hero, link_form=None, rebury_form=None, problem=None, statu
 @staff_required
 def hero_grave(hero_id: int):
     """Where a hero lies: link to a place, unlink, record a reburial; the grave's history."""
-    return _hero_page(_hero(hero_id))
+    return _hero_page(hero_or_404(hero_id))
 
 
 @bp.post("/heroes/<int:hero_id>/grave/link")
 @staff_required
 def link(hero_id: int):
-    hero = _hero(hero_id)
+    hero = hero_or_404(hero_id)
     form = LinkForm(prefix="link")
     form.sector.choices = _sector_choices()
     if not form.validate_on_submit():
@@ -509,12 +515,14 @@ def link(hero_id: int):
             target,
             form.row.data,
             form.place.data,
-            _me(),
+            current_staff(),
             reason=form.reason.data or "",
         )
     except graves.GraveError as error:
         problem = _refused(error)
-        return _hero_page(_hero(hero_id), link_form=form, problem=("link", problem), status=400)
+        return _hero_page(
+            hero_or_404(hero_id), link_form=form, problem=("link", problem), status=400
+        )
     db.session.commit()
     flash(_("Місце поховання збережено."), "info")
     return redirect(url_for(".hero_grave", hero_id=hero.id))
@@ -523,11 +531,11 @@ def link(hero_id: int):
 @bp.post("/heroes/<int:hero_id>/grave/unlink")
 @staff_required
 def unlink(hero_id: int):
-    hero = _hero(hero_id)
+    hero = hero_or_404(hero_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    graves.unlink(db.session, hero, _me(), form.text.data or "")
+    graves.unlink(db.session, hero, current_staff(), form.text.data or "")
     db.session.commit()
     flash(_("Зв'язок із могилою знято; місце вільне."), "info")
     return redirect(url_for(".hero_grave", hero_id=hero.id))
@@ -536,7 +544,7 @@ def unlink(hero_id: int):
 @bp.post("/heroes/<int:hero_id>/grave/rebury")
 @staff_required
 def rebury(hero_id: int):
-    hero = _hero(hero_id)
+    hero = hero_or_404(hero_id)
     form = ReburyForm(prefix="rebury")
     form.sector.choices = _sector_choices(blank="")
     if not form.validate_on_submit():
@@ -550,7 +558,7 @@ def rebury(hero_id: int):
             db.session,
             hero,
             form.destination.data or "",
-            _me(),
+            current_staff(),
             form.note.data or "",
             new_sector=target,
             row=form.row.data if target else None,
@@ -558,7 +566,9 @@ def rebury(hero_id: int):
         )
     except graves.GraveError as error:
         problem = _refused(error)
-        return _hero_page(_hero(hero_id), rebury_form=form, problem=("rebury", problem), status=400)
+        return _hero_page(
+            hero_or_404(hero_id), rebury_form=form, problem=("rebury", problem), status=400
+        )
     db.session.commit()
     flash(_("Перепоховання записано."), "info")
     return redirect(url_for(".hero_grave", hero_id=hero.id))
@@ -600,7 +610,7 @@ def edit_grave(grave_id: int):
         return _grave_page(item, form, 400)
     item.latitude, item.longitude = form.latitude.data, form.longitude.data
     item.note = form.note.data or None
-    audit.record(db.session, "grave.edit", _me(), object_type="grave", object_id=item.id)
+    audit.record(db.session, "grave.edit", current_staff(), object_type="grave", object_id=item.id)
     db.session.commit()
     flash(_("Зміни збережено."), "info")
     return redirect(url_for(".grave", grave_id=item.id))
