@@ -27,6 +27,24 @@ class ColumnKind(StrEnum):
     URL = "url"
 
 
+#: What a spreadsheet takes for the start of a formula when it opens a CSV file.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A text value as a CSV cell that a spreadsheet shows as text and never runs: a cell
+    starting like a formula (``=HYPERLINK(…)``, ``+…``, ``-…``, ``@…``) gets a leading ``'``,
+    which the spreadsheet hides and :func:`from_csv_cell` takes off again."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def from_csv_cell(value: str) -> str:
+    """The value of a CSV cell written by :func:`csv_cell`."""
+    if value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
 @dataclass(frozen=True)
 class Column:
     key: str

@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from .changes import CONTENT, read_versions
-from .columns import EXPORTED, Column, ColumnKind
+from .columns import EXPORTED, Column, ColumnKind, csv_cell
 from .models import Award, Hero, Photo
 from .records import public_photos, public_view
 
@@ -161,7 +161,7 @@ def write_csv(handle: BinaryIO, rows: Iterable[list[str]]) -> int:
     writer.writerow(headers(FORMATS["csv"]))
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([csv_cell(value) for value in row])
         count += 1
     text.flush()
     text.detach()

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from . import audit, changes, clock, graves
+from .columns import csv_cell
 from .models import Cemetery, Grave, GraveSector, GraveWork, Hero, MonumentStage, User
 
 #: Outdoor plaques get dirty, scratched and weathered: the highest error correction
@@ -307,7 +308,10 @@ def works_csv(rows: list[WorkRow]) -> bytes:
     writer = csv.writer(out)
     for line in _table(rows):
         writer.writerow(
-            ["" if v is None else v.isoformat() if hasattr(v, "isoformat") else v for v in line]
+            [
+                "" if v is None else v.isoformat() if hasattr(v, "isoformat") else csv_cell(str(v))
+                for v in line
+            ]
         )
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 

@@ -36,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from . import clock, media
-from .columns import BY_KEY, column_for, normalise_header
+from .columns import BY_KEY, column_for, from_csv_cell, normalise_header
 from .dates import PartialDate, to_iso_date
 from .models import Award, Hero, HeroStatus
 from .porting import MAX_TEXT, ImportResult, ValidatedPhoto, ValidatedRecord, import_records
@@ -232,7 +232,7 @@ def _read_csv(data: bytes, limits: Limits) -> Table:
                 continue
             if len(rows) >= limits.rows:
                 raise SheetError(_too_many_rows(limits))
-            rows.append((number, list(cells)))
+            rows.append((number, [from_csv_cell(cell) for cell in cells]))
     except csv.Error as exc:
         raise SheetError(
             _l("Не вдалося прочитати CSV біля рядка %(n)d: %(why)s", n=reader.line_num, why=exc)

@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.serving import make_server
 
 from memorial import archive as operations
-from memorial import create_app
+from memorial import clock, create_app
 from memorial.extensions import db
 from memorial.models import Hero, HeroStatus, User
 from memorial.schema import create_tables
@@ -338,6 +338,21 @@ def test_resumption_tokens_cannot_be_forged_or_moved_between_verbs(site):
     following = oai(site, verb="ListIdentifiers", resumptionToken=token)
     assert error_code(following) is None
     assert len(following.findall(f"{OAI}ListIdentifiers/{OAI}header")) == 100
+
+
+def test_resumption_tokens_expire_a_day_after_their_page(site):
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=1)
+    with clock.frozen(start):
+        root = oai(site, verb="ListRecords", metadataPrefix="oai_dc")
+    token = root.find(f"{OAI}ListRecords/{OAI}resumptionToken")
+    expected = start + dt.timedelta(days=1)
+    assert token.get("expirationDate") == expected.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with clock.frozen(start + dt.timedelta(hours=23, minutes=59)):
+        assert error_code(oai(site, verb="ListRecords", resumptionToken=token.text)) is None
+    with clock.frozen(start + dt.timedelta(hours=24, seconds=1)):
+        expired = oai(site, verb="ListRecords", resumptionToken=token.text)
+    assert error_code(expired) == "badResumptionToken"
+    assert "expired" in expired.find(f"{OAI}error").text
 
 
 def test_random_hostile_requests_always_get_an_oai_document(site):

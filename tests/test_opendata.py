@@ -16,6 +16,7 @@ from sqlalchemy import select
 from memorial.columns import EXPORTED, column_for
 from memorial.extensions import db
 from memorial.models import Hero
+from memorial.sheets import read_table
 
 from helpers import (
     SUBMITTER,
@@ -119,7 +120,13 @@ def test_csv_carries_only_published_heroes_and_nothing_private(
     assert len(photos) == 2 and all(p.startswith("http://localhost/media/") for p in photos)
     assert download(client, photos[0].removeprefix("http://localhost")).status_code == 200
     assert rows[1]["birth_date"] == "1990" and rows[2]["death_date"] == "2023-04"
-    assert rows[1]["call_sign"] == '=HYPERLINK("x")'
+    # A spreadsheet opening the file shows a formula-like value as text, never runs it; the
+    # import reads the value back as it was.
+    assert rows[1]["call_sign"] == '\'=HYPERLINK("x")'
+    saved = tmp_path / "heroes.csv"
+    saved.write_bytes(response.data)
+    table = read_table(saved)
+    assert table.rows[1][1][table.headers.index("call_sign")] == '=HYPERLINK("x")'
     # Every header the CSV writes is one the spreadsheet import knows (or writes only).
     for column in EXPORTED:
         assert column_for(column.key) == (column.key if column.imported else None)

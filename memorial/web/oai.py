@@ -6,6 +6,8 @@ in UTC to the second. Lists come in pages of :data:`PAGE`; a resumption token is
 the app's secret key (nobody can forge a position or change the arguments inside it) and
 carries the original arguments, the position (the last id sent) and the upper bound of the
 list fixed at its first page, so a harvest started never changes under the harvester's feet.
+A token is good for :data:`TOKEN_LIFETIME` from the page that gave it (its
+``expirationDate``); an older one is a ``badResumptionToken``, and the harvest starts again.
 
 Deleted records: *transient*. A hero once published and now hidden (a draft again; the first
 publication time is kept) is listed as a deleted header with the day it was hidden; a hero
@@ -56,6 +58,8 @@ MAX_ARGUMENT = 2000
 DESCRIPTION_CHARS = 500
 XML = "text/xml; charset=utf-8"
 DATESTAMP = "%Y-%m-%dT%H:%M:%SZ"
+#: How long a resumption token may be used after the page that gave it.
+TOKEN_LIFETIME = dt.timedelta(hours=24)
 #: Characters XML 1.0 cannot carry at all.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -233,6 +237,14 @@ def _list_state(verb: str, arguments: dict[str, str]) -> dict:
             raise OaiError("badResumptionToken", "the resumption token is not valid") from None
         if not isinstance(state, dict) or state.get("verb") != verb:
             raise OaiError("badResumptionToken", "the resumption token is not for this verb")
+        try:
+            issued = dt.datetime.fromisoformat(state["issued"])
+        except (KeyError, TypeError, ValueError):
+            raise OaiError("badResumptionToken", "the resumption token is not valid") from None
+        if issued.tzinfo is None or clock.now() - issued > TOKEN_LIFETIME:
+            raise OaiError(
+                "badResumptionToken", "the resumption token has expired: start the list again"
+            )
         return state
     _prefix(arguments)
     if "set" in arguments:
@@ -386,14 +398,22 @@ def _list(root: ET._Element, verb: str, arguments: dict[str, str]) -> None:
             if hero.is_published:
                 _dublin_core(record, hero)
     if more or cursor:
-        following = {**state, "after": heroes[-1].id, "cursor": cursor + len(heroes)}
+        issued = clock.now().replace(microsecond=0)
+        following = {
+            **state,
+            "after": heroes[-1].id,
+            "cursor": cursor + len(heroes),
+            "issued": issued.isoformat(),
+        }
         token = _serializer().dumps(following) if more else None
+        expiry = {"expirationDate": (issued + TOKEN_LIFETIME).strftime(DATESTAMP)} if more else {}
         _sub(
             node,
             _q("resumptionToken"),
             token,
             completeListSize=str(total),
             cursor=str(cursor),
+            **expiry,
         )
 
 
