@@ -118,7 +118,9 @@ def subscribe_and_confirm(client, app, box, external_id="r-1", address=ADDRESS, 
         assert ask(client, app, external_id, address, **kw).status_code == 303
         letter = box.to(address)[before]
         body, _html = letter_parts(letter)
-        confirmed = client.get(urlsplit(link_in(body, "/reminders/confirm/")).path)
+        path = urlsplit(link_in(body, "/reminders/confirm/")).path
+        assert "Так, надсилати" in client.get(path).get_data(as_text=True)
+        confirmed = client.post(path)
     assert confirmed.status_code == 200, confirmed.get_data(as_text=True)
     return body
 
@@ -225,7 +227,11 @@ def test_subscribe_confirm_remind_once_and_unsubscribe_in_one_click(mail_app, ma
     assert "sent 0 reminders" in send(mail_app, BEFORE_DAY).output
 
     with clock.frozen(SUBSCRIBED + dt.timedelta(hours=1)):
-        first = client.get(urlsplit(confirm).path)
+        # Opening the link (as a mail service checking links does) only asks.
+        asked = client.get(urlsplit(confirm).path)
+        assert asked.status_code == 200 and "Так, надсилати" in asked.get_data(as_text=True)
+        assert subscriptions(mail_app)[0].confirmed_at is None
+        first = client.post(urlsplit(confirm).path)
         again = client.get(urlsplit(confirm).path)
     assert first.status_code == 200 and "Нагадування підтверджено" in first.get_data(as_text=True)
     assert first.headers["Referrer-Policy"] == "no-referrer"
@@ -311,7 +317,7 @@ def test_tampered_expired_and_foreign_links_change_nothing(mail_app, mailbox):
         assert response.status_code == 400
         assert "Посилання неправильне" in response.get_data(as_text=True)
     with clock.frozen(SUBSCRIBED + dt.timedelta(days=8)):
-        late = client.get(path + "?lang=en")
+        late = client.post(path + "?lang=en")
     assert late.status_code == 400 and "expired" in late.get_data(as_text=True).lower()
     assert subscriptions(mail_app)[0].confirmed_at is None
     # The next run deletes the subscription that was never confirmed, address and all.
@@ -349,7 +355,7 @@ def test_the_form_cannot_bomb_an_address(tmp_path, mailbox):
     # A confirmed subscriber who asks again gets the link to manage, not a second subscription.
     body, _ = letter_parts(mailbox.to(ADDRESS)[-1])
     with clock.frozen(SUBSCRIBED + dt.timedelta(minutes=13)):
-        client.get(urlsplit(link_in(body, "/reminders/confirm/")).path)
+        client.post(urlsplit(link_in(body, "/reminders/confirm/")).path)
     with clock.frozen(SUBSCRIBED + dt.timedelta(minutes=30)):
         ask(client, app)
     already = mailbox.to(ADDRESS)[-1]

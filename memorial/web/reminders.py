@@ -223,10 +223,13 @@ def _gone():
     )
 
 
-@bp.get("/reminders/confirm/<token>")
+@bp.route("/reminders/confirm/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the authority, as for unsubscribing
 @limiter.limit(_link_limit)
 def confirm(token: str):
-    """The link in the confirmation letter: from now on, the reminders go out."""
+    """The link in the confirmation letter. GET asks (mail services and link checkers open
+    links before the person does, and must not subscribe anyone); POST confirms: from now
+    on, the reminders go out."""
     try:
         payload = reminders.read(
             _secret(),
@@ -239,6 +242,8 @@ def confirm(token: str):
     subscription = reminders.find_signed(db.session, payload)
     if subscription is None:
         return _gone()
+    if request.method == "GET" and subscription.confirmed_at is None:
+        return render_template("reminders/confirm.html", name=_hero_name(subscription), token=token)
     fresh = reminders.confirm(db.session, subscription)
     db.session.commit()
     return render_template(

@@ -167,6 +167,9 @@ def test_ask_for_reminders_and_confirm_with_the_keyboard(page, live_site):
     [letter] = live_site.mailbox.to("keyboard.family@example.org")
     link = re.search(r"http://\S+/reminders/confirm/\S+", letter.get_body(("plain",)).get_content())
     page.goto(link.group(0))
+    expect(page.locator("h1")).to_have_text("Підтвердити нагадування")
+    tab_to(page, "main button[type=submit]")
+    page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("Нагадування підтверджено")
     expect(page.locator("main li")).to_have_count(2)  # the day of memory and the birthday
     tab_to(page, "a[href*='/reminders/manage/']")
