@@ -178,6 +178,59 @@ def store_image(data_dir: str | os.PathLike, data: bytes) -> StoredImage:
     return write_clean(data_dir, *reencode(data))
 
 
+#: A document scanned to PDF: at most this many pages, each drawn this wide (about 150 dpi
+#: on A4, enough to read a stamp) and never taller than :data:`DOCUMENT_PAGE_MAX_HEIGHT`.
+DOCUMENT_MAX_PAGES = 10
+DOCUMENT_PAGE_WIDTH = 1240
+DOCUMENT_PAGE_MAX_HEIGHT = 2400
+
+
+def store_document(data_dir: str | os.PathLike, data: bytes) -> StoredImage:
+    """Store the scan of a document: an image as :func:`store_image` does, a PDF drawn page
+    under page into one JPEG. The PDF itself is not kept: whatever it carries besides its
+    pages (scripts, attachments, its author and software, the metadata of embedded photos)
+    goes no further than this function."""
+    if not data.startswith(b"%PDF-"):
+        return store_image(data_dir, data)
+    image = _pdf_pages(data)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=JPEG_QUALITY, progressive=True)
+    return write_clean(data_dir, out.getvalue(), "jpg", image.width, image.height)
+
+
+def _pdf_pages(data: bytes) -> Image.Image:
+    """The pages of a PDF drawn one under another on white, as one greyscale-safe RGB image."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        raise MediaError("the PDF cannot be read (damaged or password-protected)", "pdf") from None
+    try:
+        if len(pdf) == 0:
+            raise MediaError("the PDF has no pages", "pdf")
+        if len(pdf) > DOCUMENT_MAX_PAGES:
+            raise MediaError(f"the PDF has more than {DOCUMENT_MAX_PAGES} pages", "pages")
+        pages = []
+        for page in pdf:
+            width, height = page.get_size()
+            if width <= 0 or height <= 0:
+                raise MediaError("the PDF has an empty page", "pdf")
+            scale = min(DOCUMENT_PAGE_WIDTH / width, DOCUMENT_PAGE_MAX_HEIGHT / height)
+            pages.append(page.render(scale=scale).to_pil().convert("RGB"))
+            page.close()
+    except pdfium.PdfiumError:
+        raise MediaError("the PDF cannot be read (damaged or password-protected)", "pdf") from None
+    finally:
+        pdf.close()
+    sheet = Image.new("RGB", (max(p.width for p in pages), sum(p.height for p in pages)), "white")
+    top = 0
+    for page_image in pages:
+        sheet.paste(page_image, (0, top))
+        top += page_image.height
+    return sheet
+
+
 def write_clean(
     data_dir: str | os.PathLike,
     clean: bytes,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 
+from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import select
 
+from memorial import media
 from memorial.extensions import db
 from memorial.indexing import named_media
 from memorial.models import AuditEvent, FactSource, Hero, User
@@ -144,12 +147,60 @@ def test_a_scan_is_staff_only_unless_marked_public(app, client, staff, tmp_path)
     profile = visitor.get(f"/heroes/{hero.slug}").get_data(as_text=True)
     assert f"/documents/{public.id}" in profile and f"/documents/{private.id}" not in profile
 
-    # Not an image: refused, nothing stored.
-    page = add(
-        client, hero, field="rank", kind="document", document=(io.BytesIO(b"%PDF-1.4"), "a.pdf")
-    ).get_data(as_text=True)
-    assert "Скан не прийнято" in page
+    # A damaged PDF, too many pages, or not a document at all: refused, nothing stored.
+    for data, message in (
+        (b"%PDF-1.4", "PDF не вдалося прочитати"),
+        (scanned_pdf(11), "більше 10 сторінок"),
+        (b"<html><script>alert(1)</script>", "JPEG, PNG, WebP або PDF"),
+    ):
+        page = add(
+            client, hero, field="rank", kind="document", document=(io.BytesIO(data), "a.pdf")
+        ).get_data(as_text=True)
+        assert message in page
     assert len(sources(app)) == 2
+
+
+def scanned_pdf(pages: int) -> bytes:
+    """A PDF as a scanner makes it (a picture per page), with its author and title inside."""
+    images = [Image.new("RGB", (600, 840), (250, 250, 245)) for _ in range(pages)]
+    for number, image in enumerate(images):
+        image.paste((20, 20, 20), (60, 60 + number * 40, 540, 90 + number * 40))
+    out = io.BytesIO()
+    images[0].save(
+        out,
+        "PDF",
+        save_all=True,
+        append_images=images[1:],
+        resolution=72,
+        author="Petrenko scanner",
+        title="Довідка з військкомату",
+    )
+    return out.getvalue()
+
+
+def test_a_pdf_scan_is_kept_as_one_picture_of_its_pages_without_the_pdf(
+    app, client, staff, tmp_path
+):
+    hero = one_hero(app, tmp_path)
+    login(client, staff["moderator"])
+    data = scanned_pdf(2)
+    assert PdfReader(io.BytesIO(data)).metadata.author == "Petrenko scanner"
+    add(client, hero, field="death_date", kind="document", document=(io.BytesIO(data), "s.pdf"))
+    [source] = sources(app)
+    stored = media.safe_path(app.config["DATA_DIR"], source.document_path)
+    assert stored.suffix == ".jpg"
+    picture = Image.open(stored)
+    assert picture.format == "JPEG" and not picture.info.get("exif")
+    # Both pages, one under the other, each drawn about 1240 px wide.
+    assert abs(picture.width - media.DOCUMENT_PAGE_WIDTH) <= 1  # pdfium rounds up
+    assert abs(picture.height - 2 * 840 * media.DOCUMENT_PAGE_WIDTH / 600) <= 2
+    raw = stored.read_bytes()
+    assert b"%PDF" not in raw and "Petrenko".encode("utf-16-be") not in raw
+    # The dark bar of the second page is where the second page was drawn.
+    second_bar_y = picture.height // 2 + round(115 * media.DOCUMENT_PAGE_WIDTH / 600)
+    assert picture.convert("L").getpixel((picture.width // 2, second_bar_y)) < 80
+    answer = fetch(client, f"/staff/sources/{source.id}/document")
+    assert answer.status_code == 200 and answer.mimetype == "image/jpeg"
 
 
 def test_staff_list_heroes_with_unverified_facts_by_field(app, client, staff, tmp_path):

@@ -745,8 +745,8 @@ class SourceForm(FlaskForm):
     )
     note = _text(_l("Примітка"), 2000, long=True)
     document = FileField(
-        _l("Скан документа (зображення, необов'язково)"),
-        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+        _l("Скан документа (зображення або PDF до 10 сторінок, необов'язково)"),
+        render_kw={"accept": "image/jpeg,image/png,image/webp,application/pdf"},
     )
     document_public = BooleanField(_l("Документ можна показувати відвідувачам"))
 

@@ -117,9 +117,20 @@ def add_source(hero_id: int):
     upload = form.document.data
     if upload and getattr(upload, "filename", ""):
         try:
-            stored = media.store_image(current_app.config["DATA_DIR"], upload.read())
-        except media.MediaError:
-            flash(_("Скан не прийнято: потрібне зображення JPEG, PNG або WebP."), "error")
+            stored = media.store_document(current_app.config["DATA_DIR"], upload.read())
+        except media.MediaError as exc:
+            if exc.reason == "pages":
+                message = _(
+                    "Скан не прийнято: у PDF більше %(n)d сторінок. Додайте документ частинами.",
+                    n=media.DOCUMENT_MAX_PAGES,
+                )
+            elif exc.reason == "pdf":
+                message = _(
+                    "Скан не прийнято: PDF не вдалося прочитати (пошкоджений або під паролем)."
+                )
+            else:
+                message = _("Скан не прийнято: потрібне зображення JPEG, PNG, WebP або PDF.")
+            flash(message, "error")
             return _back(hero.id)
         path = stored.file_path
     try:
