@@ -23,23 +23,30 @@ Operations flush, write the audit log and never commit.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from . import audit
+from .archive import change_status
 from .models import (
     Consent,
     ConsentScope,
     ConsentText,
     Hero,
+    HeroStatus,
+    Photo,
+    RevisionSource,
+    Story,
     Submission,
     SubmissionKind,
     SubmissionStatus,
     User,
     utcnow,
 )
+from .revisions import recorded
 
 #: Version 1: the wording the forms showed before consents were versioned (the checkbox text
 #: followed by the scope reads exactly as the old label did for the site).
@@ -196,8 +203,26 @@ def record_by_hand(
     return consent
 
 
-def withdraw(session: Session, consent: Consent, user: User, reason: str) -> None:
-    """Withdraw a consent: the row stays, with when, by whom and why."""
+@dataclass
+class TakenDown:
+    """What the withdrawal of a consent took off the site."""
+
+    page: bool = False
+    stories: list[Story] = field(default_factory=list)
+    photos: list[Photo] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.page or bool(self.stories or self.photos)
+
+
+def withdraw(session: Session, consent: Consent, user: User, reason: str) -> TakenDown:
+    """Withdraw a consent: the row stays, with when, by whom and why, and what it let the
+    site show goes off the site at once (reversibly: nothing is deleted).
+
+    A consent given with a story or photos hides those stories and photos; a consent for the
+    whole profile (given with the profile itself, or on paper for the hero) takes the profile
+    off the site, unless another consent for the site still stands for it. Staff may show
+    things again after talking to the family; each change is a revision."""
     if consent.withdrawn_at is not None:
         raise ConsentError("the consent is already withdrawn")
     consent.withdrawn_at = utcnow()
@@ -212,6 +237,39 @@ def withdraw(session: Session, consent: Consent, user: User, reason: str) -> Non
         object_id=consent.hero_id or consent.submission_id,
         consent_id=consent.id,
     )
+    return _take_down(session, consent, user, reason.strip())
+
+
+def _take_down(session: Session, consent: Consent, user: User, reason: str) -> TakenDown:
+    taken = TakenDown()
+    hero = consent.hero
+    if consent.scope not in SITE_SCOPES or hero is None:
+        return taken
+    why = f"consent withdrawn: {reason}"[:1000]
+    submission = consent.submission
+    if submission is None or submission.kind == SubmissionKind.HERO:
+        others = [
+            c
+            for c in of_hero(session, hero)
+            if c.id != consent.id
+            and c.active
+            and c.scope in SITE_SCOPES
+            and (c.submission is None or c.submission.kind == SubmissionKind.HERO)
+        ]
+        if not others and hero.status == HeroStatus.PUBLISHED:
+            change_status(session, hero, HeroStatus.DRAFT, user, why)
+            taken.page = True
+        return taken
+    stories, photos = item_sources(session, hero)
+    taken.stories = [s for s in hero.stories if not s.hidden and stories.get(s.id) is submission]
+    taken.photos = [p for p in hero.photos if not p.hidden and photos.get(p.id) is submission]
+    if taken:
+        with recorded(session, hero, RevisionSource.EDIT, user, why, submission.id):
+            for story in taken.stories:
+                story.hidden = True
+            for photo in taken.photos:
+                photo.hidden = True
+    return taken
 
 
 def of_submission(session: Session, submission: Submission) -> Consent | None:

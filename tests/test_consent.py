@@ -14,6 +14,7 @@ from memorial.models import (
     Hero,
     HeroStatus,
     Photo,
+    Revision,
     Story,
     Submission,
 )
@@ -333,6 +334,72 @@ def test_bad_hand_records_change_nothing(hero_app, staff, change, message):
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert counts(hero_app) == before
+
+
+def withdraw_consent(app, who: str, consent_id: int, hero_id: int) -> str:
+    """Withdraw through the staff page; the page shown afterwards."""
+    moderator = staff_client(app, who)
+    url = f"/staff/heroes/{hero_id}/consents"
+    data = {"csrf_token": csrf_token(moderator, url), "reason": "родина попросила"}
+    response = moderator.post(f"/staff/consents/{consent_id}/withdraw", data=data)
+    assert response.status_code == 302
+    return moderator.get(url).get_data(as_text=True)
+
+
+def test_withdrawing_a_storys_consent_takes_the_story_off_the_site(hero_app, client, staff):
+    hero_id, slug = hero_app.config["TEST_HERO"]
+    sent = post_form(client, f"/submit/story/{hero_id}", {**SUBMITTER, **STORY})
+    reference = reference_of(client, sent)
+    approve(hero_app, reference, staff["moderator"])
+    assert STORY["body"] in client.get(f"/heroes/{slug}").get_data(as_text=True)
+    with hero_app.app_context():
+        consent_id = db.session.scalar(
+            select(Consent.id).join(Submission).where(Submission.reference == reference)
+        )
+        revisions = db.session.scalar(
+            select(func.count()).select_from(Revision).where(Revision.hero_id == hero_id)
+        )
+    page = withdraw_consent(hero_app, staff["moderator"], consent_id, hero_id)
+    assert "З сайту прибрано: історій — 1, фото — 0" in page
+    profile = client.get(f"/heroes/{slug}")
+    assert profile.status_code == 200 and STORY["body"] not in profile.get_data(as_text=True)
+    api = client.get(f"/api/v1/heroes/{slug}").get_data(as_text=True)
+    assert STORY["body"] not in api
+    with hero_app.app_context():
+        hero = db.session.get(Hero, hero_id)
+        story = db.session.scalar(select(Story).where(Story.body == STORY["body"]))
+        assert story.hidden  # kept for staff, not deleted
+        last = db.session.scalar(
+            select(Revision).where(Revision.hero_id == hero.id).order_by(Revision.id.desc())
+        )
+        count = db.session.scalar(
+            select(func.count()).select_from(Revision).where(Revision.hero_id == hero_id)
+        )
+        assert count == revisions + 1
+        assert last.reason == "consent withdrawn: родина попросила"
+
+
+def test_withdrawing_the_only_consent_for_the_profile_takes_the_page_down(hero_app, client, staff):
+    hero_id, slug = hero_app.config["TEST_HERO"]
+    moderator = staff_client(hero_app, staff["moderator"])
+    url = f"/staff/heroes/{hero_id}/consents"
+    ids = []
+    for name in ("Галина Петрівна", "Петро Іванович"):
+        form = {"person_name": name, "scope": "site", "version": "1", "given_on": "01.02.2025"}
+        moderator.post(url, data={"csrf_token": csrf_token(moderator, url), **form})
+    with hero_app.app_context():
+        ids = db.session.scalars(
+            select(Consent.id).where(Consent.hero_id == hero_id).order_by(Consent.id)
+        ).all()
+    assert len(ids) == 2
+    # The father's consent still stands: the page stays.
+    withdraw_consent(hero_app, staff["moderator"], ids[0], hero_id)
+    assert client.get(f"/heroes/{slug}").status_code == 200
+    page = withdraw_consent(hero_app, staff["moderator"], ids[1], hero_id)
+    assert "Сторінку героя знято з сайту" in page
+    assert client.get(f"/heroes/{slug}").status_code == 404
+    with hero_app.app_context():
+        assert db.session.get(Hero, hero_id).status == HeroStatus.DRAFT
 
 
 def test_a_published_story_is_traced_to_its_submission(hero_app, client, staff):

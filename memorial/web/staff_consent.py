@@ -225,11 +225,23 @@ def withdraw(consent_id: int):
         flash(_("Вкажіть, чому згоду відкликано. Нічого не змінено."), "error")
         return redirect(back)
     try:
-        consent.withdraw(db.session, found, current_staff(), form.reason.data)
+        taken = consent.withdraw(db.session, found, current_staff(), form.reason.data)
     except consent.ConsentError:
         db.session.rollback()
         flash(_("Цю згоду вже відкликано."), "error")
         return redirect(back)
     db.session.commit()
     flash(_("Згоду відкликано."), "success")
+    if taken.page:
+        flash(_("Сторінку героя знято з сайту (її можна опублікувати знову)."), "info")
+    elif taken:
+        flash(
+            _(
+                "З сайту прибрано: історій — %(stories)d, фото — %(photos)d "
+                "(їх можна показати знову на сторінці героя).",
+                stories=len(taken.stories),
+                photos=len(taken.photos),
+            ),
+            "info",
+        )
     return redirect(back)
