@@ -220,9 +220,9 @@ def _key(day: dt.date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
-def select_heroes(session: Session, params: BookParams) -> list[Hero]:
-    """The published fallen whose death falls in the volume's range, in book order."""
-    query = published_heroes().options(*RECORD_LOADS)
+def _selection(params: BookParams):
+    """SQL: the published fallen whose death falls in the volume's range."""
+    query = published_heroes()
     collection = getattr(Hero, "collection", None)
     if collection is not None:
         query = query.where(or_(collection.is_(None), collection == "fallen"))
@@ -234,6 +234,17 @@ def select_heroes(session: Session, params: BookParams) -> list[Hero]:
         if params.died_to:
             conditions.append(low <= _key(params.died_to))
         query = query.where(and_(*conditions))
+    return query
+
+
+def count_heroes(session: Session, params: BookParams) -> int:
+    """How many heroes a volume with these parameters holds."""
+    return session.scalar(select(func.count()).select_from(_selection(params).subquery())) or 0
+
+
+def select_heroes(session: Session, params: BookParams) -> list[Hero]:
+    """The published fallen whose death falls in the volume's range, in book order."""
+    query = _selection(params).options(*RECORD_LOADS)
     if params.order == "name":
         query = query.order_by(Hero.sort_name, Hero.id)
     else:
@@ -442,8 +453,12 @@ def place_heroes(
     placer: PhotoPlacer,
     progress: Progress | None = None,
     recorded: list[dict] | None = None,
+    site: bool = False,
 ) -> Placed:
     """Every hero's page (or memorial line) of a volume.
+
+    With ``site`` (the printable page of the public profile), the page shows what the site
+    shows: no item consented for the book only, a memorial line only for an empty frame.
 
     With ``recorded`` (an edition's hero list), each hero is printed from the revision the
     edition recorded, with the same choice of page or line and the same book-only items, so
@@ -646,12 +661,23 @@ def build(
     return Built(out, sha, size, pages, placed.heroes, placed.problems)
 
 
+#: Changed whenever the layout changes, so the printable pages' ETags change with it.
+LAYOUT_VERSION = "1"
+
+
+def hero_pdf_etag(hero: Hero) -> str:
+    """The version of a hero's printable page: it changes when the record or layout does."""
+    digest = hashlib.sha256(LAYOUT_VERSION.encode())
+    digest.update(json.dumps(snapshot(hero), sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:32]
+
+
 def hero_pdf(session: Session, hero: Hero, size: str = "A4") -> bytes:
     """One published hero's printable page, laid out as in the book."""
     params = BookParams(title=hero.full_name, size=size)
     with tempfile.TemporaryDirectory(prefix="memorial-page-") as folder:
         placer = PhotoPlacer(current_app.config["DATA_DIR"], Path(folder), size)
-        placed = place_heroes(session, [hero], placer)
+        placed = place_heroes(session, [hero], placer, site=True)
         html = render_html(params, placed.entries, single=True)
         from weasyprint import HTML
 
