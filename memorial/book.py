@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -436,10 +437,9 @@ class PhotoPlacer:
         from PIL import Image, ImageOps
 
         source = media.safe_path(self.data_dir, relative)
-        with Image.open(source) as image:
-            image = ImageOps.exif_transpose(image)
+        with Image.open(source) as opened:
             # Grey, so the printed page is what the proof shows on a black-and-white press.
-            image = image.convert("L")
+            image = ImageOps.exif_transpose(opened).convert("L")
             image.thumbnail((self.max_width, self.max_height), Image.Resampling.LANCZOS)
             self.count += 1
             target = self.folder / f"photo-{self.count}.jpg"
@@ -465,6 +465,7 @@ def place_heroes(
     the rebuilt volume says what the first said."""
     placed = Placed()
     by_id = {h.id: h for h in heroes}
+    plan: list[dict[str, Any]]
     if recorded is None:
         revisions = latest_revisions(session, by_id)
         plan = [
@@ -483,10 +484,12 @@ def place_heroes(
         if record is None:
             record = snapshot(hero)
         if item["line"] is None:
-            item["line"] = bool(record.get("name_only")) or not consent.book_allowed(hero, session)
+            item["line"] = bool(record.get("name_only")) or (
+                not site and not consent.book_allowed(hero, session)
+            )
         if item["items"] is None:
             item["items"] = (
-                [] if item["line"] else [s.id for s in consent.book_items(session, hero)]
+                [] if item["line"] or site else [s.id for s in consent.book_items(session, hero)]
             )
         if item["line"]:
             placed.entries.append(memorial_line(hero.id, record))
@@ -602,7 +605,9 @@ def _file_facts(path: Path) -> tuple[str, int, int]:
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest(), path.stat().st_size, len(PdfReader(path).pages)
+    with path.open("rb") as handle:
+        pages = len(PdfReader(handle).pages)
+    return digest.hexdigest(), path.stat().st_size, pages
 
 
 def current_foreword(session: Session) -> BookForeword | None:
@@ -690,8 +695,9 @@ def hero_pdf(session: Session, hero: Hero, size: str = "A4") -> bytes:
 
 
 def editions_folder() -> Path:
-    """Where built volumes are kept: ``book/`` in the instance folder."""
-    folder = Path(current_app.instance_path) / "book"
+    """Where built volumes are kept: ``book/`` in the data folder (the instance folder
+    unless ``MEMORIAL_DATA_DIR`` says otherwise)."""
+    folder = Path(current_app.config["DATA_DIR"]) / "book"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -723,7 +729,8 @@ def build_edition(
     params = BookParams.from_json(edition.params)
     source = session.get(BookEdition, edition.rebuilt_from_id) if edition.rebuilt_from_id else None
     target = editions_folder() / f"edition-{edition.id}.pdf"
-    edition.status = JobStatus.RUNNING
+    if edition.status != JobStatus.RUNNING:
+        edition.status = JobStatus.RUNNING
     try:
         built = build(session, params, target, progress, edition=source)
     except BookError:
@@ -737,7 +744,7 @@ def build_edition(
         edition.foreword_id = source.foreword_id
     edition.heroes = built.heroes
     edition.problems = [str(p) for p in built.problems]
-    edition.file_path = str(target.relative_to(Path(current_app.instance_path)))
+    edition.file_path = str(target.relative_to(Path(current_app.config["DATA_DIR"])))
     edition.sha256 = built.sha256
     edition.size_bytes = built.size_bytes
     edition.pages = built.pages
@@ -750,7 +757,7 @@ def edition_file(edition: BookEdition) -> Path | None:
     """The edition's file, when it was built and is still there."""
     if not edition.file_path:
         return None
-    path = Path(current_app.instance_path) / edition.file_path
+    path = Path(current_app.config["DATA_DIR"]) / edition.file_path
     return path if path.is_file() else None
 
 
@@ -816,10 +823,12 @@ def _build_job(session: Session, job, report: jobs.Report) -> dict:
     if edition is None:
         raise jobs.JobError("the edition is gone")
     edition.job_id = job.id
-    total_steps = {"n": 1}
+    edition.status = JobStatus.RUNNING
+    # Committed now: the progress is written by another connection while the volume is
+    # built, and SQLite lets only one of them write at a time.
+    session.commit()
 
     def progress(done: int, total: int, what: str) -> None:
-        total_steps["n"] = total
         report(done * 90 // max(total, 1), what)
 
     try:

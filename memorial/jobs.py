@@ -121,19 +121,9 @@ def _in_thread(app: Flask, job_id: int) -> None:
 
 
 def rq_task(job_id: int) -> None:
-    """What RQ calls: do the job in the worker's app (or a new one, outside ``memorial worker``)."""
-    from flask import has_app_context
-
-    if has_app_context():
-        run(job_id)
-        return
-    from . import create_app
-
-    with create_app().app_context():
-        try:
-            run(job_id)
-        finally:
-            db.session.remove()
+    """What RQ calls, inside ``memorial worker`` (its app's context: the database, the
+    configuration); a plain ``rq worker`` has none and must not be used."""
+    run(job_id)
 
 
 def _set(job_id: int, **values) -> None:
@@ -183,7 +173,7 @@ def run(job_id: int) -> bool:
     (another worker has it, or it is finished)."""
     if not _claim(job_id):
         return False
-    session = db.session
+    session = db.session()
     job = session.get(Job, job_id)
     assert job is not None
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -265,7 +255,7 @@ def run_worker(burst: bool = False) -> None:
 
     for name in KIND_MODULES:
         importlib.import_module(name)
-    recover(db.session)
+    recover(db.session())
     db.session.remove()
     queue = _queue()
     # SimpleWorker does each job in this process, inside this app's context (no fork: the

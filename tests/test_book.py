@@ -102,8 +102,17 @@ def book_app(app, runner, tmp_path, staff):
 
 def _build(runner, out: Path, *extra: str):
     return runner.invoke(
-        args=["book", "build", "--out", str(out), "--died-from", "2022-02-24",
-              "--died-to", "2024-12-31", *extra]  # fmt: skip
+        args=[
+            "book",
+            "build",
+            "--out",
+            str(out),
+            "--died-from",
+            "2022-02-24",
+            "--died-to",
+            "2024-12-31",
+            *extra,
+        ]  # fmt: skip
     )
 
 
@@ -172,7 +181,9 @@ def test_fonts_embedded_pdfa_and_structure(book_app, runner, tmp_path):
     for page in reader.pages:
         for font in (page["/Resources"].get("/Font") or {}).values():
             font = font.get_object()
-            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descendant = (
+                font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            )
             descriptor = descendant["/FontDescriptor"].get_object()
             fonts[str(font["/BaseFont"])] = any(
                 k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")
@@ -249,7 +260,9 @@ def test_year_volume_and_rebuilt_edition_has_same_text_and_diff(book_app, runner
     assert diff.exit_code == 0
     assert diff.output.strip().splitlines() == [f"edited\t{_id(book_app, 'b-2')}\t{NAMES['b-2']}"]
     year = tmp_path / "year.pdf"
-    assert runner.invoke(args=["book", "build", "--year", "2025", "--out", str(year)]).exit_code == 0
+    assert (
+        runner.invoke(args=["book", "build", "--year", "2025", "--out", str(year)]).exit_code == 0
+    )
     text = "\n".join(_text(PdfReader(year)))
     assert "Пізній Іван" in text and "Ґудзь" not in text
 
@@ -309,7 +322,12 @@ def test_staff_page_builds_in_background_with_foreword(book_app, client, staff):
     assert saved.status_code == 302
     bad = client.post(
         "/staff/book/",
-        data={"csrf_token": token, "died_from": "2024-05-01", "died_to": "2023-01-01", "size": "A5"},
+        data={
+            "csrf_token": token,
+            "died_from": "2024-05-01",
+            "died_to": "2023-01-01",
+            "size": "A5",
+        },
     )
     assert bad.status_code == 400 and "пізніший" in bad.get_data(as_text=True)
     empty = client.post(
@@ -329,10 +347,11 @@ def test_staff_page_builds_in_background_with_foreword(book_app, client, staff):
     assert edition.status == "done", edition.problems
     listing = client.get("/staff/book/").get_data(as_text=True)
     assert f"/staff/book/editions/{number}.pdf" in listing
-    download = client.get(f"/staff/book/editions/{number}.pdf")
     import io
 
-    text = "\n".join(_text(PdfReader(io.BytesIO(download.data))))
+    with client.get(f"/staff/book/editions/{number}.pdf") as download:
+        assert download.status_code == 200
+        text = "\n".join(_text(PdfReader(io.BytesIO(download.data))))
     assert "Слово до читача." in text and "Бондар Марія" in text
     changes = client.get(f"/staff/book/editions/{number}/changes")
     assert changes.status_code == 200 and "Нічого не змінилося" in changes.get_data(as_text=True)

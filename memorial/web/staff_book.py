@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from .. import book, jobs
@@ -40,7 +40,9 @@ class BuildForm(FlaskForm):
         _l("Назва книги"),
         validators=[Optional()],
         filters=[_strip],
-        description=_l("До %(max)d знаків; порожня — «Книга пам'яті» з роками.", max=book.MAX_TITLE),
+        description=_l(
+            "До %(max)d знаків; порожня — «Книга пам'яті» з роками.", max=book.MAX_TITLE
+        ),
     )
     died_from = StringField(
         _l("Загинули від"),
@@ -62,12 +64,15 @@ class BuildForm(FlaskForm):
     )
     order = SelectField(
         _l("Порядок"),
-        choices=[("death", _l("за датою загибелі")), ("name", _l("за абеткою"))],
+        choices=[
+            SelectChoice("death", _l("за датою загибелі")),
+            SelectChoice("name", _l("за абеткою")),
+        ],
         validate_choice=False,
     )
     size = SelectField(
         _l("Формат сторінки"),
-        choices=[(s, s) for s in book.SIZES],
+        choices=[SelectChoice(s, s) for s in book.SIZES],
         default="A5",
         validate_choice=False,
     )
@@ -83,14 +88,19 @@ class BuildForm(FlaskForm):
 class ForewordForm(FlaskForm):
     text = TextAreaField(
         _l("Передмова"),
-        validators=[Optional(), Length(max=book.MAX_FOREWORD, message=_l("Не більше %(max)d символів."))],
+        validators=[
+            Optional(),
+            Length(max=book.MAX_FOREWORD, message=_l("Не більше %(max)d символів.")),
+        ],
         filters=[_strip],
-        description=_l("Порожні рядки відділяють абзаци. Книга друкує останню збережену передмову."),
+        description=_l(
+            "Порожні рядки відділяють абзаци. Книга друкує останню збережену передмову."
+        ),
     )
 
 
 def _page(form: BuildForm, foreword_form: ForewordForm | None = None, status: int = 200):
-    jobs.recover(db.session)
+    jobs.recover(db.session())
     editions = book.editions(db.session)
     job_ids = [e.job_id for e in editions if e.job_id]
     job_rows = (
@@ -100,7 +110,10 @@ def _page(form: BuildForm, foreword_form: ForewordForm | None = None, status: in
     )
     running = any(
         e.status in (JobStatus.QUEUED, JobStatus.RUNNING)
-        or (e.job_id in job_rows and job_rows[e.job_id].status in (JobStatus.QUEUED, JobStatus.RUNNING))
+        or (
+            e.job_id in job_rows
+            and job_rows[e.job_id].status in (JobStatus.QUEUED, JobStatus.RUNNING)
+        )
         for e in editions
     )
     if foreword_form is None:
