@@ -572,18 +572,16 @@ def render_html(params: BookParams, entries: list, foreword: str = "", single: b
         )
 
 
-def write_pdf(html: str, target) -> None:
-    """Print the HTML as an archival, tagged PDF with the fonts embedded."""
+def write_pdf(html: str, target) -> int:
+    """Print the HTML as an archival, tagged PDF with the fonts embedded; the page count."""
     from weasyprint import HTML
 
-    HTML(string=html, base_url=str(Path(current_app.root_path).parent)).write_pdf(
-        target,
-        pdf_variant=PDF_VARIANT,
-        pdf_tags=True,
-        uncompressed_pdf=False,
-        # The files go to printers and archives: nothing of this machine in the metadata.
-        custom_metadata=False,
-    )
+    # The files go to printers and archives: nothing of this machine in the metadata.
+    options = {"pdf_variant": PDF_VARIANT, "pdf_tags": True, "custom_metadata": False}
+    html_document = HTML(string=html, base_url=str(Path(current_app.root_path).parent))
+    document = html_document.render(**options)
+    document.write_pdf(target, **options)
+    return len(document.pages)
 
 
 @dataclass
@@ -598,16 +596,12 @@ class Built:
     problems: list[PageProblem]
 
 
-def _file_facts(path: Path) -> tuple[str, int, int]:
-    from pypdf import PdfReader
-
+def _file_facts(path: Path) -> tuple[str, int]:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    with path.open("rb") as handle:
-        pages = len(PdfReader(handle).pages)
-    return digest.hexdigest(), path.stat().st_size, pages
+    return digest.hexdigest(), path.stat().st_size
 
 
 def current_foreword(session: Session) -> BookForeword | None:
@@ -658,11 +652,11 @@ def build(
         html = render_html(params, placed.entries, foreword_row.text if foreword_row else "")
         partial = out.with_name(f".{out.name}.part")
         try:
-            write_pdf(html, partial)
+            pages = write_pdf(html, partial)
             partial.replace(out)
         finally:
             partial.unlink(missing_ok=True)
-    sha, size, pages = _file_facts(out)
+    sha, size = _file_facts(out)
     return Built(out, sha, size, pages, placed.heroes, placed.problems)
 
 
