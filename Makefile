@@ -8,7 +8,7 @@ TEST_INSTALLED := $(VENV)/.installed-test
 # The PostgreSQL server the second test run uses; each run works in databases of its own.
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-fast test-sqlite test-postgres test-sqlite-marked test-postgres-marked lint bench bench-sheets bench-reminders bench-plan bench-labels bench-load bench-lighthouse translations clean-index
+.PHONY: run test test-fast test-sqlite test-postgres test-sqlite-marked test-postgres-marked lint bench bench-sheets bench-reminders bench-plan bench-labels bench-book bench-load bench-lighthouse translations clean-index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -113,6 +113,12 @@ bench-sheets: $(INSTALLED)
 ## sector plan section of bench/RESULTS.md. About a minute.
 bench-plan: $(INSTALLED)
 	$(BIN)/python bench/plan_bench.py --runs $(or $(PLAN_RUNS),200)
+
+## bench-book: a volume of the book of memory at 300, 1,000 and 2,000 heroes (time and peak
+## memory of `memorial book build`) and one hero's printable page; writes the book section of
+## bench/RESULTS.md. About a quarter of an hour.
+bench-book: $(INSTALLED)
+	$(BIN)/python bench/book_bench.py --sizes $(or $(BOOK_SIZES),300 1000 2000)
 
 ## bench-labels: seconds to make the PDF sheet of plaque labels for 500 graves (the goal is
 ## 30 s); writes the plaque labels section of bench/RESULTS.md

@@ -637,6 +637,131 @@ def send_reminders_command() -> None:
         fail(f"{counts['later']} reminders not sent ({failure}); they will be sent by the next run")
 
 
+@click.group("book")
+def book_group() -> None:
+    """The printed book of memory: volumes and their editions."""
+
+
+def _book_progress():
+    """Progress of a build on standard error: one line per tenth of the heroes."""
+    shown = {"step": -1}
+
+    def report(done: int, total: int, what: str) -> None:
+        step = done * 10 // max(total, 1)
+        if step != shown["step"] or done == total:
+            shown["step"] = step
+            click.echo(f"book: {done}/{total} {what}", err=True)
+
+    return report
+
+
+def _finish_edition(edition, built, out: Path) -> None:
+    import shutil
+
+    from . import book
+
+    shutil.copyfile(built.path, out)
+    db.session.commit()
+    for problem in built.problems:
+        click.echo(f"warning: photo left out: {problem}", err=True)
+    click.echo(book.edition_summary(edition))
+
+
+@book_group.command("build")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--died-from", default=None, help="YYYY-MM-DD")
+@click.option("--died-to", default=None, help="YYYY-MM-DD")
+@click.option("--year", default=None, help="YYYY (instead of a range)")
+@click.option("--order", default="death", help="death or name")
+@click.option("--size", default="A5", help="A4, A5 or B5")
+@click.option("--title", default=None)
+@click.option("--bleed", default=None, help="bleed around each page, e.g. 3mm")
+@click.option("--marks", is_flag=True, help="crop marks")
+@with_appcontext
+def book_build_command(out: Path, died_from, died_to, year, order, size, title, bleed, marks):
+    """Build a volume of the published fallen into OUT (a PDF), recorded as an edition."""
+    from . import book
+
+    try:
+        params = book.parse_params(
+            title=title,
+            died_from=died_from,
+            died_to=died_to,
+            year=year,
+            order=order,
+            size=size,
+            bleed=bleed,
+            marks=marks,
+        )
+    except book.BookError as exc:
+        fail(str(exc))
+    if not out.parent.is_dir():
+        fail(f"no such folder: {out.parent}")
+    edition = book.new_edition(db.session, params)
+    try:
+        built = book.build_edition(db.session, edition, _book_progress())
+    except book.BookError as exc:
+        db.session.rollback()
+        fail(str(exc))
+    _finish_edition(edition, built, out)
+
+
+@book_group.command("rebuild")
+@click.argument("number", type=int)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def book_rebuild_command(number: int, out: Path):
+    """Build edition NUMBER again from its record (same heroes, revisions and foreword)."""
+    from . import book
+    from .models import BookEdition
+
+    source = db.session.get(BookEdition, number)
+    if source is None or source.status != "done":
+        fail(f"no finished edition {number}")
+    params = book.BookParams.from_json(source.params)
+    edition = book.new_edition(db.session, params, rebuilt_from=source)
+    try:
+        built = book.build_edition(db.session, edition, _book_progress())
+    except book.BookError as exc:
+        db.session.rollback()
+        fail(str(exc))
+    _finish_edition(edition, built, out)
+
+
+@book_group.command("diff")
+@click.argument("number", type=int)
+@with_appcontext
+def book_diff_command(number: int):
+    """What changed since edition NUMBER: heroes added, removed, edited."""
+    from . import book
+    from .models import BookEdition
+
+    edition = db.session.get(BookEdition, number)
+    if edition is None or edition.status != "done":
+        fail(f"no finished edition {number}")
+    changes = book.changes_since(db.session, edition)
+    for hero in changes.added:
+        click.echo(f"added\t{hero.id}\t{hero.full_name}")
+    for hero_id, name in changes.removed:
+        click.echo(f"removed\t{hero_id}\t{name}")
+    for hero in changes.edited:
+        click.echo(f"edited\t{hero.id}\t{hero.full_name}")
+    if not changes.any:
+        click.echo(f"no changes since edition {number}", err=True)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="stop when the queue is empty")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Do background jobs from Redis (MEMORIAL_REDIS_URL); jobs a dead worker left are redone."""
+    from . import jobs
+
+    if not current_app.config.get("REDIS_URL"):
+        fail("MEMORIAL_REDIS_URL is not set: jobs run in a thread of the app")
+    jobs.run_worker(burst=burst)
+
+
 COMMANDS = (
     init_db_command,
     import_archive_command,
@@ -651,6 +776,8 @@ COMMANDS = (
     graves_group,
     send_reminders_command,
     export_sheet_command,
+    book_group,
+    worker_command,
 )
 
 

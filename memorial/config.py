@@ -34,6 +34,8 @@ ENV_KEYS = (
     "OPEN_DATA_LICENCE_NAME",
     "OPEN_DATA_LICENCE_URL",
     "OAI_ADMIN_EMAIL",
+    "REDIS_URL",
+    "JOB_STALE_SECONDS",
 )
 
 SECRET_FILE = "secret_key"
@@ -113,6 +115,11 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # reminders are off. MAIL_FROM: the sender (default noreply@ the site's host).
         # Links in mails start with PUBLIC_URL (default: the address the visitor subscribed on).
         MAIL_URL="",
+        # Background jobs (the book's volumes): with a Redis address (redis://host:port/db)
+        # they are queued in RQ and done by `memorial worker`; empty: a thread of the app.
+        REDIS_URL="",
+        # A running job whose worker has not reported for this many seconds is done again.
+        JOB_STALE_SECONDS=120,
         MAIL_FROM="",
         # A reminder goes out this many days before the anniversary (0: on the day itself).
         REMINDER_DAYS_BEFORE=3,
@@ -212,6 +219,15 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         raise ValueError(
             "MEMORIAL_REMINDER_DAYS_BEFORE must be a number of days from 0 to 60, "
             f"not {app.config['REMINDER_DAYS_BEFORE']!r}"
+        ) from None
+    try:
+        app.config["JOB_STALE_SECONDS"] = float(app.config["JOB_STALE_SECONDS"])
+        if app.config["JOB_STALE_SECONDS"] <= 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValueError(
+            "MEMORIAL_JOB_STALE_SECONDS must be a number of seconds above zero, "
+            f"not {app.config['JOB_STALE_SECONDS']!r}"
         ) from None
     if app.config["MAIL_URL"]:
         from .mail import MailServer

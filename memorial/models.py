@@ -1037,3 +1037,97 @@ class Consent(Model):
     def active(self) -> bool:
         """Whether the consent stands (was not withdrawn)."""
         return self.withdrawn_at is None
+
+
+# -- jobs and the book --
+
+
+class JobStatus(StrEnum):
+    """Where a background job is: waiting, being done, done, or failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Job(Model):
+    """A piece of slow work done outside any web request (a book volume, a conversion).
+
+    Its state lives here, not in the worker, so a page reload shows it and a job whose worker
+    died is found by its old heartbeat and done again.
+    """
+
+    __tablename__ = "job"
+    __table_args__ = (one_of("status", JobStatus, "status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default=JobStatus.QUEUED, index=True)
+    #: Per cent done, 0 to 100, and what is being done, in the interface language of the day.
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Renewed while the job runs; a running job whose heartbeat is old lost its worker.
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+
+class BookForeword(Model):
+    """One saved text of the book's foreword; the newest is the one a volume prints.
+
+    A save adds a row, so an edition names the very text it printed."""
+
+    __tablename__ = "book_foreword"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+
+class BookEdition(Model):
+    """One built volume of the book of memory: what was asked, what went in, the file."""
+
+    __tablename__ = "book_edition"
+    __table_args__ = (one_of("status", JobStatus, "status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: The build's parameters (range, order, size, title, bleed, marks).
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: Every hero that went in, in book order: ``{"id", "revision", "line", "items"}``
+    #: (the newest revision id, whether only the memorial line was printed, and the
+    #: submissions consented for the book only whose items were printed).
+    heroes: Mapped[list] = mapped_column(JSON, default=list)
+    foreword_id: Mapped[int | None] = mapped_column(
+        ForeignKey("book_foreword.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(10), default=JobStatus.QUEUED)
+    #: The file, relative to the instance folder, its SHA-256, size and pages.
+    file_path: Mapped[str | None] = mapped_column(String(300))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    #: Heroes whose photo could not be read (their page was made without it).
+    problems: Mapped[list] = mapped_column(JSON, default=list)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
+    rebuilt_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("book_edition.id", ondelete="SET NULL")
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    foreword: Mapped[BookForeword | None] = relationship()
+    job: Mapped[Job | None] = relationship()

@@ -376,6 +376,8 @@ PAGES: list[tuple[str, str, bool]] = [
     ("staff-grave-labels", "/staff/graves/labels", True),
     ("staff-consent-texts", "/staff/consent-texts", True),
     ("staff-consent-text", "/staff/consent-texts/1", True),
+    ("staff-book", "/staff/book/", True),
+    ("staff-book-changes", "/staff/book/editions/{edition_id}/changes", True),
     ("staff-hero-consents", "/staff/heroes/{hero_id}/consents", True),
 ]
 LANGUAGES = ("uk", "en")

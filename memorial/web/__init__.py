@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
         seo,
         sheets,
         staff,
+        staff_book,
         staff_consent,
         staff_family,
         staff_graves,
@@ -91,6 +92,7 @@ def init_app(app: Flask) -> None:
         staff_graves.bp,
         staff_family.bp,
         staff_consent.bp,
+        staff_book.bp,
         grave_works.bp,
         auth.bp,
     ):

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .. import browse, candles, media, provenance
+from .. import book, browse, candles, media, provenance
 from ..clock import today_in_kyiv
 from ..dates import day_key
 from ..extensions import csrf, db, limiter
@@ -278,6 +278,24 @@ def hero(slug: str):
         lit=_lit_today(found.id),
         candle_count=candles.candle_count(db.session, found.id),
     )
+
+
+@bp.get("/heroes/<slug>.pdf")
+def hero_pdf(slug: str):
+    """A hero's printable page (PDF), laid out as in the book of memory."""
+    found = load_published_hero(slug)
+    etag = book.hero_pdf_etag(found)
+    if request.if_none_match.contains(etag):
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.response_class(
+            book.hero_pdf(db.session, found), mimetype="application/pdf"
+        )
+        response.headers["Content-Disposition"] = f'inline; filename="{found.slug}.pdf"'
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
 
 
 def _lit_today(hero_id: int) -> bool:

@@ -17,7 +17,7 @@ from memorial import consent, create_app, family, graves, media, reminders, shee
 from memorial.dates import day_key
 from memorial.extensions import db
 from memorial.language import slugify
-from memorial.models import Consent, FactSource, Hero, Revision
+from memorial.models import BookEdition, Consent, FactSource, Hero, Job, Revision
 from memorial.revisions import recorded
 from memorial.schema import create_schema
 
@@ -178,6 +178,31 @@ def _sample_paths(app) -> dict[str, str]:
             )
         )
         db.session.add(FactSource(hero_id=other.id, field="military_unit", kind="unit"))
+        # An edition of the book made when only the demo hero was in it (its file is gone),
+        # and one whose build failed: the staff book page and "what changed since".
+        edition = BookEdition(
+            params={"title": "Книга пам'яті", "order": "death", "size": "A5"},
+            heroes=[{"id": demo.id, "revision": None, "line": False, "items": []}],
+            problems=["Коваленко Іван (#1): photos/1.jpg: cannot identify image file"],
+            status="done",
+            file_path="book/edition-gone.pdf",
+            sha256="0" * 64,
+            size_bytes=1234567,
+            pages=3,
+        )
+        failed_job = Job(kind="book.build", payload={}, status="failed", error="Нема героїв")
+        db.session.add_all([edition, failed_job])
+        db.session.flush()
+        db.session.add(
+            BookEdition(
+                params={"title": "Том 2025", "died_from": "2025-01-01", "died_to": "2025-12-31",
+                        "order": "name", "size": "A4", "bleed_mm": 3, "marks": True},
+                heroes=[],
+                problems=[],
+                status="failed",
+                job_id=failed_job.id,
+            )
+        )  # fmt: skip
         db.session.commit()
         sheet = (
             "Ідентифікатор;Прізвище;Ім'я;Дата загибелі;Примітка\n"
@@ -211,6 +236,7 @@ def _sample_paths(app) -> dict[str, str]:
             "grave_code": grave.code,
             "grave_id": str(grave.id),
             "free_grave_code": free.code,
+            "edition_id": str(edition.id),
         }
 
 

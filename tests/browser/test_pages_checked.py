@@ -37,6 +37,9 @@ NOT_HTML = {
     "grave_works.staff_photo",
     "provenance.staff_document",
     "provenance.public_document",
+    "public.hero_pdf",
+    "staff_book.download",
+    "staff_book.job_state",
 }
 NOT_HTML_BLUEPRINTS = ("api.", "seo.", "feeds.", "oai.")
 
