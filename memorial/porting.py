@@ -22,13 +22,13 @@ from .dates import PartialDate
 from .graves import MAX_PLACES, MAX_ROWS, GraveError, grave_url, normal_code
 from .models import Hero, HeroCollection, HeroStatus, StoryChapter
 from .records import (
+    COLLECTIONS,
     HERO_DATE_FIELDS,
     HERO_TEXT_FIELDS,
-    COLLECTIONS,
     KEEP,
     LIST_FIELDS,
-    VETERAN_FIELDS,
     RECORD_LOADS,
+    VETERAN_FIELDS,
     HeroInput,
     PhotoInput,
     photo_inputs,

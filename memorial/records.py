@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import selectinload
 
-from .language import full_name as _full_name
 from .dates import PartialDate
+from .language import full_name as _full_name
 from .models import Grave, GraveSector, Hero, HeroCollection, HeroStatus, Photo, as_utc
 
 #: Plain text fields of a hero, in the order of the archive format.
