@@ -80,6 +80,8 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # How many reverse proxies (nginx) stand in front and set X-Forwarded-*; 0: none.
         PROXIES=0,
         HEROES_PER_PAGE=30,
+        # Tries of a veteran's private withdrawal code or link from one address.
+        WITHDRAW_RATE_LIMIT="10 per hour",
         # Staff sign-in: attempts per address; failures from one address for one account
         # before that address must wait, the first wait (doubled at each further failure),
         # the longest wait, and the hours after which failures are forgotten; how long an

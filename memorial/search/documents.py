@@ -63,6 +63,7 @@ def hero_text(hero) -> str:
         hero.death_circumstances,
         hero.position,
         hero.rank,
+        getattr(hero, "life_now", None),
         *awards,
         *stories,
     )

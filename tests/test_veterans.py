@@ -1,0 +1,336 @@
+"""The living veterans' collection: its own way in, kept out of the memorial's lists, the
+person's withdrawal followed everywhere they appeared, and staff moving a veteran who fell."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from memorial import veterans
+from memorial.extensions import db
+from memorial.models import AuditEvent, Hero, Revision
+
+from helpers import csrf_token, login, record, write_archive
+
+VETERAN = {
+    "collection": "veteran",
+    "surname": "Савченко",
+    "given_name": "Ірина",
+    "patronymic": "Олегівна",
+    "call_sign": "Сова",
+    "birth_date": "1990-04-12",
+    "death_date": None,
+    "death_place": None,
+    "death_circumstances": None,
+    "burial_place": None,
+    "burial_plot": None,
+    "awards": [],
+    "military_unit": "56-та окрема мотопіхотна бригада",
+    "unit_hidden": True,
+    "service_periods": [
+        {
+            "from": "2015-03",
+            "to": "2017",
+            "unit": "56-та окрема мотопіхотна бригада",
+            "role": "медикиня",
+        },
+        {
+            "from": "2022-02-24",
+            "to": None,
+            "unit": "Секретний підрозділ",
+            "role": "бойова медикиня",
+        },
+    ],
+    "life_now": "Вчить волонтерів такмеду в Краматорську.",
+    "biography": "Народилася в Краматорську, вчилася на фельдшерку.",
+    "stories": [
+        {
+            "chapter": "before",
+            "title": "",
+            "body": "До війни працювала на швидкій.",
+            "author_name": "Ірина",
+        },
+        {
+            "chapter": "during",
+            "title": "Під Мар'їнкою",
+            "body": "Ми витягали поранених щоночі.",
+            "author_name": "Ірина",
+        },
+        {
+            "chapter": "after",
+            "title": "",
+            "body": "Тепер відкрила курси першої допомоги.",
+            "author_name": "Ірина",
+        },
+    ],
+}
+
+
+def _import(runner, tmp_path, records, name="arch"):
+    folder = write_archive(tmp_path / name, records)
+    result = runner.invoke(args=["import-archive", str(folder)])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture
+def both(app, runner, tmp_path):
+    """One of the fallen and one veteran, both published."""
+    _import(runner, tmp_path, [record("f-1"), record("v-1", **VETERAN)])
+    with app.app_context():
+        fallen = db.session.scalar(select(Hero).where(Hero.external_id == "f-1"))
+        veteran = db.session.scalar(select(Hero).where(Hero.external_id == "v-1"))
+        return fallen.slug, veteran.slug, veteran.id
+
+
+def test_demo_archive_imports_unchanged_as_fallen(demo_app, client):
+    with demo_app.app_context():
+        collections = set(db.session.scalars(select(Hero.collection)))
+    assert collections == {"fallen"}
+    data = client.get("/api/v1/search?q=&collection=fallen&per_page=5").get_json()
+    assert data["total"] > 0
+    assert all(r["collection"] == "fallen" for r in data["results"])
+
+
+def test_veteran_has_its_own_pages_and_stays_out_of_the_memorial(app, client, both):
+    fallen_slug, slug, hero_id = both
+    page = client.get(f"/veterans/{slug}").get_data(as_text=True)
+    assert "Савченко" in page
+    assert "1990" in page and "12.04.1990" not in page and "квітня 1990" not in page
+    assert "Вчить волонтерів" in page
+    # The chapters in the order of a life.
+    assert page.index("До війни працювала") < page.index("витягали поранених")
+    assert page.index("витягали поранених") < page.index("курси першої допомоги")
+    # The unit is kept from the public unless allowed: the hero's and every period's.
+    assert "56-та" not in page and "Секретний" not in page
+    main = page.split("<main", 1)[1].split("</main>", 1)[0].lower()
+    assert "свічк" not in main and "загиб" not in main and "candle" not in main
+    # The list of veterans has her; the memorial's lists do not.
+    assert slug in client.get("/veterans/").get_data(as_text=True)
+    heroes = client.get("/heroes/").get_data(as_text=True)
+    assert fallen_slug in heroes and slug not in heroes
+    assert client.get(f"/heroes/{slug}").headers["Location"].endswith(f"/veterans/{slug}")
+    assert client.post(f"/heroes/{slug}/candle").status_code in (400, 404)
+    assert client.get(f"/heroes/{slug}.ics").status_code == 404
+    assert (
+        client.get(f"/veterans/{fallen_slug}")
+        .headers["Location"]
+        .endswith(f"/heroes/{fallen_slug}")
+    )
+    with app.app_context():
+        assert "Савченко" not in client.get("/feed.atom").get_data(as_text=True)
+        assert "Савченко" not in client.get("/calendar.ics").get_data(as_text=True)
+    oai = client.get("/oai?verb=ListIdentifiers&metadataPrefix=oai_dc").get_data(as_text=True)
+    assert f":{hero_id}<" not in oai
+    # English too.
+    assert client.get(f"/veterans/{slug}?lang=en").status_code == 200
+    assert client.get("/veterans/?lang=en").status_code == 200
+
+
+def test_one_search_with_a_collection_filter_and_facet(client, both):
+    _fallen, slug, _id = both
+    everyone = client.get("/api/v1/search?q=Краматорськ").get_json()
+    assert {r["collection"] for r in everyone["results"]} == {"fallen", "veteran"}
+    assert everyone["facets"]["collection"] == {"fallen": 1, "veteran": 1}
+    only = client.get("/api/v1/search?q=Краматорськ&collection=veteran").get_json()
+    assert [r["collection"] for r in only["results"]] == ["veteran"]
+    assert only["results"][0]["url"].endswith(f"/veterans/{slug}")
+    assert only["results"][0]["birth_date"] == "1990"
+    bad = client.get("/api/v1/search?q=x&collection=living")
+    assert bad.status_code == 400 and "collection" in bad.get_json()["error"]
+    page = client.get("/search?q=Краматорськ&collection=veteran").get_data(as_text=True)
+    assert f"/veterans/{slug}" in page and "Ветерани" in page
+    assert client.get("/search?collection=dead").status_code == 400
+
+
+def test_api_and_export_carry_the_collection_and_keep_the_living_safe(
+    app, client, runner, tmp_path, both
+):
+    _fallen, _slug, hero_id = both
+    data = client.get(f"/api/v1/heroes/{hero_id}").get_json()
+    assert data["collection"] == "veteran"
+    assert data["birth_date"] == "1990"
+    assert data["military_unit"] is None
+    assert all(p["unit"] is None for p in data["service_periods"])
+    assert [s["chapter"] for s in data["stories"]] == ["before", "during", "after"]
+    out = tmp_path / "export"
+    result = runner.invoke(args=["export", str(out)])
+    assert result.exit_code == 0, result.output
+    exported = {r["external_id"]: r for r in json.loads((out / "heroes.json").read_text())}
+    assert exported["f-1"]["collection"] == "fallen"
+    assert exported["v-1"]["collection"] == "veteran"
+    assert exported["v-1"]["life_now"].startswith("Вчить")
+    # The export imports again into a fresh archive unchanged.
+    again = runner.invoke(args=["import-archive", str(out)])
+    assert again.exit_code == 0, again.output
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"collection": "living"}, 'collection "living" is not "fallen" or "veteran"'),
+        ({"collection": "veteran"}, "has no death_date"),
+        ({"life_now": "Працює"}, 'belong to collection "veteran"'),
+        (
+            {
+                "collection": "veteran",
+                "death_date": None,
+                "stories": [{"body": "x", "chapter": "later"}],
+            },
+            'stories[1].chapter "later"',
+        ),
+        (
+            {"collection": "veteran", "death_date": None, "service_periods": [{"to": "2020"}]},
+            "service_periods[1].from is required",
+        ),
+    ],
+)
+def test_a_bad_collection_or_veteran_field_is_refused_clearly(
+    app, runner, tmp_path, change, message
+):
+    folder = write_archive(tmp_path / "bad", [record("b-1", **change)])
+    result = runner.invoke(args=["import-archive", str(folder)])
+    assert result.exit_code != 0
+    assert message in result.output
+    with app.app_context():
+        assert db.session.scalar(select(Hero.id)) is None
+
+
+def _issue(app, hero_id):
+    with app.app_context():
+        hero = db.session.get(Hero, hero_id)
+        secrets = veterans.issue_secrets(db.session, hero)
+        db.session.commit()
+        return secrets
+
+
+def test_withdrawal_by_code_hides_the_person_everywhere(app, client, runner, tmp_path, both):
+    _fallen, slug, hero_id = both
+    secrets = _issue(app, hero_id)
+    # Seen (and cached) everywhere first.
+    assert client.get(f"/veterans/{slug}").status_code == 200
+    assert slug in client.get("/veterans/").get_data(as_text=True)
+    assert "Савченко" in json.dumps(
+        client.get("/api/v1/search?q=Савченко").get_json(), ensure_ascii=False
+    )
+    sitemap = client.get("/sitemap-heroes-1.xml").get_data(as_text=True)
+    assert f"/veterans/{slug}" in sitemap
+
+    url = "/veterans/withdraw"
+    response = client.post(
+        url, data={"csrf_token": csrf_token(client, url), "code": secrets.code.lower()}
+    )
+    assert response.status_code == 200
+    assert "приховано" in response.get_data(as_text=True)
+
+    assert client.get(f"/veterans/{slug}").status_code == 404
+    assert slug not in client.get("/veterans/").get_data(as_text=True)
+    assert client.get(f"/heroes/{slug}").status_code == 404
+    assert client.get("/api/v1/search?q=Савченко").get_json()["total"] == 0
+    assert client.get(f"/api/v1/heroes/{hero_id}").status_code == 404
+    assert f"/veterans/{slug}" not in client.get("/sitemap-heroes-1.xml").get_data(as_text=True)
+    out = tmp_path / "after"
+    assert runner.invoke(args=["export", str(out)]).exit_code == 0
+    assert "Савченко" not in (out / "heroes.json").read_text(encoding="utf-8")
+    opendata = client.get("/opendata/heroes.csv")
+    assert opendata.status_code == 200
+    assert "Савченко" not in opendata.get_data(as_text=True)
+    opendata.close()
+    # Kept for staff.
+    with app.app_context():
+        hero = db.session.get(Hero, hero_id)
+        assert hero is not None and hero.withdrawn_at is not None
+
+
+def test_a_wrong_code_reveals_nothing_and_is_rate_limited(app, client, both):
+    _fallen, slug, hero_id = both
+    _issue(app, hero_id)
+    url = "/veterans/withdraw"
+    statuses = []
+    for _ in range(12):
+        response = client.post(
+            url, data={"csrf_token": csrf_token(client, url), "code": "AAAA-BBBB-CCCC"}
+        )
+        statuses.append(response.status_code)
+        body = response.get_data(as_text=True)
+        assert "Савченко" not in body
+    assert statuses[0] == 400 and 429 in statuses
+    assert client.get(f"/veterans/{slug}").status_code == 200
+
+
+def test_the_link_asks_before_it_withdraws(app, client, both):
+    _fallen, slug, hero_id = both
+    secrets = _issue(app, hero_id)
+    url = f"/veterans/withdraw/{secrets.token}"
+    page = client.get(url)
+    assert page.status_code == 200 and "<form" in page.get_data(as_text=True)
+    assert client.get(f"/veterans/{slug}").status_code == 200  # opening it changed nothing
+    assert client.get("/veterans/withdraw/not-a-token").status_code == 404
+    response = client.post(url, data={"csrf_token": csrf_token(client, url), "delete": "y"})
+    assert response.status_code == 200
+    assert client.get(f"/veterans/{slug}").status_code == 404
+    with app.app_context():
+        hero = db.session.get(Hero, hero_id)
+        assert veterans.deletion_asked(db.session, hero)
+
+
+def test_staff_move_a_veteran_who_fell_to_the_memorial(app, client, staff, both):
+    _fallen, slug, hero_id = both
+    login(client, staff["moderator"])
+    url = f"/staff/heroes/{hero_id}/veteran"
+    refused = client.post(
+        f"{url}/move-to-fallen",
+        data={
+            "csrf_token": csrf_token(client, url),
+            "death_date": "2025-01-05",
+            "reason": "родина",
+        },
+    )
+    assert refused.status_code == 400
+    with app.app_context():
+        assert db.session.get(Hero, hero_id).collection == "veteran"
+    moved = client.post(
+        f"{url}/move-to-fallen",
+        data={
+            "csrf_token": csrf_token(client, url),
+            "death_date": "2025-01-05",
+            "consent": "y",
+            "reason": "Згода матері, лист від 06.01.2025",
+        },
+    )
+    assert moved.status_code == 302
+    with app.app_context():
+        hero = db.session.get(Hero, hero_id)
+        assert hero.collection == "fallen" and hero.death_date.iso() == "2025-01-05"
+        assert len(hero.stories) == 3
+        assert db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "veteran.move_to_fallen")
+        )
+        last = db.session.scalars(
+            select(Revision).where(Revision.hero_id == hero_id).order_by(Revision.id.desc())
+        ).first()
+        assert last.before["collection"] == "veteran" and last.after["collection"] == "fallen"
+    client.get("/auth/logout")
+    assert client.get(f"/veterans/{slug}").headers["Location"].endswith(f"/heroes/{slug}")
+    assert client.get(f"/heroes/{slug}").status_code == 200
+
+
+def test_staff_erase_a_withdrawn_veteran_who_asked_for_it(app, client, staff, both, tmp_path):
+    _fallen, slug, hero_id = both
+    with app.app_context():
+        hero = db.session.get(Hero, hero_id)
+        veterans.withdraw(db.session, hero, "staff", delete_asked=True)
+        db.session.commit()
+    login(client, staff["admin"])
+    url = f"/staff/heroes/{hero_id}/veteran"
+    response = client.post(
+        f"{url}/erase", data={"csrf_token": csrf_token(client, url), "confirm": "y"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Hero, hero_id) is None
+        assert db.session.scalar(select(Revision).where(Revision.hero_id == hero_id)) is None
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "veteran.erase"))
+    assert client.get("/api/v1/search?q=Савченко").get_json()["total"] == 0
