@@ -13,6 +13,7 @@ record, its revisions, stories and photos from the database and the photo files 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -238,7 +239,5 @@ def _delete_revisions(session: Session, hero_id: int) -> None:
 def remove_files(paths: list[Path]) -> None:
     """After the commit: remove the erased photo files and their thumbnails."""
     for path in paths:
-        try:
+        with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
-        except OSError:
-            pass
