@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy import DDL, delete, select, text
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from . import audit, media
 from .dates import PartialDate
 from .models import (
+    OPEN_SUBMISSION_STATUSES,
     AuditEvent,
     CandleLight,
     Consent,
@@ -35,6 +37,8 @@ from .models import (
     Revision,
     RevisionSource,
     Submission,
+    SubmissionKind,
+    SubmissionStatus,
     User,
     utcnow,
 )
@@ -43,6 +47,90 @@ from .revisions import recorded
 #: Letters of a withdrawal code: no 0/O, 1/I/L, so it can be read over the phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12  # about 59 bits: never guessed within the rate limit
+
+
+class VeteranCheck(StrEnum):
+    """What a moderator checks in a veteran's photos and video before publishing: the people,
+    places and things the war's other side could use."""
+
+    FACES = "faces"
+    POSITIONS = "positions"
+    EQUIPMENT = "equipment"
+
+
+class SafetyNotChecked(ValueError):
+    """A veteran's submission approved without every safety check."""
+
+
+def check_safety(checks) -> list[str]:
+    """The checks, all of them required; ``SafetyNotChecked`` otherwise."""
+    given = {str(c) for c in checks or ()}
+    missing = [c.value for c in VeteranCheck if c.value not in given]
+    if missing:
+        raise SafetyNotChecked(f"not checked: {', '.join(missing)}")
+    return [c.value for c in VeteranCheck]
+
+
+def secrets_payload(secrets: WithdrawalSecrets) -> dict:
+    """The hashes of new secrets, kept with a submission until it becomes a hero."""
+    return {
+        "code_hash": _digest(normal_code(secrets.code)),
+        "token_hash": _digest(secrets.token),
+    }
+
+
+def new_secrets() -> WithdrawalSecrets:
+    """A code and link token not yet given to anyone."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    code = "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+    return WithdrawalSecrets(code, secrets.token_urlsafe(32))
+
+
+def pending_by_hash(session: Session, kind: str, digest: str) -> Submission | None:
+    """An open veteran's submission (not yet a hero) that carries this secret."""
+    rows = session.scalars(
+        select(Submission).where(
+            Submission.kind == SubmissionKind.HERO,
+            Submission.status.in_(OPEN_SUBMISSION_STATUSES),
+            Submission.hero_id.is_(None),
+        )
+    )
+    for row in rows:
+        secret = (row.payload or {}).get("withdraw") or {}
+        if secret.get(kind) == digest:
+            return row
+    return None
+
+
+def pending_by_code(session: Session, typed: str) -> Submission | None:
+    """An open veteran's submission a typed withdrawal code belongs to."""
+    code = normal_code(typed)
+    if len(code) != CODE_LENGTH:
+        return None
+    return pending_by_hash(session, "code_hash", _digest(code))
+
+
+def pending_by_token(session: Session, token: str) -> Submission | None:
+    """An open veteran's submission a withdrawal link belongs to."""
+    if not token or len(token) > 100:
+        return None
+    return pending_by_hash(session, "token_hash", _digest(token))
+
+
+def withdraw_pending(session: Session, submission: Submission, via: str) -> None:
+    """The person withdrew before their story was published: it is never published."""
+    submission.status = SubmissionStatus.REJECTED
+    submission.reason = "withdrawn by the person"
+    submission.decided_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        "veteran.withdraw",
+        None,
+        actor=f"withdrawal {via}",
+        object_type="submission",
+        object_id=submission.reference,
+    )
 
 
 class VeteranError(ValueError):
@@ -68,14 +156,13 @@ def normal_code(typed: str) -> str:
 
 def issue_secrets(session: Session, hero: Hero, user: User | None = None) -> WithdrawalSecrets:
     """Give ``hero`` a new withdrawal code and link; any earlier ones stop working."""
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    code = "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
-    token = secrets.token_urlsafe(32)
-    hero.withdraw_code_hash = _digest(raw)
-    hero.withdraw_token_hash = _digest(token)
+    fresh = new_secrets()
+    hashes = secrets_payload(fresh)
+    hero.withdraw_code_hash = hashes["code_hash"]
+    hero.withdraw_token_hash = hashes["token_hash"]
     session.flush()
     audit.record(session, "veteran.withdrawal_issued", user, object_type="hero", object_id=hero.id)
-    return WithdrawalSecrets(code, token)
+    return fresh
 
 
 def by_code(session: Session, typed: str) -> Hero | None:

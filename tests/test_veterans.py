@@ -334,3 +334,106 @@ def test_staff_erase_a_withdrawn_veteran_who_asked_for_it(app, client, staff, bo
         assert db.session.scalar(select(Revision).where(Revision.hero_id == hero_id)) is None
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "veteran.erase"))
     assert client.get("/api/v1/search?q=Савченко").get_json()["total"] == 0
+
+
+def _veteran_form(client, **extra):
+    from helpers import SUBMITTER
+
+    url = "/submit/veteran"
+    data = {
+        **SUBMITTER,
+        "submitter_relation": "",
+        "csrf_token": csrf_token(client, url),
+        "about": "self",
+        "surname": "Бондар",
+        "given_name": "Тарас",
+        "birth_year": "1988",
+        "military_unit": "Розвідрота",
+        "period_1_from": "2014",
+        "period_1_to": "2016",
+        "period_1_role": "розвідник",
+        "period_1_unit": "Розвідрота",
+        "story_before": "Вчителював у школі №5.",
+        "story_during": "Ходили в розвідку під Авдіївкою.",
+        "story_after": "Повернувся до класу.",
+        "life_now": "Веде гурток історії.",
+        **extra,
+    }
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def test_a_failed_upload_keeps_every_typed_word(client):
+    import io
+
+    response = _veteran_form(client, photos=[(io.BytesIO(b"not an image"), "photo.jpg")])
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    for typed in (
+        "Вчителював у школі №5.",
+        "Ходили в розвідку під Авдіївкою.",
+        "Веде гурток історії.",
+        "Бондар",
+        "1988",
+        "розвідник",
+    ):
+        assert typed in page
+    assert "photo.jpg" in page  # the message names the file
+
+
+def test_a_veteran_submits_from_a_phone_and_the_moderator_checks_safety(app, client, staff):
+    import io
+
+    from helpers import image_bytes, reference_of, submission
+
+    response = _veteran_form(client, photos=[(io.BytesIO(image_bytes("JPEG")), "me.jpg")])
+    reference = reference_of(client, response)
+    # The code was shown once on the page after sending, and works before publication too.
+    item = submission(app, reference)
+    assert item.payload["collection"] == "veteran" and "withdraw" in item.payload
+    login(client, staff["moderator"])
+    page = client.get(f"/staff/submissions/{item.id}").get_data(as_text=True)
+    assert "Безпека інших людей" in page, page[page.find("<main") :][:3000]
+    assert "облич" in page.lower() and "позиці" in page.lower() and "техніки" in page.lower()
+    url = f"/staff/submissions/{item.id}"
+    refused = client.post(
+        f"{url}/approve", data={"csrf_token": csrf_token(client, url), "safety": ["faces"]}
+    )
+    assert refused.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Hero).where(Hero.surname == "Бондар")) is None
+    approved = client.post(
+        f"{url}/approve",
+        data={"csrf_token": csrf_token(client, url), "safety": ["faces", "positions", "equipment"]},
+    )
+    assert approved.status_code == 302
+    with app.app_context():
+        hero = db.session.scalar(select(Hero).where(Hero.surname == "Бондар"))
+        assert hero.collection == "veteran" and hero.unit_hidden
+        assert hero.birth_date.iso() == "1988"
+        assert [s.chapter for s in hero.stories] == ["before", "during", "after"]
+        assert hero.withdraw_code_hash and hero.life_now == "Веде гурток історії."
+        slug = hero.slug
+    client.get("/auth/logout")
+    page = client.get(f"/veterans/{slug}").get_data(as_text=True)
+    assert "Вчителював" in page and "Розвідрота" not in page
+    assert "oksana.private@example.org" not in page and "+380" not in page
+
+
+def test_the_code_shown_after_sending_withdraws_before_publication(app, client):
+    response = _veteran_form(client)
+    assert response.status_code == 302
+    done = client.get("/submit/done").get_data(as_text=True)
+    import re
+
+    code = re.search(r'id="withdrawal-code">([A-Z0-9-]+)<', done).group(1)
+    assert "/veterans/withdraw/" in done
+    # Shown once only.
+    assert code not in client.get("/submit/done").get_data(as_text=True)
+    url = "/veterans/withdraw"
+    result = client.post(url, data={"csrf_token": csrf_token(client, url), "code": code})
+    assert result.status_code == 200
+    with app.app_context():
+        from memorial.models import Submission
+
+        item = db.session.scalar(select(Submission))
+        assert item.status == "rejected"

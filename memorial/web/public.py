@@ -233,13 +233,14 @@ def by_day(month_day: str):
     )
 
 
-def load_published_hero(slug: str) -> Hero:
-    """The published hero a slug (or bare id) names, or 404."""
+def load_published_hero(slug: str, collection: str | None = HeroCollection.FALLEN) -> Hero:
+    """The published hero a slug (or bare id) names, or 404; of the fallen unless
+    ``collection`` says otherwise (``None``: either)."""
     hero_id = _slug_id(slug)
     if hero_id is None:
         abort(404)
     hero = db.session.scalar(
-        published_heroes()
+        published_heroes(collection)
         .where(Hero.id == hero_id)
         .options(selectinload(Hero.awards), selectinload(Hero.stories), selectinload(Hero.photos))
     )

@@ -152,6 +152,11 @@ def withdraw():
                 veterans.withdraw(db.session, hero, "code", bool(form.delete.data))
                 db.session.commit()
                 return _done(bool(form.delete.data))
+            pending = veterans.pending_by_code(db.session, form.code.data)
+            if pending is not None:
+                veterans.withdraw_pending(db.session, pending, "code")
+                db.session.commit()
+                return _done(bool(form.delete.data))
             error = _("Цей код не підійшов. Перевірте його й спробуйте ще раз.")
         status = 400
     return render_template("veterans/withdraw.html", form=form, error=error), status
@@ -162,17 +167,26 @@ def withdraw():
 def withdraw_link(token: str):
     """The private link: opening it asks for a confirmation; only the POST hides the pages."""
     hero = veterans.by_token(db.session, token)
+    pending = None
     if hero is None or hero.collection != HeroCollection.VETERAN:
-        return render_template("veterans/link_unknown.html"), 404
+        hero = None
+        pending = veterans.pending_by_token(db.session, token)
+        if pending is None:
+            return render_template("veterans/link_unknown.html"), 404
     form = ConfirmForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        veterans.withdraw(db.session, hero, "link", bool(form.delete.data))
+        if hero is not None:
+            veterans.withdraw(db.session, hero, "link", bool(form.delete.data))
+        elif pending is not None:
+            veterans.withdraw_pending(db.session, pending, "link")
         db.session.commit()
         return _done(bool(form.delete.data))
     return render_template(
-        "veterans/withdraw_confirm.html", form=form, already=hero.withdrawn_at is not None
+        "veterans/withdraw_confirm.html",
+        form=form,
+        already=hero is not None and hero.withdrawn_at is not None,
     )
 
 
