@@ -201,7 +201,8 @@ def veteran_fields(raw: dict) -> dict:
         if start is None:
             raise ValueError(f"service_periods[{i}].from is required")
         end = _date(item.get("to"), f"service_periods[{i}].to")
-        if end and _later(PartialDate.parse(start), PartialDate.parse(end)):
+        first, last = PartialDate.parse(start), PartialDate.parse(end)
+        if first and last and _later(first, last):
             raise ValueError(f'service_periods[{i}].from "{start}" is after "to" "{end}"')
         periods.append(
             {
