@@ -437,3 +437,40 @@ def test_the_code_shown_after_sending_withdraws_before_publication(app, client):
 
         item = db.session.scalar(select(Submission))
         assert item.status == "rejected"
+
+
+def test_withdrawal_retires_the_pages_kept_in_redis_for_every_worker(tmp_path):
+    """Two workers sharing pages through Redis: the page one of them keeps is gone for both
+    as soon as the person withdraws through the other."""
+    import secrets as random
+
+    redis = pytest.importorskip("redis")
+    from test_pagecache import close, counted_queries, hero_queries, two_workers
+
+    uri, prefix = "redis://127.0.0.1:6379/8", f"memorial-vet-{random.token_hex(4)}:"
+    first, second = two_workers(
+        tmp_path, CACHE_URI=uri, PAGE_CACHE_PREFIX=prefix, PAGE_CACHE_RECHECK=0
+    )
+    try:
+        _import(first.test_cli_runner(), tmp_path, [record("v-1", **VETERAN)])
+        with first.app_context():
+            hero = db.session.scalar(select(Hero).where(Hero.external_id == "v-1"))
+            slug, code = hero.slug, veterans.issue_secrets(db.session, hero).code
+            db.session.commit()
+        reader = second.test_client()
+        assert reader.get(f"/veterans/{slug}").status_code == 200
+        assert slug in reader.get("/veterans/").get_data(as_text=True)
+        with counted_queries(first) as seen:  # the other worker has it from Redis
+            assert first.test_client().get(f"/veterans/{slug}").status_code == 200
+        assert hero_queries(seen) == []
+        person = first.test_client()
+        url = "/veterans/withdraw"
+        person.post(url, data={"csrf_token": csrf_token(person, url), "code": code})
+        assert reader.get(f"/veterans/{slug}").status_code == 404
+        assert slug not in reader.get("/veterans/").get_data(as_text=True)
+    finally:
+        close(first, second)
+        server = redis.Redis.from_url(uri)
+        for key in server.scan_iter(f"{prefix}*"):
+            server.delete(key)
+        server.close()
