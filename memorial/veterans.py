@@ -281,8 +281,17 @@ def erase(session: Session, hero: Hero, user: User, data_dir: str) -> list[Path]
         submission.submitter_phone = None
         submission.submitter_name = "—"
     session.flush()
-    for consent in session.scalars(select(Consent).where(Consent.hero_id == hero_id)):
+    brought = [
+        s.id for s in session.scalars(select(Submission).where(Submission.hero_id == hero_id))
+    ]
+    # A consent stays on record (who agreed to what, when), without the person's material.
+    for consent in session.scalars(
+        select(Consent).where(
+            (Consent.hero_id == hero_id) | Consent.submission_id.in_(brought or [-1])
+        )
+    ):
         consent.hero_id = None
+        consent.submission_id = None
     session.execute(delete(CandleLight).where(CandleLight.hero_id == hero_id))
     session.execute(delete(ReminderSubscription).where(ReminderSubscription.hero_id == hero_id))
     session.execute(delete(FactSource).where(FactSource.hero_id == hero_id))

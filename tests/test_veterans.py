@@ -312,9 +312,9 @@ def test_staff_move_a_veteran_who_fell_to_the_memorial(app, client, staff, both)
             select(Revision).where(Revision.hero_id == hero_id).order_by(Revision.id.desc())
         ).first()
         assert last.before["collection"] == "veteran" and last.after["collection"] == "fallen"
-    client.get("/auth/logout")
-    assert client.get(f"/veterans/{slug}").headers["Location"].endswith(f"/heroes/{slug}")
-    assert client.get(f"/heroes/{slug}").status_code == 200
+    visitor = app.test_client()
+    assert visitor.get(f"/veterans/{slug}").headers["Location"].endswith(f"/heroes/{slug}")
+    assert visitor.get(f"/heroes/{slug}").status_code == 200
 
 
 def test_staff_erase_a_withdrawn_veteran_who_asked_for_it(app, client, staff, both, tmp_path):
@@ -413,10 +413,36 @@ def test_a_veteran_submits_from_a_phone_and_the_moderator_checks_safety(app, cli
         assert [s.chapter for s in hero.stories] == ["before", "during", "after"]
         assert hero.withdraw_code_hash and hero.life_now == "Веде гурток історії."
         slug = hero.slug
-    client.get("/auth/logout")
-    page = client.get(f"/veterans/{slug}").get_data(as_text=True)
+    page = app.test_client().get(f"/veterans/{slug}").get_data(as_text=True)
     assert "Вчителював" in page and "Розвідрота" not in page
     assert "oksana.private@example.org" not in page and "+380" not in page
+    # Withdrawn and, as asked, erased with the submission that brought it and its photo file.
+    with app.app_context():
+        hero = db.session.scalar(select(Hero).where(Hero.surname == "Бондар"))
+        stored = [p.file_path for p in hero.photos]
+        veterans.withdraw(db.session, hero, "staff", delete_asked=True)
+        db.session.commit()
+        hero_id = hero.id
+    assert stored
+    admin = app.test_client()
+    login(admin, staff["admin"])
+    url = f"/staff/heroes/{hero_id}/veteran"
+    assert "просить видалити" in admin.get(url).get_data(as_text=True)
+    erased = admin.post(f"{url}/erase", data={"csrf_token": csrf_token(admin, url), "confirm": "y"})
+    assert erased.status_code == 302
+    with app.app_context():
+        from memorial.models import Consent, Submission
+
+        assert db.session.get(Hero, hero_id) is None
+        assert (
+            db.session.scalar(select(Submission).where(Submission.reference == reference)) is None
+        )
+        kept = db.session.scalar(select(Consent))
+        assert kept is not None and kept.submission_id is None
+        data_dir = app.config["DATA_DIR"]
+    from pathlib import Path
+
+    assert not any(Path(data_dir, "media", f).exists() for f in stored)
 
 
 def test_the_code_shown_after_sending_withdraws_before_publication(app, client):
