@@ -444,6 +444,7 @@ def backup_command(path: Path) -> None:
 @with_appcontext
 def restore_command(path: Path) -> None:
     """Restore a backup folder into an empty database and data folder, then rebuild the index."""
+    from . import veterans
     from .backup import BackupError, restore_backup
     from .indexing import rebuild_index, run_checks
     from .schema import upgrade_schema
@@ -453,6 +454,13 @@ def restore_command(path: Path) -> None:
     except BackupError as exc:
         fail(str(exc))
     click.echo(upgrade_schema())
+    erased, files = veterans.reapply_erasures(
+        db.session, current_app.config["ERASURE_LEDGER"], current_app.config["DATA_DIR"]
+    )
+    db.session.commit()
+    veterans.remove_files(files)
+    if erased:
+        click.echo(f"deleted again {erased} records erased since the backup was made")
     total = rebuild_index(progress_factory=progressbar)
     problems = run_checks()
     for problem in problems:

@@ -34,6 +34,8 @@ ENV_KEYS = (
     "OPEN_DATA_LICENCE_NAME",
     "OPEN_DATA_LICENCE_URL",
     "OAI_ADMIN_EMAIL",
+    "ERASURE_LEDGER",
+    "WITHDRAW_RATE_LIMIT",
 )
 
 SECRET_FILE = "secret_key"
@@ -139,6 +141,10 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # The address OAI-PMH harvesters are told to write to (Identify); empty:
         # webmaster@<the site's host name>.
         OAI_ADMIN_EMAIL="",
+        # A file outside the data folder and the backups where every deletion a veteran asked
+        # for is noted (the record's external_id only); `memorial restore` deletes them again
+        # from the restored backup. Empty: not kept.
+        ERASURE_LEDGER="",
         BABEL_DEFAULT_LOCALE="uk",
         BABEL_DEFAULT_TIMEZONE="Europe/Kyiv",
         SESSION_COOKIE_HTTPONLY=True,

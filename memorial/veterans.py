@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -260,7 +261,7 @@ def move_to_fallen(
     )
 
 
-def erase(session: Session, hero: Hero, user: User, data_dir: str) -> list[Path]:
+def erase(session: Session, hero: Hero, user: User | None, data_dir: str) -> list[Path]:
     """Delete a withdrawn veteran who asked for it: the record, its stories, photos, awards,
     revisions, consents' link, candles, reminders and the photo files. The submissions that
     brought the material are emptied of it. Returns the files to remove after the commit.
@@ -311,6 +312,45 @@ def erase(session: Session, hero: Hero, user: User, data_dir: str) -> list[Path]
             continue
         out += [media.thumbnail_path(data_dir, relative, side) for side in media.THUMB_SIDES]
     return out
+
+
+def note_erasure(ledger: str, external_id: str) -> None:
+    """Append an erased record's external id to the ledger (a file kept apart from backups),
+    so a restore of an older backup can delete it again."""
+    if not ledger:
+        return
+    path = Path(ledger)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"external_id": external_id, "at": utcnow().isoformat()}) + "\n")
+
+
+def erased_ids(ledger: str) -> list[str]:
+    """The external ids the ledger holds (none when it is off or absent)."""
+    if not ledger or not Path(ledger).is_file():
+        return []
+    out = []
+    for line in Path(ledger).read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(str(json.loads(line)["external_id"]))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return out
+
+
+def reapply_erasures(session: Session, ledger: str, data_dir: str) -> tuple[int, list[Path]]:
+    """Erase again, after a restore, every record the ledger names that came back with an
+    older backup. Returns how many, and the files to remove after the commit."""
+    count, files = 0, []
+    for external_id in erased_ids(ledger):
+        hero = session.scalar(select(Hero).where(Hero.external_id == external_id))
+        if hero is None:
+            continue
+        if hero.withdrawn_at is None:
+            hero.withdrawn_at = utcnow()
+        files += erase(session, hero, None, data_dir)
+        count += 1
+    return count, files
 
 
 def _delete_revisions(session: Session, hero_id: int) -> None:

@@ -500,3 +500,43 @@ def test_withdrawal_retires_the_pages_kept_in_redis_for_every_worker(tmp_path):
         for key in server.scan_iter(f"{prefix}*"):
             server.delete(key)
         server.close()
+
+
+def test_a_restore_of_an_older_backup_deletes_again_what_was_erased(
+    app, client, runner, staff, tmp_path, both
+):
+    from memorial import create_app
+
+    from helpers import app_config, database_url_for
+
+    _fallen, _slug, hero_id = both
+    ledger = tmp_path / "outside-backups" / "erasures.jsonl"
+    app.config["ERASURE_LEDGER"] = str(ledger)
+    backup = tmp_path / "backup"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    with app.app_context():
+        veterans.withdraw(db.session, db.session.get(Hero, hero_id), "code", delete_asked=True)
+        db.session.commit()
+    login(client, staff["admin"])
+    url = f"/staff/heroes/{hero_id}/veteran"
+    client.post(f"{url}/erase", data={"csrf_token": csrf_token(client, url), "confirm": "y"})
+    assert veterans.erased_ids(str(ledger)) == ["v-1"]
+
+    folder = tmp_path / "restored"
+    folder.mkdir()
+    restored = create_app(
+        app_config(
+            folder,
+            DATABASE_URL=database_url_for(folder, empty=True),
+            ERASURE_LEDGER=str(ledger),
+        )
+    )
+    result = restored.test_cli_runner().invoke(args=["restore", str(backup)])
+    assert result.exit_code == 0, result.output
+    assert "deleted again 1" in result.output
+    with restored.app_context():
+        ids = set(db.session.scalars(select(Hero.external_id)))
+        db.session.remove()
+        db.engine.dispose()
+    assert ids == {"f-1"}
+    assert restored.test_client().get("/api/v1/search?q=Савченко").get_json()["total"] == 0

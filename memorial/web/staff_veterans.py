@@ -138,8 +138,10 @@ def erase(hero_id: int):
     form = PlainForm()
     if not form.validate_on_submit() or not form.confirm.data or hero.withdrawn_at is None:
         abort(400)
+    external_id = hero.external_id
     files = veterans.erase(db.session, hero, _me(), current_app.config["DATA_DIR"])
     db.session.commit()
     veterans.remove_files(files)
+    veterans.note_erasure(current_app.config["ERASURE_LEDGER"], external_id)
     flash(_("Усе, що стосувалося цієї людини, видалено."), "success")
     return redirect(url_for("staff.queue"))
