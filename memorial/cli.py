@@ -413,7 +413,11 @@ def export_sheet_command(path: Path, fmt: str | None, base_url: str | None) -> N
 
             rows = opendata.published_rows(
                 db.session,
-                lambda hero: url_for("public.hero", slug=hero.slug, _external=True),
+                lambda hero: url_for(
+                    "veterans.profile" if hero.collection == "veteran" else "public.hero",
+                    slug=hero.slug,
+                    _external=True,
+                ),
                 lambda photo: url_for("public.photo", file_path=photo.file_path, _external=True),
             )
             written = opendata.WRITERS[fmt](handle, counted(rows))

@@ -540,3 +540,26 @@ def test_a_restore_of_an_older_backup_deletes_again_what_was_erased(
         db.engine.dispose()
     assert ids == {"f-1"}
     assert restored.test_client().get("/api/v1/search?q=Савченко").get_json()["total"] == 0
+
+
+def test_a_sheet_names_the_collection_in_ukrainian_and_refuses_another_word(app, runner, tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "Ідентифікатор,Прізвище,Ім'я,Зібрання,Чим займається зараз\n"
+        "s-1,Гнатюк,Олег,ветерани,Фермер\n"
+        "s-2,Ткач,Іван,,\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["import-sheet", str(good)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = dict(db.session.execute(select(Hero.external_id, Hero.collection)).all())
+        assert rows == {"s-1": "veteran", "s-2": "fallen"}
+        assert db.session.scalar(select(Hero.life_now).where(Hero.external_id == "s-1")) == "Фермер"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Ідентифікатор,Прізвище,Ім'я,Зібрання\ns-3,Лис,Ігор,живі\n", encoding="utf-8")
+    refused = runner.invoke(args=["import-sheet", str(bad)])
+    assert refused.exit_code != 0
+    assert "Зібрання має бути «загиблі» або «ветерани»" in refused.output
+    with app.app_context():
+        assert db.session.scalar(select(Hero).where(Hero.external_id == "s-3")) is None
