@@ -218,6 +218,15 @@ def show_again(session: Session, hero: Hero, user: User, reason: str) -> None:
     )
 
 
+def set_unit_shown(session: Session, hero: Hero, shown: bool, user: User, reason: str) -> None:
+    """Show or keep from the public the veteran's unit, as they decided (a revision)."""
+    with recorded(session, hero, RevisionSource.EDIT, user, reason):
+        hero.unit_hidden = not shown
+    audit.record(
+        session, "veteran.unit", user, object_type="hero", object_id=hero.id, shown=bool(shown)
+    )
+
+
 def move_to_fallen(
     session: Session,
     hero: Hero,

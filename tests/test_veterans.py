@@ -563,3 +563,19 @@ def test_a_sheet_names_the_collection_in_ukrainian_and_refuses_another_word(app,
     assert "Зібрання має бути «загиблі» або «ветерани»" in refused.output
     with app.app_context():
         assert db.session.scalar(select(Hero).where(Hero.external_id == "s-3")) is None
+
+
+def test_staff_show_the_unit_when_the_veteran_allows_it(app, client, staff, both):
+    _fallen, slug, hero_id = both
+    assert "56-та" not in client.get(f"/veterans/{slug}").get_data(as_text=True)
+    moderator = app.test_client()
+    login(moderator, staff["moderator"])
+    url = f"/staff/heroes/{hero_id}/veteran"
+    refused = moderator.post(f"{url}/unit", data={"csrf_token": csrf_token(moderator, url)})
+    assert refused.status_code == 400
+    moderator.post(
+        f"{url}/unit",
+        data={"csrf_token": csrf_token(moderator, url), "reason": "Дозволила телефоном 01.12"},
+    )
+    page = client.get(f"/veterans/{slug}").get_data(as_text=True)
+    assert "56-та окрема мотопіхотна бригада" in page and "Секретний підрозділ" in page

@@ -207,6 +207,13 @@ AUDIT_ACTIONS = {
     "consent.text-publish": _l("опубліковано нову версію тексту згоди"),
     "consent.record": _l("згоду записано вручну"),
     "consent.withdraw": _l("згоду відкликано"),
+    "veteran.withdrawal_issued": _l("ветерану видано код і посилання для відкликання"),
+    "veteran.withdraw": _l("ветеран приховав свою сторінку"),
+    "veteran.show_again": _l("сторінку ветерана знову показано"),
+    "veteran.unit": _l("змінено показ підрозділу ветерана"),
+    "veteran.safety_checked": _l("фото ветерана перевірено на безпеку інших"),
+    "veteran.move_to_fallen": _l("ветерана перенесено до загиблих"),
+    "veteran.erase": _l("усе про ветерана видалено на його прохання"),
 }
 AUDIT_OBJECTS = {
     "user": _l("обліковий запис"),

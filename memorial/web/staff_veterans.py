@@ -109,6 +109,20 @@ def show_again(hero_id: int):
     return redirect(url_for("staff_veterans.veteran", hero_id=hero.id))
 
 
+@bp.post("/heroes/<int:hero_id>/veteran/unit")
+@staff_required
+def unit(hero_id: int):
+    """Show the unit, or keep it from the public, as the veteran decided."""
+    hero = _veteran(hero_id)
+    form = PlainForm()
+    if not form.validate_on_submit() or not form.reason.data:
+        abort(400)
+    veterans.set_unit_shown(db.session, hero, hero.unit_hidden, _me(), form.reason.data)
+    db.session.commit()
+    flash(_("Збережено."), "success")
+    return redirect(url_for("staff_veterans.veteran", hero_id=hero.id))
+
+
 @bp.post("/heroes/<int:hero_id>/veteran/move-to-fallen")
 @staff_required
 def move_to_fallen(hero_id: int):
