@@ -7,7 +7,17 @@ from sqlalchemy.orm import Session
 
 from . import audit, graves
 from .dates import PartialDate
-from .models import Award, Hero, HeroStatus, Photo, RevisionSource, Story, User, utcnow
+from .models import (
+    Award,
+    Hero,
+    HeroCollection,
+    HeroStatus,
+    Photo,
+    RevisionSource,
+    Story,
+    User,
+    utcnow,
+)
 from .records import (
     HERO_DATE_FIELDS,
     HERO_TEXT_FIELDS,
@@ -46,6 +56,15 @@ def apply_fields(hero: Hero, fields: dict) -> None:
             setattr(
                 hero, name, value if isinstance(value, PartialDate) else PartialDate.parse(value)
             )
+    if "collection" in fields:
+        hero.collection = HeroCollection(fields["collection"] or HeroCollection.FALLEN)
+    if "service_periods" in fields:
+        hero.service_periods = list(fields["service_periods"] or []) or None
+    if "unit_hidden" in fields:
+        hero.unit_hidden = bool(fields["unit_hidden"])
+    if "life_now" in fields:
+        value = fields["life_now"]
+        hero.life_now = value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def replace_awards(hero: Hero, awards: list[dict]) -> None:
@@ -90,6 +109,7 @@ def replace_stories(hero: Hero, stories: list[dict]) -> None:
                 date=PartialDate.parse(story.get("date")),
                 hidden=bool(story.get("hidden", kept.get("hidden", False))),
                 sensitive=bool(story.get("sensitive", kept.get("sensitive", False))),
+                chapter=story.get("chapter") or None,
             )
         )
 
@@ -190,6 +210,8 @@ def add_story(hero: Hero, story: dict) -> None:
             author_name=story.get("author_name") or "",
             author_relation=story.get("author_relation") or "",
             date=PartialDate.parse(story.get("date")),
+            chapter=story.get("chapter") or None,
+            hidden=bool(story.get("hidden", False)),
         )
     )
 

@@ -32,7 +32,7 @@ from typing import Any
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from . import consent, jobs, media, provenance
@@ -223,10 +223,7 @@ def _key(day: dt.date) -> int:
 
 def _selection(params: BookParams):
     """SQL: the published fallen whose death falls in the volume's range."""
-    query = published_heroes()
-    collection = getattr(Hero, "collection", None)
-    if collection is not None:
-        query = query.where(or_(collection.is_(None), collection == "fallen"))
+    query = published_heroes()  # the fallen only: veterans are not in the book of memory
     if params.died_from or params.died_to:
         low, high = _death_bounds()
         conditions = [Hero.death_year.is_not(None)]

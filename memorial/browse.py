@@ -13,7 +13,15 @@ from sqlalchemy.orm import selectinload
 from .anniversaries import on_day, same_day
 from .extensions import db
 from .language import name_sort_key, slugify
-from .models import CandleLight, Hero, Photo, Story, field_shown, published_heroes
+from .models import (
+    CandleLight,
+    Hero,
+    HeroCollection,
+    Photo,
+    Story,
+    field_shown,
+    published_heroes,
+)
 
 #: Browsable text fields of a hero: URL part -> column.
 GROUP_FIELDS = {
@@ -41,7 +49,7 @@ def groups(field: str) -> list[Group]:
     rows = db.session.execute(
         select(column, func.count(Hero.id))
         .where(
-            Hero.is_published,
+            Hero.is_remembered,
             Hero.name_only.is_(False),
             column.is_not(None),
             column != "",
@@ -79,7 +87,7 @@ def group_values(field: str, key: str) -> list[str]:
     values = db.session.scalars(
         select(column)
         .where(
-            Hero.is_published,
+            Hero.is_remembered,
             Hero.name_only.is_(False),
             column.is_not(None),
             field_shown(column.key),
@@ -103,7 +111,7 @@ def death_years() -> list[tuple[int, int]]:
         tuple(row)
         for row in db.session.execute(
             select(Hero.death_year, func.count(Hero.id))
-            .where(Hero.is_published, Hero.death_year.is_not(None), field_shown("death_date"))
+            .where(Hero.is_remembered, Hero.death_year.is_not(None), field_shown("death_date"))
             .group_by(Hero.death_year)
             .order_by(Hero.death_year.desc())
         ).all()
@@ -141,7 +149,7 @@ def _heroes(condition, order, offset: int = 0, limit: int | None = None) -> list
 
 def _count(condition) -> int:
     """How many published heroes match ``condition``, counted by the database."""
-    return db.session.scalar(select(func.count(Hero.id)).where(Hero.is_published, condition)) or 0
+    return db.session.scalar(select(func.count(Hero.id)).where(Hero.is_remembered, condition)) or 0
 
 
 def remembered_on(day: dt.date, limit: int | None = None) -> tuple[list[Hero], list[Hero]]:
@@ -226,7 +234,7 @@ def day_slice(
 
 def counters() -> dict[str, int]:
     """How many heroes, stories, photos and candles the public archive holds."""
-    is_public = Hero.is_published
+    is_public = Hero.is_remembered
     return {
         "heroes": db.session.scalar(select(func.count(Hero.id)).where(is_public)) or 0,
         "stories": db.session.scalar(
@@ -238,5 +246,11 @@ def counters() -> dict[str, int]:
         )
         or 0,
         "candles": db.session.scalar(select(func.count(CandleLight.id)).join(Hero).where(is_public))
+        or 0,
+        "veterans": db.session.scalar(
+            select(func.count(Hero.id)).where(
+                Hero.is_published, Hero.collection == HeroCollection.VETERAN
+            )
+        )
         or 0,
     }

@@ -413,7 +413,11 @@ def export_sheet_command(path: Path, fmt: str | None, base_url: str | None) -> N
 
             rows = opendata.published_rows(
                 db.session,
-                lambda hero: url_for("public.hero", slug=hero.slug, _external=True),
+                lambda hero: url_for(
+                    "veterans.profile" if hero.collection == "veteran" else "public.hero",
+                    slug=hero.slug,
+                    _external=True,
+                ),
                 lambda photo: url_for("public.photo", file_path=photo.file_path, _external=True),
             )
             written = opendata.WRITERS[fmt](handle, counted(rows))
@@ -444,6 +448,7 @@ def backup_command(path: Path) -> None:
 @with_appcontext
 def restore_command(path: Path) -> None:
     """Restore a backup folder into an empty database and data folder, then rebuild the index."""
+    from . import veterans
     from .backup import BackupError, restore_backup
     from .indexing import rebuild_index, run_checks
     from .schema import upgrade_schema
@@ -453,6 +458,13 @@ def restore_command(path: Path) -> None:
     except BackupError as exc:
         fail(str(exc))
     click.echo(upgrade_schema())
+    erased, files = veterans.reapply_erasures(
+        db.session, current_app.config["ERASURE_LEDGER"], current_app.config["DATA_DIR"]
+    )
+    db.session.commit()
+    veterans.remove_files(files)
+    if erased:
+        click.echo(f"deleted again {erased} records erased since the backup was made")
     total = rebuild_index(progress_factory=progressbar)
     problems = run_checks()
     for problem in problems:

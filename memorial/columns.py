@@ -160,6 +160,20 @@ COLUMNS: tuple[Column, ...] = (
         exported=False,
     ),
     Column(
+        "collection",
+        "Зібрання",
+        ColumnKind.TEXT,
+        _l("«загиблі» (fallen) або «ветерани» (veteran); порожньо: загиблі."),
+        ("Колекція", "Загиблий чи ветеран"),
+    ),
+    Column(
+        "life_now",
+        "Чим займається зараз",
+        ColumnKind.TEXT,
+        _l("Для ветерана: чим він або вона займається тепер."),
+        ("Зараз", "Життя зараз"),
+    ),
+    Column(
         "url",
         "Сторінка",
         ColumnKind.URL,

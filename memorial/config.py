@@ -36,6 +36,8 @@ ENV_KEYS = (
     "OAI_ADMIN_EMAIL",
     "REDIS_URL",
     "JOB_STALE_SECONDS",
+    "ERASURE_LEDGER",
+    "WITHDRAW_RATE_LIMIT",
 )
 
 SECRET_FILE = "secret_key"
@@ -82,6 +84,8 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # How many reverse proxies (nginx) stand in front and set X-Forwarded-*; 0: none.
         PROXIES=0,
         HEROES_PER_PAGE=30,
+        # Tries of a veteran's private withdrawal code or link from one address.
+        WITHDRAW_RATE_LIMIT="10 per hour",
         # Staff sign-in: attempts per address; failures from one address for one account
         # before that address must wait, the first wait (doubled at each further failure),
         # the longest wait, and the hours after which failures are forgotten; how long an
@@ -144,6 +148,10 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # The address OAI-PMH harvesters are told to write to (Identify); empty:
         # webmaster@<the site's host name>.
         OAI_ADMIN_EMAIL="",
+        # A file outside the data folder and the backups where every deletion a veteran asked
+        # for is noted (the record's external_id only); `memorial restore` deletes them again
+        # from the restored backup. Empty: not kept.
+        ERASURE_LEDGER="",
         BABEL_DEFAULT_LOCALE="uk",
         BABEL_DEFAULT_TIMEZONE="Europe/Kyiv",
         SESSION_COOKIE_HTTPONLY=True,

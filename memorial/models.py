@@ -45,6 +45,21 @@ class HeroStatus(StrEnum):
     DRAFT = "draft"
 
 
+class HeroCollection(StrEnum):
+    """Which part of the archive a person belongs to: the fallen, or the living veterans."""
+
+    FALLEN = "fallen"
+    VETERAN = "veteran"
+
+
+class StoryChapter(StrEnum):
+    """The part of a veteran's life a chapter of their story tells."""
+
+    BEFORE = "before"
+    DURING = "during"
+    AFTER = "after"
+
+
 class SubmissionKind(StrEnum):
     """What a family sent."""
 
@@ -137,6 +152,7 @@ class Hero(Model):
     __tablename__ = "hero"
     __table_args__ = (
         one_of("status", HeroStatus, "status_known"),
+        one_of("collection", HeroCollection, "collection_known"),
         CheckConstraint("length(surname) > 0 AND length(given_name) > 0", name="name_present"),
         *_date_checks("birth"),
         *_date_checks("death"),
@@ -155,6 +171,10 @@ class Hero(Model):
     external_id: Mapped[str] = mapped_column(String(200), unique=True)
     slug: Mapped[str | None] = mapped_column(String(300), unique=True)
     status: Mapped[str] = mapped_column(String(20), default=HeroStatus.DRAFT, index=True)
+    #: The fallen (the memorial) or a living veteran (their own collection, their own pages).
+    collection: Mapped[str] = mapped_column(
+        String(10), default=HeroCollection.FALLEN, server_default="fallen", index=True
+    )
 
     surname: Mapped[str] = mapped_column(String(200))
     given_name: Mapped[str] = mapped_column(String(200))
@@ -224,6 +244,23 @@ class Hero(Model):
     frozen_reason: Mapped[str | None] = mapped_column(Text)
     frozen_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     frozen_by: Mapped[str | None] = mapped_column(String(320))
+    # -- veterans --
+    #: Periods of service: ``[{"from": "2014-05", "to": "2016" | None, "unit": ..., "role": ...}]``.
+    service_periods: Mapped[list | None] = mapped_column(JSON)
+    #: The unit (the hero's and in every service period) is kept from the public.
+    unit_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    #: What the veteran does now.
+    life_now: Mapped[str | None] = mapped_column(Text)
+    #: When the person withdrew their public pages (everything public asks ``is_published``).
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: SHA-256 of the private withdrawal code and link token (the secrets are never stored).
+    withdraw_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    withdraw_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    @property
+    def is_veteran(self) -> bool:
+        """Whether the person belongs to the living veterans' collection."""
+        return self.collection == HeroCollection.VETERAN
 
     @property
     def full_name(self) -> str:
@@ -237,7 +274,7 @@ class Hero(Model):
         The one place that says what is public: every page, the API, search, the sitemaps
         and the export ask it.
         """
-        if self.status != HeroStatus.PUBLISHED:
+        if self.status != HeroStatus.PUBLISHED or self.withdrawn_at is not None:
             return False
         return self.publish_at is None or as_utc(self.publish_at) <= clock.now()
 
@@ -246,8 +283,20 @@ class Hero(Model):
     def _is_published_expression(cls):
         return and_(
             cls.status == HeroStatus.PUBLISHED,
+            cls.withdrawn_at.is_(None),
             or_(cls.publish_at.is_(None), cls.publish_at <= clock.now()),
         )
+
+    @hybrid_property
+    def is_remembered(self) -> bool:
+        """Published and one of the fallen: what the memorial's own lists, candles, days of
+        memory, feeds and reminders show (never a living veteran)."""
+        return bool(self.is_published) and self.collection == HeroCollection.FALLEN
+
+    @is_remembered.inplace.expression
+    @classmethod
+    def _is_remembered_expression(cls):
+        return and_(cls.is_published, cls.collection == HeroCollection.FALLEN)
 
     @property
     def primary_photo(self) -> Photo | None:
@@ -286,9 +335,13 @@ def _embargo_changed(hero: Hero, value, old, initiator) -> None:
         hero.publish_released_at = None
 
 
-def published_heroes():
-    """A select of the heroes the public may see."""
-    return select(Hero).where(Hero.is_published)
+def published_heroes(collection: str | None = HeroCollection.FALLEN):
+    """A select of the heroes the public may see: of one collection (the fallen unless
+    asked), or of both with ``collection=None``."""
+    query = select(Hero).where(Hero.is_published)
+    if collection is not None:
+        query = query.where(Hero.collection == collection)
+    return query
 
 
 def field_shown(name: str):
@@ -347,6 +400,9 @@ class Story(Model):
     __table_args__ = (
         *_date_checks("story"),
         CheckConstraint("length(body) > 0", name="body_present"),
+        CheckConstraint(
+            "chapter IS NULL OR chapter IN ('before', 'during', 'after')", name="chapter_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -358,6 +414,8 @@ class Story(Model):
     author_relation: Mapped[str] = mapped_column(String(200), default="")
     story_year, story_month, story_day = _partial_date_columns("story")
     date = _composite(story_year, story_month, story_day)
+    #: For a veteran's story: the chapter of their life it tells (before, during, after the war).
+    chapter: Mapped[str | None] = mapped_column(String(10))
 
     hero: Mapped[Hero] = relationship(back_populates="stories")
 

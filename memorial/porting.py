@@ -20,13 +20,15 @@ from . import media
 from .archive import upsert_hero
 from .dates import PartialDate
 from .graves import MAX_PLACES, MAX_ROWS, GraveError, grave_url, normal_code
-from .models import Hero, HeroStatus
+from .models import Hero, HeroCollection, HeroStatus, StoryChapter
 from .records import (
+    COLLECTIONS,
     HERO_DATE_FIELDS,
     HERO_TEXT_FIELDS,
     KEEP,
     LIST_FIELDS,
     RECORD_LOADS,
+    VETERAN_FIELDS,
     HeroInput,
     PhotoInput,
     photo_inputs,
@@ -44,7 +46,8 @@ KNOWN = (
     set(HERO_TEXT_FIELDS)
     | set(HERO_DATE_FIELDS)
     | set(LIST_FIELDS)
-    | {"external_id", "status", "grave"}
+    | {"external_id", "status", "grave", "collection"}
+    | set(VETERAN_FIELDS)
     | set(IGNORED)
 )
 MAX_TEXT = {"biography": 100_000, "death_circumstances": 20_000}
@@ -173,6 +176,56 @@ def _grave(value: object) -> dict | None:
     return grave
 
 
+#: The chapters of a veteran's story, as the archive format names them.
+CHAPTERS = tuple(c.value for c in StoryChapter)
+
+
+def veteran_fields(raw: dict) -> dict:
+    """The collection and a veteran's own fields of a record, checked (``ValueError`` names
+    the first bad one). A record without ``collection`` is one of the fallen."""
+    collection = raw.get("collection", HeroCollection.FALLEN)
+    if collection is None:
+        collection = HeroCollection.FALLEN
+    if collection not in COLLECTIONS:
+        raise ValueError(
+            f'collection {json.dumps(collection, ensure_ascii=False)} is not "fallen" or "veteran"'
+        )
+    fields: dict = {"collection": collection}
+    periods = []
+    for i, item in enumerate(_list(raw.get("service_periods"), "service_periods"), 1):
+        item = _object(item, f"service_periods[{i}]")
+        unknown = sorted(set(item) - {"from", "to", "unit", "role"})
+        if unknown:
+            raise ValueError(f"unknown field service_periods[{i}].{unknown[0]}")
+        start = _date(item.get("from"), f"service_periods[{i}].from")
+        if start is None:
+            raise ValueError(f"service_periods[{i}].from is required")
+        end = _date(item.get("to"), f"service_periods[{i}].to")
+        first, last = PartialDate.parse(start), PartialDate.parse(end)
+        if first and last and _later(first, last):
+            raise ValueError(f'service_periods[{i}].from "{start}" is after "to" "{end}"')
+        periods.append(
+            {
+                "from": start,
+                "to": end,
+                "unit": _text(item.get("unit"), f"service_periods[{i}].unit"),
+                "role": _text(item.get("role"), f"service_periods[{i}].role"),
+            }
+        )
+    fields["service_periods"] = periods
+    hidden = raw.get("unit_hidden", collection == HeroCollection.VETERAN)
+    if not isinstance(hidden, bool):
+        raise ValueError("unit_hidden must be true or false")
+    fields["unit_hidden"] = hidden
+    life_now = raw.get("life_now")
+    if life_now is not None and (not isinstance(life_now, str) or len(life_now) > 20_000):
+        raise ValueError("life_now must be text of at most 20000 characters")
+    fields["life_now"] = life_now
+    if collection == HeroCollection.FALLEN and (periods or life_now):
+        raise ValueError('service_periods and life_now belong to collection "veteran"')
+    return fields
+
+
 def _later(first: PartialDate, second: PartialDate) -> bool:
     """Whether ``first`` is surely after ``second``, comparing only the parts both know."""
     depth = min(len(first.iso().split("-")), len(second.iso().split("-")))
@@ -200,6 +253,9 @@ def validate_record(raw: object, folder: Path) -> ValidatedRecord:
         raise ValueError(
             f'status {json.dumps(status, ensure_ascii=False)} is not "published" or "draft"'
         )
+    fields.update(veteran_fields(raw))
+    if fields["collection"] == HeroCollection.VETERAN and fields["death_date"]:
+        raise ValueError('a veteran (collection "veteran") has no death_date')
 
     awards = []
     for i, item in enumerate(_list(raw.get("awards"), "awards"), 1):
@@ -222,8 +278,15 @@ def validate_record(raw: object, folder: Path) -> ValidatedRecord:
             raise ValueError(f"stories[{i}].body is required")
         if len(body) > MAX_TEXT["biography"]:
             raise ValueError(f"stories[{i}].body is too long")
+        chapter = item.get("chapter")
+        if chapter is not None and chapter not in CHAPTERS:
+            raise ValueError(
+                f"stories[{i}].chapter {json.dumps(chapter, ensure_ascii=False)} is not "
+                '"before", "during" or "after"'
+            )
         stories.append(
             {
+                "chapter": chapter,
                 "title": _text(item.get("title"), f"stories[{i}].title") or "",
                 "body": _lines(body).strip(),
                 "author_name": _text(item.get("author_name"), f"stories[{i}].author_name") or "",

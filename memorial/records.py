@@ -12,8 +12,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import selectinload
 
+from .dates import PartialDate
 from .language import full_name as _full_name
-from .models import Grave, GraveSector, Hero, HeroStatus, Photo, as_utc
+from .models import Grave, GraveSector, Hero, HeroCollection, HeroStatus, Photo, as_utc
 
 #: Plain text fields of a hero, in the order of the archive format.
 HERO_TEXT_FIELDS = (
@@ -35,6 +36,11 @@ HERO_TEXT_FIELDS = (
 HERO_DATE_FIELDS = ("birth_date", "death_date")
 #: Every field of a hero a person types (and a correction may change), in archive order.
 HERO_FIELDS = HERO_TEXT_FIELDS + HERO_DATE_FIELDS
+#: A veteran's own fields (a fallen hero's record leaves them out): periods of service, the
+#: unit kept from the public, what they do now.
+VETERAN_FIELDS = ("service_periods", "unit_hidden", "life_now")
+#: The collections, as the archive format and the API name them.
+COLLECTIONS = tuple(c.value for c in HeroCollection)
 #: Lists of things that belong to a hero.
 LIST_FIELDS = ("awards", "stories", "photos")
 #: Loader options that fetch everything a record holds, for many heroes at once.
@@ -95,8 +101,25 @@ class HeroInput:
 
 
 def hero_fields(record: dict) -> dict:
-    """The plain and date fields of a record (missing ones as ``None``)."""
-    return {name: record.get(name) for name in HERO_FIELDS}
+    """The plain and date fields of a record (missing ones as ``None``), with its collection
+    and a veteran's own fields (a record without them is one of the fallen)."""
+    fields = {name: record.get(name) for name in HERO_FIELDS}
+    fields["collection"] = record.get("collection") or HeroCollection.FALLEN
+    for name in VETERAN_FIELDS:
+        fields[name] = record.get(name)
+    return fields
+
+
+def service_periods(hero, with_unit: bool = True) -> list[dict]:
+    """A veteran's periods of service as the archive format writes them; ``with_unit``
+    false leaves out the unit (kept from the public)."""
+    out = []
+    for period in hero.service_periods or []:
+        entry = {k: period.get(k) for k in ("from", "to", "unit", "role")}
+        if not with_unit:
+            entry["unit"] = None
+        out.append(entry)
+    return out
 
 
 def hero_record(hero: Hero) -> dict:
@@ -119,6 +142,7 @@ def hero_record(hero: Hero) -> dict:
             "author_name": s.author_name,
             "author_relation": s.author_relation,
             "date": s.date.iso() if s.date else None,
+            **({"chapter": s.chapter} if s.chapter else {}),
         }
         for s in hero.stories
     ]
@@ -128,6 +152,11 @@ def hero_record(hero: Hero) -> dict:
     ]
     out["grave"] = grave_record(hero.grave)
     out["status"] = hero.status
+    out["collection"] = hero.collection or HeroCollection.FALLEN
+    if hero.collection == HeroCollection.VETERAN:
+        out["service_periods"] = service_periods(hero)
+        out["unit_hidden"] = bool(hero.unit_hidden)
+        out["life_now"] = hero.life_now
     return out
 
 
@@ -216,6 +245,11 @@ def public_stories(hero: Hero, for_preview: bool = False) -> list:
 def hidden_field_names(hero: Hero) -> set[str]:
     """The hero's fields hidden from the public, with the columns of a hidden date."""
     names = set(hero.hidden_fields or ())
+    if hero.unit_hidden:
+        names.add("military_unit")
+    if hero.collection == HeroCollection.VETERAN:
+        # A living person: the public sees the year of birth only.
+        names.update(("birth_month", "birth_day"))
     for field_name in list(names):
         names.update(_DATE_PARTS.get(field_name, ()))
     return names
@@ -237,6 +271,11 @@ class PublicHero:
             return public_photos(self._hero, self._preview)
         if name == "stories":
             return public_stories(self._hero, self._preview)
+        if name == "birth_date" and self._hero.collection == HeroCollection.VETERAN:
+            year = self._hero.birth_year
+            return PartialDate(year) if year else None
+        if name == "service_periods":
+            return service_periods(self._hero, with_unit=not self._hero.unit_hidden)
         return getattr(self._hero, name)
 
     @property
@@ -266,10 +305,19 @@ def public_record(hero: Hero) -> dict:
         for name in (*HERO_TEXT_FIELDS[:4], "birth_date", "death_date", *HERO_TEXT_FIELDS[4:]):
             out[name] = record[name] if name in NAME_ONLY_FIELDS else None
         out.update(awards=[], stories=[], photos=[], grave=None, status=record["status"])
+        out["collection"] = record["collection"]
+        if hero.collection == HeroCollection.VETERAN:
+            out["birth_date"] = str(hero.birth_year) if hero.birth_year else None
         return out
     hidden = set(hero.hidden_fields or ())
+    if hero.unit_hidden:
+        hidden.add("military_unit")
     for name in hidden & set(HERO_FIELDS):
         record[name] = None
+    if hero.collection == HeroCollection.VETERAN:
+        # A living person: the year of birth only, and the unit only when they allow it.
+        record["birth_date"] = str(hero.birth_year) if hero.birth_year else None
+        record["service_periods"] = service_periods(hero, with_unit=not hero.unit_hidden)
     record["stories"] = [
         entry
         for entry, story in zip(record["stories"], hero.stories, strict=True)

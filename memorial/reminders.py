@@ -332,7 +332,7 @@ def due(session: Session, today: dt.date, days_before: int) -> list[Due]:
                 select(ReminderSubscription)
                 .join(Hero, ReminderSubscription.hero_id == Hero.id)
                 .where(
-                    Hero.is_published,
+                    Hero.is_remembered,
                     ReminderSubscription.confirmed_at.is_not(None),
                     getattr(ReminderSubscription, flag).is_(True),
                     and_(same_day(month_col, day_col, day), year_col < day.year),

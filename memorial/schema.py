@@ -35,6 +35,8 @@ PROVENANCE_REVISION = "7d2f4a6c8e13"
 CONSENT_REVISION = "7d2e4c6a9b13"
 #: Background jobs and the book's foreword and editions (``create_all`` too).
 BOOK_REVISION = "4b8e1f2a6c37"
+#: Veterans: the second collection, withdrawal (``create_all`` too).
+VETERANS_REVISION = "3b8e5a1c7d42"
 #: Tables that came with migrations: a database made by ``create_all`` before then lacks them.
 _ADDED_WITH_MIGRATIONS = ("search_document", "search_term")
 
@@ -44,6 +46,10 @@ def _revision_before_migrations(inspector) -> str:
 
     Such databases come from releases before migrations existed; newest first.
     """
+    if "hero" in inspector.get_table_names() and "withdrawn_at" in {
+        c["name"] for c in inspector.get_columns("hero")
+    }:
+        return VETERANS_REVISION
     if "book_edition" in inspector.get_table_names():
         return BOOK_REVISION
     if "consent_text" in inspector.get_table_names():

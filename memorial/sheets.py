@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, selectinload
 from . import clock, media
 from .columns import BY_KEY, column_for, from_csv_cell, normalise_header
 from .dates import PartialDate, to_iso_date
-from .models import Award, Hero, HeroStatus
+from .models import Award, Hero, HeroCollection, HeroStatus
 from .porting import MAX_TEXT, ImportResult, ValidatedPhoto, ValidatedRecord, import_records
 from .records import HERO_DATE_FIELDS, HERO_TEXT_FIELDS
 
@@ -61,6 +61,16 @@ STATUS_WORDS = {
     "опубліковати": HeroStatus.PUBLISHED,
     "draft": HeroStatus.DRAFT,
     "чернетка": HeroStatus.DRAFT,
+}
+COLLECTION_WORDS = {
+    "fallen": HeroCollection.FALLEN,
+    "загиблі": HeroCollection.FALLEN,
+    "загиблий": HeroCollection.FALLEN,
+    "загибла": HeroCollection.FALLEN,
+    "veteran": HeroCollection.VETERAN,
+    "ветерани": HeroCollection.VETERAN,
+    "ветеран": HeroCollection.VETERAN,
+    "ветеранка": HeroCollection.VETERAN,
 }
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPLIT = re.compile(r"[\n;]")
@@ -953,6 +963,19 @@ class SheetImport:
                 problem(header, text, _l("Стан має бути «опубліковано» або «чернетка»."))
         if status is None and hero is None and self.draft:
             status = HeroStatus.DRAFT
+        if "collection" in values and values["collection"][1]:
+            _cell, text, header = values["collection"]
+            collection = COLLECTION_WORDS.get(text.strip().casefold())
+            if collection is None:
+                problem(header, text, _l("Зібрання має бути «загиблі» або «ветерани»."))
+            else:
+                fields["collection"] = collection
+        if "life_now" in values and values["life_now"][1]:
+            _cell, text, header = values["life_now"]
+            if len(text) > 20_000:
+                problem(header, text, _l("Задовгий текст: не більше %(n)d символів.", n=20_000))
+            else:
+                fields["life_now"] = text
 
         photos: list[tuple[Path, str]] = []
         digests: list[str] = []

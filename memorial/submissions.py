@@ -13,13 +13,14 @@ import secrets
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, object_session
 
-from . import audit, consent
+from . import audit, consent, veterans
 from .archive import add_photos, add_story, apply_fields, upsert_hero
 from .dates import to_iso_date
 from .language import first_letter, fold
 from .models import (
     OPEN_SUBMISSION_STATUSES,
     Hero,
+    HeroCollection,
     HeroStatus,
     RevisionSource,
     Submission,
@@ -30,7 +31,14 @@ from .models import (
     utcnow,
 )
 from .provenance import NotNotified
-from .records import HERO_DATE_FIELDS, HERO_FIELDS, HeroInput, PhotoInput, photo_inputs
+from .records import (
+    HERO_DATE_FIELDS,
+    HERO_FIELDS,
+    VETERAN_FIELDS,
+    HeroInput,
+    PhotoInput,
+    photo_inputs,
+)
 from .revisions import recorded
 
 #: Letters and digits that cannot be mistaken for one another when read aloud or retyped.
@@ -278,8 +286,21 @@ def claim_decision(session: Session, submission: Submission, user: User) -> None
     )
 
 
+def is_veteran_submission(submission: Submission) -> bool:
+    """Whether a submission brings a living veteran's story."""
+    return (
+        submission.kind == SubmissionKind.HERO
+        and (submission.payload or {}).get("collection") == HeroCollection.VETERAN
+    )
+
+
 def approve(
-    session: Session, submission: Submission, user: User, reason: str = "", notified: bool = False
+    session: Session,
+    submission: Submission,
+    user: User,
+    reason: str = "",
+    notified: bool = False,
+    safety: list[str] | None = None,
 ) -> Hero:
     """Publish what a submission brings; the hero changes with a revision (flush only).
 
@@ -294,7 +315,12 @@ def approve(
         raise ModerationError("a family's request is accepted with its identity checks")
     if held(submission):
         raise ModerationError("the hero is frozen while relatives disagree")
-    if submission.kind == SubmissionKind.HERO and not notified:
+    veteran = is_veteran_submission(submission)
+    if veteran:
+        # A living person: no notification of death; the photos are checked for the safety
+        # of others instead (raises SafetyNotChecked before anything changes).
+        safety = veterans.check_safety(safety)
+    elif submission.kind == SubmissionKind.HERO and not notified:
         raise NotNotified("the family's official notification is not confirmed")
     _claim(
         session,
@@ -310,14 +336,21 @@ def approve(
     # photos stay with the submission (for the book).
     on_site = consent.submission_allows_site(session, submission)
     if submission.kind == SubmissionKind.HERO:
+        fields = {k: payload.get(k) for k in HERO_FIELDS}
+        photos = photo_inputs(submission.photos)
+        if veteran:
+            fields.update({k: payload.get(k) for k in VETERAN_FIELDS})
+            fields["collection"] = HeroCollection.VETERAN
+            for photo in photos:
+                photo.hidden = bool(payload.get("photos_hidden"))
         hero, _ = upsert_hero(
             session,
             HeroInput(
                 external_id=f"submission-{submission.reference.lower()}",
-                fields={k: payload.get(k) for k in HERO_FIELDS},
+                fields=fields,
                 awards=payload.get("awards") or [],
                 stories=payload.get("stories") or [],
-                photos=photo_inputs(submission.photos),
+                photos=photos,
                 status=HeroStatus.PUBLISHED if on_site else HeroStatus.DRAFT,
             ),
             source=RevisionSource.MODERATION,
@@ -325,7 +358,20 @@ def approve(
             reason=why,
             submission_id=submission.id,
         )
-        audit.record(session, "hero.notified", user, object_type="hero", object_id=hero.id)
+        if veteran:
+            secret = payload.get("withdraw") or {}
+            hero.withdraw_code_hash = secret.get("code_hash")
+            hero.withdraw_token_hash = secret.get("token_hash")
+            audit.record(
+                session,
+                "veteran.safety_checked",
+                user,
+                object_type="hero",
+                object_id=hero.id,
+                checks=safety,
+            )
+        else:
+            audit.record(session, "hero.notified", user, object_type="hero", object_id=hero.id)
     else:
         if submission.hero is None:
             raise ModerationError("the submission is not about a hero")

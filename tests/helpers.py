@@ -379,6 +379,15 @@ PAGES: list[tuple[str, str, bool]] = [
     ("staff-book", "/staff/book/", True),
     ("staff-book-changes", "/staff/book/editions/{edition_id}/changes", True),
     ("staff-hero-consents", "/staff/heroes/{hero_id}/consents", True),
+    ("veterans", "/veterans/", False),
+    ("veterans-letter", "/veterans/?letter=С", False),
+    ("veteran-profile", "/veterans/{veteran}", False),
+    ("veteran-withdraw", "/veterans/withdraw", False),
+    ("veteran-withdraw-link", "/veterans/withdraw/{withdraw_token}", False),
+    ("submit-veteran", "/submit/veteran", False),
+    ("search-veterans", "/search?collection=veteran", False),
+    ("staff-veteran", "/staff/heroes/{veteran_id}/veteran", True),
+    ("staff-submission-veteran", "/staff/submissions/{veteran_submission_id}", True),
 ]
 LANGUAGES = ("uk", "en")
 

@@ -19,6 +19,7 @@ RESULT_KEYS = {
     "birth_date",
     "death_date",
     "snippet",
+    "collection",
 }
 
 

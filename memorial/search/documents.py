@@ -35,7 +35,14 @@ class HeroDocument:
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
-FACET_FIELDS = ("military_unit", "home_community", "birth_place", "burial_place", "rank")
+FACET_FIELDS = (
+    "military_unit",
+    "home_community",
+    "birth_place",
+    "burial_place",
+    "rank",
+    "collection",
+)
 
 
 def facet_value(value: str | None) -> str:
@@ -56,6 +63,7 @@ def hero_text(hero) -> str:
         hero.death_circumstances,
         hero.position,
         hero.rank,
+        getattr(hero, "life_now", None),
         *awards,
         *stories,
     )
@@ -111,5 +119,5 @@ def _name_only_document(hero, name: str) -> HeroDocument:
         birth_year=hero.birth_year,
         death_year=hero.death_year,
         death_sort=death_sort,
-        facets={f: "" for f in FACET_FIELDS},
+        facets={f: "" for f in FACET_FIELDS} | {"collection": hero.collection or "fallen"},
     )

@@ -48,6 +48,9 @@ class SearchDocument(Model):
     f_birth_place: Mapped[str] = mapped_column(String(300), default="")
     f_burial_place: Mapped[str] = mapped_column(String(300), default="")
     f_rank: Mapped[str] = mapped_column(String(200), default="")
+    f_collection: Mapped[str] = mapped_column(
+        String(300), default="fallen", server_default="fallen"
+    )
 
 
 class SearchTerm(Model):

@@ -43,8 +43,10 @@ def init_app(app: Flask) -> None:
         staff_consent,
         staff_family,
         staff_graves,
+        staff_veterans,
         submit,
         templating,
+        veterans,
     )
 
     server_names = app.config["SERVER_NAMES"]
@@ -75,8 +77,10 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    veterans.init_app(app)
     for blueprint in (
         public.bp,
+        veterans.bp,
         graves.bp,
         grave_works.public_bp,
         api.bp,
@@ -93,6 +97,7 @@ def init_app(app: Flask) -> None:
         staff_family.bp,
         staff_consent.bp,
         staff_book.bp,
+        staff_veterans.bp,
         grave_works.bp,
         auth.bp,
     ):

@@ -15,6 +15,7 @@ from ..search.tables import SearchOutbox
 from . import pagecache
 from .finder import MAX_PER_PAGE, BadSearch, find, parse_search_args
 from .templating import public_url
+from .veterans import profile_url
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -47,7 +48,7 @@ def hero_json(hero: Hero) -> dict:
     return {
         "id": hero.id,
         "slug": hero.slug,
-        "url": url_for("public.hero", slug=hero.slug, _external=True),
+        "url": profile_url(hero, _external=True),
         **record,
     }
 
@@ -81,10 +82,11 @@ def _result(hero, snippet) -> dict:
         "external_id": hero.external_id,
         "slug": hero.slug,
         "full_name": hero.full_name,
-        "url": url_for("public.hero", slug=hero.slug, _external=True),
+        "url": profile_url(hero, _external=True),
         "birth_date": hero.birth_date.iso() if hero.birth_date else None,
         "death_date": hero.death_date.iso() if hero.death_date else None,
         "snippet": str(snippet),
+        "collection": hero.collection,
     }
 
 

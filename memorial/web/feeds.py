@@ -68,7 +68,7 @@ def atom():
             Submission.kind == SubmissionKind.STORY,
             Submission.status == SubmissionStatus.PUBLISHED,
             Submission.decided_at.is_not(None),
-            Hero.is_published,
+            Hero.is_remembered,
             Hero.name_only.is_(False),
         )
         .order_by(Submission.decided_at.desc(), Submission.id.desc())

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Hero
+from ..records import COLLECTIONS
 from ..search import SearchPage, SearchRequest, search
 from ..search.documents import FACET_FIELDS
 from ..search.snippets import best_passage, passages
@@ -76,6 +77,8 @@ def parse_search_args(args, per_page_default: int = 20) -> SearchRequest:
         value = _text_arg(args, name, MAX_FILTER_CHARS).strip()
         if value:
             filters[name] = value
+    if filters.get("collection", "fallen") not in COLLECTIONS:
+        raise BadSearch(_("Параметр collection має бути fallen або veteran."))
     letter = _text_arg(args, "letter", 1).strip().upper() or None
     facets_arg = (args.get("facets") or "1").strip().lower()
     if facets_arg not in FACETS_ON + FACETS_OFF:
@@ -104,6 +107,7 @@ def facet_labels() -> dict[str, str]:
         "birth_place": _("Місце народження"),
         "burial_place": _("Місце поховання"),
         "rank": _("Звання"),
+        "collection": _("Зібрання"),
     }
 
 
@@ -121,6 +125,13 @@ def facet_choices(
         if values:
             out.append((key, label, values))
     return out
+
+
+def value_label(key: str, value: str) -> str:
+    """A filter value as the visitor reads it (the collections by their names)."""
+    if key == "collection":
+        return {"fallen": _("Загиблі"), "veteran": _("Ветерани")}.get(value, value)
+    return value
 
 
 def active_filters(req: SearchRequest) -> list[tuple[str, str, str]]:

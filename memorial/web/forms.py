@@ -35,6 +35,7 @@ from ..dates import PartialDate, to_iso_date
 from ..extensions import db
 from ..models import ConsentScope, UserRole
 from ..records import HERO_DATE_FIELDS, HERO_TEXT_FIELDS, HIDEABLE_FIELDS
+from ..veterans import VeteranCheck
 from .labels import FIELD_LABELS, choices
 
 #: Ukrainian names of the archive fields, for labels, corrections and differences.
@@ -707,9 +708,22 @@ class PublishForm(ReasonForm):
 
 
 class ApproveForm(ConfirmForm):
-    """Approve a submission; a new hero needs the family-notified check."""
+    """Approve a submission; a new hero needs the family-notified check, a veteran's story
+    the checks for the safety of others seen in the photos."""
 
     notified = BooleanField(NOTIFIED_LABEL)
+    safety = SelectMultipleField(
+        _l("Перевірено фото й відео"),
+        choices=[SelectChoice(c.value, c.value) for c in VeteranCheck],
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        validate_choice=False,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        labels = safety_check_labels()
+        self.safety.choices = [SelectChoice(c.value, labels[c.value]) for c in VeteranCheck]
 
 
 class EmbargoForm(FlaskForm):
@@ -756,3 +770,158 @@ class SourceForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.field.choices = choices(FactField)
         self.kind.choices = choices(SourceKind)
+
+
+# -- veterans --
+
+
+def safety_check_labels() -> dict[str, str]:
+    """What a moderator confirms before a veteran's story is published."""
+    return {
+        VeteranCheck.FACES: _l(
+            "На фото й відео немає облич інших людей (побратимів, цивільних) без їхньої згоди"
+        ),
+        VeteranCheck.POSITIONS: _l(
+            "Не видно позицій, місцевості чи орієнтирів, за якими можна знайти підрозділ"
+        ),
+        VeteranCheck.EQUIPMENT: _l(
+            "Не видно техніки, озброєння, номерів, шевронів чи документів, які можуть зашкодити"
+        ),
+    }
+
+
+#: How many periods of service the veteran's form offers (more are added by staff).
+SERVICE_PERIODS_OFFERED = 3
+
+
+def _service_periods(cls):
+    """Add the fields of a few periods of service (from, to, unit, role) to a form class."""
+    for i in range(1, SERVICE_PERIODS_OFFERED + 1):
+        setattr(
+            cls,
+            f"period_{i}_from",
+            StringField(
+                _l("З (рік або дата)"),
+                validators=[Optional(), Length(max=20), partial_date],
+                description=DATE_HINT,
+            ),
+        )
+        setattr(
+            cls,
+            f"period_{i}_to",
+            StringField(
+                _l("До (порожньо: досі служить)"),
+                validators=[Optional(), Length(max=20), partial_date],
+                description=DATE_HINT,
+            ),
+        )
+        setattr(cls, f"period_{i}_unit", _text(_l("Підрозділ"), 300))
+        setattr(cls, f"period_{i}_role", _text(_l("Ким служив або служила"), 300))
+    return cls
+
+
+@_service_periods
+class VeteranForm(PhotosMixin, SubmitterForm):
+    """A living veteran's story, told by themselves ("про себе") or by a relative."""
+
+    about = RadioField(
+        _l("Хто розповідає"),
+        choices=[
+            SelectChoice("self", _l("Я розповідаю про себе")),
+            SelectChoice("relative", _l("Я розповідаю про рідну людину")),
+        ],
+        default="self",
+        validators=[DataRequired(_l("Оберіть, хто розповідає."))],
+    )
+    submitter_relation = _text(
+        _l("Ким ви доводитеся ветерану чи ветеранці"),
+        200,
+        hint=_l("Якщо розповідаєте про рідну людину: наприклад, донька, брат."),
+    )
+    surname = _text(FIELD_LABELS["surname"], 300, required=True)
+    given_name = _text(FIELD_LABELS["given_name"], 300, required=True)
+    patronymic = _text(FIELD_LABELS["patronymic"], 300)
+    call_sign = _text(FIELD_LABELS["call_sign"], 300)
+    birth_year = StringField(
+        _l("Рік народження"),
+        validators=[Optional(), Length(max=4)],
+        description=_l("Лише рік: на сайті ми не показуємо повної дати, адреси чи телефону."),
+    )
+    home_community = _text(FIELD_LABELS["home_community"], 300)
+    rank = _text(FIELD_LABELS["rank"], 300)
+    military_unit = _text(FIELD_LABELS["military_unit"], 300)
+    unit_public = BooleanField(_l("Можна показувати на сайті назви підрозділів"))
+    story_before = _text(_l("До війни"), 100_000, long=True, hint=_l("Ким був або була, чим жили."))
+    story_during = _text(_l("На війні"), 100_000, long=True, hint=_l("Те, чим хочете поділитися."))
+    story_after = _text(_l("Після"), 100_000, long=True)
+    life_now = _text(_l("Чим займається зараз"), 20_000, long=True)
+    chapters_private = BooleanField(
+        _l("Розповідь лише для архіву (працівники її бачать, на сайті її немає)")
+    )
+    photos_private = BooleanField(_l("Фотографії лише для архіву, не для сайту"))
+
+    def validate_birth_year(self, field) -> None:
+        """A year of four digits, not in the future."""
+        if not field.data:
+            return
+        from ..clock import today_in_kyiv
+
+        if not field.data.isdigit() or not 1900 <= int(field.data) <= today_in_kyiv().year:
+            raise ValidationError(_l("Вкажіть рік чотирма цифрами, наприклад 1990."))
+
+    def periods(self) -> list[dict]:
+        """The periods of service filled in (a period needs its start)."""
+        out = []
+        for i in range(1, SERVICE_PERIODS_OFFERED + 1):
+            start = to_iso_date(getattr(self, f"period_{i}_from").data)
+            if not start:
+                continue
+            out.append(
+                {
+                    "from": start,
+                    "to": to_iso_date(getattr(self, f"period_{i}_to").data),
+                    "unit": getattr(self, f"period_{i}_unit").data or None,
+                    "role": getattr(self, f"period_{i}_role").data or None,
+                }
+            )
+        return out
+
+    def payload(self) -> dict:
+        """What a veteran's submission carries, in archive field names."""
+        fields: dict = {name: None for name in HERO_TEXT_FIELDS}
+        for name in ("surname", "given_name", "patronymic", "call_sign", "home_community"):
+            fields[name] = getattr(self, name).data or None
+        fields["rank"] = self.rank.data or None
+        fields["military_unit"] = self.military_unit.data or None
+        fields["birth_date"] = self.birth_year.data or None
+        fields["death_date"] = None
+        author = self.submitter_name.data
+        relation = "" if self.about.data == "self" else (self.submitter_relation.data or "")
+        stories = [
+            {
+                "chapter": chapter,
+                "title": "",
+                "body": text,
+                "author_name": author,
+                "author_relation": relation,
+                "date": None,
+                "hidden": bool(self.chapters_private.data),
+            }
+            for chapter, text in (
+                ("before", self.story_before.data),
+                ("during", self.story_during.data),
+                ("after", self.story_after.data),
+            )
+            if text
+        ]
+        return {
+            **fields,
+            "collection": "veteran",
+            "about": self.about.data,
+            "service_periods": self.periods(),
+            "unit_hidden": not self.unit_public.data,
+            "life_now": self.life_now.data or None,
+            "awards": [],
+            "stories": stories,
+            "photos_hidden": bool(self.photos_private.data),
+        }

@@ -152,6 +152,10 @@ FIELD_LABELS = {
     "external_id": _l("Ідентифікатор"),
     "name_only": _l("Лише ім'я та дати"),
     "publish_at": _l("Опублікувати не раніше (UTC)"),
+    "collection": _l("Зібрання"),
+    "service_periods": _l("Періоди служби"),
+    "unit_hidden": _l("Підрозділ приховано"),
+    "life_now": _l("Чим займається зараз"),
 }
 #: Names of the fields of a story and of a correction, as a submission carries them.
 SUBMISSION_FIELD_LABELS = {
@@ -203,6 +207,13 @@ AUDIT_ACTIONS = {
     "consent.text-publish": _l("опубліковано нову версію тексту згоди"),
     "consent.record": _l("згоду записано вручну"),
     "consent.withdraw": _l("згоду відкликано"),
+    "veteran.withdrawal_issued": _l("ветерану видано код і посилання для відкликання"),
+    "veteran.withdraw": _l("ветеран приховав свою сторінку"),
+    "veteran.show_again": _l("сторінку ветерана знову показано"),
+    "veteran.unit": _l("змінено показ підрозділу ветерана"),
+    "veteran.safety_checked": _l("фото ветерана перевірено на безпеку інших"),
+    "veteran.move_to_fallen": _l("ветерана перенесено до загиблих"),
+    "veteran.erase": _l("усе про ветерана видалено на його прохання"),
 }
 AUDIT_OBJECTS = {
     "user": _l("обліковий запис"),
@@ -276,6 +287,12 @@ def field_text(name: str, value: object) -> str:
         return _date_text(value)
     if name == "status":
         return label(HeroStatus, str(value))
+    if name == "collection":
+        return str(_l("ветерани") if value == "veteran" else _l("загиблі"))
+    if name == "unit_hidden":
+        return str(_l("так") if value else _l("ні"))
+    if name == "service_periods" and isinstance(value, list):
+        return "\n".join(_period_text(p) for p in value if isinstance(p, dict))
     if name == "awards" and isinstance(value, list):
         return "\n".join(_award_text(a) for a in value if isinstance(a, dict))
     if name == "stories" and isinstance(value, list):
@@ -294,6 +311,13 @@ def field_text(name: str, value: object) -> str:
             )
         )
     return str(value)
+
+
+def _period_text(period: dict) -> str:
+    start = _date_text(period["from"]) if period.get("from") else "?"
+    end = _date_text(period["to"]) if period.get("to") else str(_l("дотепер"))
+    parts = [f"{start} — {end}", period.get("role") or "", period.get("unit") or ""]
+    return ", ".join(p for p in parts if p)
 
 
 def _award_text(award: dict) -> str:

@@ -27,11 +27,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
 from lxml import etree as ET
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from .. import clock
 from ..extensions import csrf, db
-from ..models import Hero
+from ..models import Hero, HeroCollection
 from ..records import public_view
 from .edge import MAX_ID
 from .errors import Refused
@@ -136,8 +136,12 @@ def _hero_id(value: str) -> int | None:
     return hero_id if 0 < hero_id <= MAX_ID else None
 
 
-#: Heroes a harvester sees: published ones, and those once published and now hidden (deleted).
-_VISIBLE = or_(Hero.is_published, Hero.published_at.is_not(None))
+#: Heroes a harvester sees: published ones, and those once published and now hidden (deleted);
+#: the fallen only (living veterans are not part of the memorial's records).
+_VISIBLE = and_(
+    Hero.collection == HeroCollection.FALLEN,
+    or_(Hero.is_published, Hero.published_at.is_not(None)),
+)
 
 
 def _document(arguments: dict[str, str] | None) -> tuple[ET._Element, ET._Element]:
@@ -274,7 +278,7 @@ def _list_state(verb: str, arguments: dict[str, str]) -> dict:
 
 
 def _header(parent: ET._Element, hero: Hero) -> None:
-    deleted = not hero.is_published
+    deleted = not hero.is_remembered
     header = _sub(parent, _q("header"), **({"status": "deleted"} if deleted else {}))
     _sub(header, _q("identifier"), identifier(hero.id))
     _sub(header, _q("datestamp"), _datestamp(hero.updated_at))
@@ -395,7 +399,7 @@ def _list(root: ET._Element, verb: str, arguments: dict[str, str]) -> None:
         else:
             record = _sub(node, _q("record"))
             _header(record, hero)
-            if hero.is_published:
+            if hero.is_remembered:
                 _dublin_core(record, hero)
     if more or cursor:
         issued = clock.now().replace(microsecond=0)
@@ -429,7 +433,7 @@ def _get_record(root: ET._Element, arguments: dict[str, str]) -> None:
     _prefix(arguments)
     record = _sub(_sub(root, _q("GetRecord")), _q("record"))
     _header(record, hero)
-    if hero.is_published:
+    if hero.is_remembered:
         _dublin_core(record, hero)
 
 

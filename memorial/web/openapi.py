@@ -36,6 +36,23 @@ def spec(max_per_page: int) -> dict:
             "birth_date": _date(),
             "death_date": _date(),
             "status": {"type": "string", "enum": ["published"]},
+            "collection": {"type": "string", "enum": ["fallen", "veteran"]},
+            "service_periods": {
+                "type": "array",
+                "description": "a veteran's periods of service (the unit is null when kept "
+                "from the public)",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "from": _date(),
+                        "to": _date(),
+                        "unit": text,
+                        "role": text,
+                    },
+                },
+            },
+            "unit_hidden": {"type": "boolean"},
+            "life_now": text,
             "awards": {
                 "type": "array",
                 "items": {
@@ -56,6 +73,7 @@ def spec(max_per_page: int) -> dict:
                         "body": {"type": "string"},
                         "author_name": {"type": "string"},
                         "author_relation": {"type": "string"},
+                        "chapter": {"type": "string", "enum": ["before", "during", "after"]},
                         "date": _date(),
                     },
                 },
@@ -98,6 +116,7 @@ def spec(max_per_page: int) -> dict:
             "birth_date",
             "death_date",
             "snippet",
+            "collection",
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -111,6 +130,7 @@ def spec(max_per_page: int) -> dict:
                 "type": "string",
                 "description": "escaped text; <mark> around matched words",
             },
+            "collection": {"type": "string", "enum": ["fallen", "veteran"]},
         },
     }
     int_param = lambda name, low, high, desc: {  # noqa: E731
@@ -162,6 +182,14 @@ def spec(max_per_page: int) -> dict:
                         str_param("birth_place", "exact birth place"),
                         str_param("burial_place", "exact burial place"),
                         str_param("rank", "exact rank"),
+                        {
+                            "name": "collection",
+                            "in": "query",
+                            "required": False,
+                            "description": "the fallen or the living veterans (both when absent)",
+                            "allowEmptyValue": True,
+                            "schema": {"type": "string", "enum": ["fallen", "veteran"]},
+                        },
                         {
                             "name": "letter",
                             "in": "query",

@@ -34,13 +34,14 @@ from .. import opendata
 from ..clock import today_in_kyiv
 from ..extensions import db
 from ..models import Hero, Photo
+from .veterans import profile_url
 
 log = logging.getLogger(__name__)
 bp = Blueprint("opendata", __name__)
 
 
 def _hero_url(hero: Hero) -> str:
-    return url_for("public.hero", slug=hero.slug, _external=True)
+    return profile_url(hero, _external=True)
 
 
 def _photo_url(photo: Photo) -> str:

@@ -50,7 +50,6 @@ SEARCH_ARGS = (
     "facets",
     "death_year",
     "birth_year",
-    "collection",
     *FACET_FIELDS,
 )
 #: Pages of one kind that one version may hold at most, whatever ``PAGE_CACHE_MAX_PAGES``
@@ -78,6 +77,8 @@ PAGE_KINDS: dict[str, Kind] = {
     "public.by_group": Kind(("page",)),
     "public.by_day": Kind(("page",)),
     "public.hero": Kind(("at",)),
+    "veterans.index": Kind(("letter", "page")),
+    "veterans.profile": Kind(),
     "graves.cemeteries": Kind(),
     "graves.cemetery": Kind(),
     "graves.sector_plan": Kind(("grave",)),

@@ -26,11 +26,18 @@ from ..clock import today_in_kyiv
 from ..dates import day_key
 from ..extensions import csrf, db, limiter
 from ..language import UKRAINIAN_ALPHABET
-from ..models import Hero, Photo, field_shown, published_heroes
+from ..models import Hero, HeroCollection, Photo, field_shown, published_heroes
 from ..records import public_view
 from . import pagecache
 from .edge import MAX_ID
-from .finder import BadSearch, active_filters, facet_choices, find, parse_search_args
+from .finder import (
+    BadSearch,
+    active_filters,
+    facet_choices,
+    find,
+    parse_search_args,
+    value_label,
+)
 from .pagination import Pager, page_number
 from .security import send_stored
 
@@ -137,7 +144,9 @@ def heroes():
     if letter:
         query = query.where(Hero.index_letter == letter)
     rows, pager = _paged(query, (Hero.sort_name, Hero.id))
-    letters = set(db.session.scalars(select(Hero.index_letter).where(Hero.is_published).distinct()))
+    letters = set(
+        db.session.scalars(select(Hero.index_letter).where(Hero.is_remembered).distinct())
+    )
     return render_template(
         "public/heroes.html", heroes=rows, pager=pager, letter=letter, letters_present=letters
     )
@@ -227,13 +236,14 @@ def by_day(month_day: str):
     )
 
 
-def load_published_hero(slug: str) -> Hero:
-    """The published hero a slug (or bare id) names, or 404."""
+def load_published_hero(slug: str, collection: str | None = HeroCollection.FALLEN) -> Hero:
+    """The published hero a slug (or bare id) names, or 404; of the fallen unless
+    ``collection`` says otherwise (``None``: either)."""
     hero_id = _slug_id(slug)
     if hero_id is None:
         abort(404)
     hero = db.session.scalar(
-        published_heroes()
+        published_heroes(collection)
         .where(Hero.id == hero_id)
         .options(selectinload(Hero.awards), selectinload(Hero.stories), selectinload(Hero.photos))
     )
@@ -251,9 +261,25 @@ def _visitor() -> tuple[str, str | None]:
     return candles.visitor_key(current_app.config["SECRET_KEY"], request.remote_addr, token), fresh
 
 
+def _veteran_slug(slug: str) -> str | None:
+    """The current slug of the published veteran a slug names (their page is elsewhere)."""
+    hero_id = _slug_id(slug)
+    if hero_id is None:
+        return None
+    return db.session.scalar(
+        select(Hero.slug).where(
+            Hero.id == hero_id, Hero.is_published, Hero.collection == HeroCollection.VETERAN
+        )
+    )
+
+
 @bp.get("/heroes/<slug>")
 def hero(slug: str):
-    """A hero's profile; an old or partial slug redirects to the current one."""
+    """A hero's profile; an old or partial slug redirects to the current one, and a living
+    veteran's address leads to the veterans' page."""
+    veteran = _veteran_slug(slug)
+    if veteran is not None:
+        return redirect(url_for("veterans.profile", slug=veteran), code=301)
     found = load_published_hero(slug)
     if slug != found.slug:
         return redirect(url_for("public.hero", slug=found.slug), code=301)
@@ -381,6 +407,7 @@ def search_page():
         error=error,
         facet_choices=facet_choices,
         active_filters=active_filters,
+        value_label=value_label,
     ), status
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from .. import browse
 from ..extensions import db
-from ..models import GraveSector, Hero
+from ..models import GraveSector, Hero, HeroCollection
 
 bp = Blueprint("seo", __name__)
 
@@ -53,6 +53,7 @@ def sitemap_pages() -> Response:
         url_for("public.index", _external=True),
         url_for("public.heroes", _external=True),
         url_for("public.years", _external=True),
+        url_for("veterans.index", _external=True),
         url_for("opendata.page", _external=True),
     ]
     urls += [
@@ -87,7 +88,7 @@ def sitemap_heroes(number: int) -> Response:
     if not 1 <= number <= _hero_sitemap_count():
         abort(404)
     rows = db.session.execute(
-        select(Hero.slug, Hero.updated_at)
+        select(Hero.slug, Hero.updated_at, Hero.collection)
         .where(Hero.is_published)
         .order_by(Hero.id)
         .offset((number - 1) * HEROES_PER_SITEMAP)
@@ -95,10 +96,14 @@ def sitemap_heroes(number: int) -> Response:
     ).all()
     urls = [
         (
-            url_for("public.hero", slug=slug, _external=True),
+            url_for(
+                "veterans.profile" if collection == HeroCollection.VETERAN else "public.hero",
+                slug=slug,
+                _external=True,
+            ),
             updated.date().isoformat() if updated else None,
         )
-        for slug, updated in rows
+        for slug, updated, collection in rows
     ]
     return _xml("public/sitemap_urls.xml", urls=urls)
 

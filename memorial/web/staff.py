@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .. import accounts, archive, consent, media, provenance, submissions
+from .. import accounts, archive, consent, media, provenance, submissions, veterans
 from ..extensions import db
 from ..models import (
     OPEN_SUBMISSION_STATUSES,
@@ -224,8 +224,23 @@ def approve(submission_id: int):
         abort(400)
     try:
         hero = submissions.approve(
-            db.session, item, current_staff(), form.text.data or "", notified=form.notified.data
+            db.session,
+            item,
+            current_staff(),
+            form.text.data or "",
+            notified=form.notified.data,
+            safety=form.safety.data,
         )
+    except veterans.SafetyNotChecked:
+        db.session.rollback()
+        flash(
+            _(
+                "Перш ніж опублікувати історію ветерана, перевірте фото й відео: обличчя "
+                "інших людей, позиції та техніку. Позначте всі три пункти."
+            ),
+            "error",
+        )
+        return redirect(url_for("staff.submission", submission_id=item.id))
     except provenance.NotNotified:
         db.session.rollback()
         flash(

@@ -22,7 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from .. import family, media, submissions
+from .. import family, media, submissions, veterans
 from ..extensions import db, limiter
 from ..models import Hero, SubmissionKind, SubmissionStatus
 from ..records import PhotoInput, public_view
@@ -34,14 +34,18 @@ from .forms import (
     PhotosForm,
     StatusForm,
     StoryForm,
+    VeteranForm,
 )
 from .labels import FIELD_LABELS
 from .public import load_published_hero
+from .templating import public_url
 
 log = logging.getLogger(__name__)
 bp = Blueprint("submit", __name__)
 
 _DONE_KEY = "submitted_reference"
+#: The withdrawal code and link of a veteran's submission, shown once on the next page.
+_WITHDRAW_KEY = "veteran_withdrawal"
 
 
 def _submit_limit() -> str:
@@ -94,8 +98,9 @@ def _store_photos(form, written: list) -> list[PhotoInput]:
     return inputs
 
 
-def _save(form, kind: str, payload: dict, hero: Hero | None = None):
-    """Store the photos, record the submission, commit once, and show the reference code."""
+def _save(form, kind: str, payload: dict, hero: Hero | None = None, secrets=None):
+    """Store the photos, record the submission, commit once, and show the reference code
+    (and, for a veteran, the private withdrawal code and link, once)."""
     written: list = []
     try:
         photos = _store_photos(form, written) if hasattr(form, "accepted_photos") else []
@@ -107,6 +112,8 @@ def _save(form, kind: str, payload: dict, hero: Hero | None = None):
             path.unlink(missing_ok=True)
         raise
     session[_DONE_KEY] = submission.reference
+    if secrets is not None:
+        session[_WITHDRAW_KEY] = {"code": secrets.code, "token": secrets.token}
     return redirect(url_for("submit.done"))
 
 
@@ -127,9 +134,24 @@ def new_hero():
     return _render("submit/hero.html", form)
 
 
+@bp.route("/submit/veteran", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def veteran():
+    """A living veteran's story, told by themselves or by a relative, from a phone. A form
+    refused for one field (a photo that failed, say) comes back with every typed word."""
+    form = VeteranForm()
+    if (refused := _honeypot_refused(form)) is not None:
+        return refused
+    if form.validate_on_submit():
+        fresh = veterans.new_secrets()
+        payload = {**form.payload(), "withdraw": veterans.secrets_payload(fresh)}
+        return _save(form, SubmissionKind.HERO, payload, secrets=fresh)
+    return _render("submit/veteran.html", form)
+
+
 def _published_hero(hero_id: int) -> Hero:
-    """The published hero a form is about, or 404."""
-    return load_published_hero(str(hero_id))
+    """The published person (one of the fallen or a veteran) a form is about, or 404."""
+    return load_published_hero(str(hero_id), collection=None)
 
 
 @bp.route("/submit/story/<int:hero_id>", methods=["GET", "POST"])
@@ -206,7 +228,11 @@ def done():
     reference = session.get(_DONE_KEY)
     if not reference:
         return redirect(url_for("submit.status"))
-    return render_template("submit/done.html", reference=reference)
+    withdrawal = session.pop(_WITHDRAW_KEY, None)
+    link = public_url("veterans.withdraw_link", token=withdrawal["token"]) if withdrawal else None
+    return render_template(
+        "submit/done.html", reference=reference, withdrawal=withdrawal, withdraw_link=link
+    )
 
 
 @bp.route("/submit/status", methods=["GET", "POST"])

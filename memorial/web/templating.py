@@ -18,8 +18,11 @@ from . import labels
 from .i18n import current_language
 
 
-def partial_date(value: PartialDate | None) -> str:
-    """A partial date in the interface language (``березень 1987``)."""
+def partial_date(value: PartialDate | str | None) -> str:
+    """A partial date (or its ISO text, as a veteran's service periods keep it) in the
+    interface language (``березень 1987``)."""
+    if isinstance(value, str):
+        value = PartialDate.parse(value)
     return value.display(current_language()) if value else ""
 
 

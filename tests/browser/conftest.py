@@ -13,11 +13,23 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from memorial import consent, create_app, family, graves, media, reminders, sheets, submissions
+from memorial import (
+    archive,
+    consent,
+    create_app,
+    family,
+    graves,
+    media,
+    reminders,
+    sheets,
+    submissions,
+    veterans,
+)
 from memorial.dates import day_key
 from memorial.extensions import db
 from memorial.language import slugify
 from memorial.models import BookEdition, Consent, FactSource, Hero, Job, Revision
+from memorial.records import HeroInput, PhotoInput
 from memorial.revisions import recorded
 from memorial.schema import create_schema
 
@@ -203,6 +215,7 @@ def _sample_paths(app) -> dict[str, str]:
                 job_id=failed_job.id,
             )
         )  # fmt: skip
+        veteran, withdraw_token, veteran_submission = _veteran_sample(app)
         db.session.commit()
         sheet = (
             "Ідентифікатор;Прізвище;Ім'я;Дата загибелі;Примітка\n"
@@ -237,7 +250,77 @@ def _sample_paths(app) -> dict[str, str]:
             "grave_id": str(grave.id),
             "free_grave_code": free.code,
             "edition_id": str(edition.id),
+            "veteran": veteran.slug,
+            "veteran_id": str(veteran.id),
+            "withdraw_token": withdraw_token,
+            "veteran_submission_id": str(veteran_submission.id),
         }
+
+
+def _veteran_sample(app):
+    """A published veteran with chapters, service periods and a portrait, the withdrawal
+    link given to them, and a veteran's submission waiting for the moderator."""
+    portrait = media.store_image(app.config["DATA_DIR"], image_bytes("JPEG", size=(300, 400)))
+    hero, _created = archive.upsert_hero(
+        db.session,
+        HeroInput(
+            external_id="demo-veteran-1",
+            fields={
+                "surname": "Савченко",
+                "given_name": "Ірина",
+                "patronymic": "Олегівна",
+                "call_sign": "Сова",
+                "birth_date": "1990-04-12",
+                "home_community": "Краматорська міська територіальна громада",
+                "rank": "старший сержант",
+                "military_unit": "56-та окрема мотопіхотна бригада",
+                "biography": "Народилася в Краматорську, вчилася на фельдшерку.",
+                "collection": "veteran",
+                "unit_hidden": False,
+                "service_periods": [
+                    {"from": "2015-03", "to": "2017", "unit": "56-та ОМПБр", "role": "медикиня"},
+                    {"from": "2022-02-24", "to": None, "unit": None, "role": "бойова медикиня"},
+                ],
+                "life_now": "Вчить волонтерів домедичної допомоги.",
+            },
+            awards=[],
+            stories=[
+                {"chapter": "before", "body": "Працювала на швидкій.", "author_name": "Ірина"},
+                {
+                    "chapter": "during",
+                    "title": "Під Мар'їнкою",
+                    "body": "Ми витягали поранених щоночі.",
+                    "author_name": "Ірина",
+                },
+                {"chapter": "after", "body": "Відкрила курси.", "author_name": "Ірина"},
+            ],
+            photos=[PhotoInput.stored(portrait, "Ірина в Краматорську, 2024", True)],
+        ),
+    )
+    token = veterans.issue_secrets(db.session, hero).token
+    pending = submissions.submit(
+        db.session,
+        "hero",
+        {
+            "surname": "Бондар",
+            "given_name": "Тарас",
+            "birth_date": "1988",
+            "collection": "veteran",
+            "about": "self",
+            "unit_hidden": True,
+            "service_periods": [{"from": "2014", "to": "2016", "unit": None, "role": "розвідник"}],
+            "life_now": "Веде гурток історії.",
+            "stories": [{"chapter": "before", "body": "Вчителював.", "author_name": "Тарас"}],
+            "awards": [],
+        },
+        {
+            "submitter_name": "Тарас Бондар",
+            "submitter_email": "taras@example.org",
+            "consent": True,
+        },
+        [],
+    )
+    return hero, token, pending
 
 
 def buffered(app):
