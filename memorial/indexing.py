@@ -20,6 +20,7 @@ from .models import (
     Grave,
     GraveSector,
     Hero,
+    Interview,
     Photo,
     Submission,
     SubmissionPhoto,
@@ -37,7 +38,11 @@ def published_documents(session: Session, batch: int = 500) -> Iterator[HeroDocu
             .where(Hero.is_published, Hero.id > last)
             .order_by(Hero.id)
             .limit(batch)
-            .options(selectinload(Hero.awards), selectinload(Hero.stories))
+            .options(
+                selectinload(Hero.awards),
+                selectinload(Hero.stories),
+                selectinload(Hero.interviews),
+            )
         ).all()
         if not heroes:
             return
@@ -200,6 +205,8 @@ def named_media(session: Session) -> set[str]:
         | set(session.scalars(select(SubmissionPhoto.file_path)))
         | named
         | {p for p in session.scalars(select(FactSource.document_path)) if p}
+        | {p for p in session.scalars(select(Interview.file_path)) if p}
+        | {p for p in session.scalars(select(Interview.original_path)) if p}
     )
 
 

@@ -33,6 +33,8 @@ GRAVES_REVISION = "5b6d3bdf8f1d"
 PROVENANCE_REVISION = "7d2f4a6c8e13"
 #: Consent texts and recorded consents, also made by ``create_all`` (the test suite's schema).
 CONSENT_REVISION = "7d2e4c6a9b13"
+#: Recorded interviews, also made by ``create_all`` (the test suite's schema).
+INTERVIEWS_REVISION = "9c4e1a7b3d52"
 #: Tables that came with migrations: a database made by ``create_all`` before then lacks them.
 _ADDED_WITH_MIGRATIONS = ("search_document", "search_term")
 
@@ -42,6 +44,8 @@ def _revision_before_migrations(inspector) -> str:
 
     Such databases come from releases before migrations existed; newest first.
     """
+    if "interview" in inspector.get_table_names():
+        return INTERVIEWS_REVISION
     if "consent_text" in inspector.get_table_names():
         return CONSENT_REVISION
     if "hero" in inspector.get_table_names() and "frozen_at" in {
