@@ -134,15 +134,14 @@ def probe(path: str | os.PathLike, max_bytes: int, max_seconds: float) -> Probe:
         raise InterviewError("not a recording in an accepted format", "type")
     # A cover picture in an MP3 or M4A is a "video" stream marked as an attached picture.
     streams = [
-        s
-        for s in info.get("streams") or []
-        if not (s.get("disposition") or {}).get("attached_pic")
+        s for s in info.get("streams") or [] if not (s.get("disposition") or {}).get("attached_pic")
     ]
     audio = [s for s in streams if s.get("codec_type") == "audio"]
     video = [s for s in streams if s.get("codec_type") == "video"]
     if video:
-        if container not in _VIDEO_CODECS or video[0].get("codec_name") not in (
-            _VIDEO_CODECS[container]
+        if (
+            container not in _VIDEO_CODECS
+            or video[0].get("codec_name") not in (_VIDEO_CODECS[container])
         ):
             raise InterviewError("a video in a codec that is not accepted", "type")
         if audio and audio[0].get("codec_name") not in _AUDIO_CODECS.get(container, ()):
@@ -172,7 +171,7 @@ def probe(path: str | os.PathLike, max_bytes: int, max_seconds: float) -> Probe:
 def _duration(info: dict, streams: list[dict]) -> float | None:
     for source in (info.get("format") or {}, *streams):
         try:
-            value = float(source.get("duration"))
+            value = float(source.get("duration") or 0)
         except (TypeError, ValueError):
             continue
         if value > 0:
@@ -285,9 +284,7 @@ def store_upload(
         while chunk := stream.read(1 << 20):
             total += len(chunk)
             if total > max_bytes:
-                raise InterviewError(
-                    "the file is too large", "size", limit_mb=max_bytes // 2**20
-                )
+                raise InterviewError("the file is too large", "size", limit_mb=max_bytes // 2**20)
             out.write(chunk)
     return rel, path
 
@@ -428,6 +425,12 @@ def record_progress(interview_id: int, percent: int) -> None:
         )
 
 
+def record_progress_in(app: Flask, interview_id: int, percent: int) -> None:
+    """:func:`record_progress` in ``app``'s context."""
+    with app.app_context():
+        record_progress(interview_id, percent)
+
+
 def convert(interview_id: int, progress_callback: Callable[[int], None] | None = None) -> bool:
     """Convert one pending interview to the web file (in the app context of the caller).
 
@@ -506,23 +509,24 @@ def start_conversion(app: Flask, interview_id: int) -> threading.Thread:
 def delete_interview(session: Session, interview: Interview, user: User | None) -> list[Path]:
     """Delete an interview's row (flush only); returns its files, to unlink after commit."""
     data_dir = current_app.config["DATA_DIR"]
-    files = [
-        safe_path(data_dir, p) for p in (interview.file_path, interview.original_path) if p
-    ]
+    files = [safe_path(data_dir, p) for p in (interview.file_path, interview.original_path) if p]
     audit.record(session, "interview.delete", user, object_type="interview", object_id=interview.id)
     session.delete(interview)
     session.flush()
     return files
 
 
-def attach_to_hero(session: Session, submission_id: int, hero_id: int) -> None:
-    """Give a submission's interviews to the hero its approval made or changed (flush only)."""
+def attach_to_hero(session: Session, submission_id: int, hero_id: int, public: bool) -> None:
+    """Give a submission's interviews to the hero its approval made or changed (flush only);
+    without consent for the site they are kept for staff only."""
     for interview in session.scalars(
         select(Interview).where(
             Interview.submission_id == submission_id, Interview.hero_id.is_(None)
         )
     ):
         interview.hero_id = hero_id
+        if not public:
+            interview.visibility = InterviewVisibility.STAFF
     session.flush()
 
 

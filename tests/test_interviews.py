@@ -57,7 +57,7 @@ def recordings(tmp_path_factory) -> dict[str, Path]:
     _ffmpeg(*sine, *TAGS, "-c:a", "libvorbis", str(folder / "a.ogg"))
     _ffmpeg(
         *video, *sine, *TAGS, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-shortest", str(folder / "v.mp4"),
+        "-c:a", "aac", "-shortest", "-f", "mov", str(folder / "v.mp4"),
     )  # fmt: skip
     _ffmpeg(
         *small, *sine, *TAGS, "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8",
@@ -163,9 +163,7 @@ def _attach(app, hero_id: int, source: Path, **kw) -> int:
         max_bytes, max_seconds = interviews.limits()
         written: list[Path] = []
         with open(source, "rb") as stream:
-            rel, path = interviews.store_upload(
-                app.config["DATA_DIR"], stream, max_bytes, written
-            )
+            rel, path = interviews.store_upload(app.config["DATA_DIR"], stream, max_bytes, written)
         found = interviews.probe(path, max_bytes, max_seconds)
         hero = db.session.get(Hero, hero_id)
         row = interviews.add_interview(
@@ -201,11 +199,11 @@ def test_conversion_leaves_no_metadata(app, recordings, name):
         stream_tags = stream.get("tags", {})
         assert set(stream_tags) <= {"language", "handler_name", "vendor_id", "encoder"}
         # The only encoder named is our own, without a version (``+bitexact``).
-        assert stream_tags.get("encoder", "Lavc") .startswith("Lavc"), stream_tags
+        assert stream_tags.get("encoder", "Lavc").startswith("Lavc"), stream_tags
         assert stream_tags.get("handler_name", "Handler").endswith("Handler"), stream_tags
     assert info.get("chapters") == []
     raw = web.read_bytes()
-    assert b"\xa9xyz" not in raw and b"+48.7" not in raw
+    assert b"\xa9xyz" not in raw and b"loci" not in raw and b"+48.7" not in raw
     assert "Секретна".encode() not in raw
     codecs = {s["codec_type"]: s["codec_name"] for s in info["streams"]}
     if name in ("mp4", "webm"):
@@ -221,7 +219,8 @@ def test_conversion_leaves_no_metadata(app, recordings, name):
 
 
 def test_the_original_location_tag_was_there_to_strip(recordings):
-    """The test files really carry what the conversion must remove."""
+    """The test files really carry what the conversion must remove (a phone's QuickTime
+    ``©xyz`` atom holding the place)."""
     info = ffprobe(recordings["mp4"])
     assert info["format"]["tags"]["location"].startswith("+48.7")
     assert b"\xa9xyz" in recordings["mp4"].read_bytes()
@@ -283,14 +282,15 @@ def test_profile_shows_the_player_and_transcript_links(client, ready):
 
 def test_range_request_gives_206_and_the_right_bytes(app, client, ready):
     url = f"/media/{ready['file']}"
-    whole = client.get(url)
-    assert whole.status_code == 200
-    assert whole.headers["Accept-Ranges"] == "bytes"
-    assert whole.mimetype == "audio/mp4"
-    part = client.get(url, headers={"Range": "bytes=1000-1999"})
-    assert part.status_code == 206
-    assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(whole.data)}"
-    assert part.data == whole.data[1000:2000]
+    with client.get(url) as whole:
+        assert whole.status_code == 200
+        assert whole.headers["Accept-Ranges"] == "bytes"
+        assert whole.mimetype == "audio/mp4"
+        data = whole.get_data()
+    with client.get(url, headers={"Range": "bytes=1000-1999"}) as part:
+        assert part.status_code == 206
+        assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(data)}"
+        assert part.get_data() == data[1000:2000]
 
 
 def test_staff_only_and_unpublished_interviews_are_not_served(app, client, ready):
@@ -298,13 +298,15 @@ def test_staff_only_and_unpublished_interviews_are_not_served(app, client, ready
     with app.app_context():
         db.session.get(Interview, ready["id"]).visibility = "staff"
         db.session.commit()
-    assert client.get(url).status_code == 404
+    with client.get(url) as refused:
+        assert refused.status_code == 404
     assert "Сіверським" not in client.get(f"/heroes/{ready['slug']}").get_data(as_text=True)
     with app.app_context():
         db.session.get(Interview, ready["id"]).visibility = "public"
         db.session.get(Hero, ready["hero_id"]).status = "draft"
         db.session.commit()
-    assert client.get(url).status_code == 404
+    with client.get(url) as refused:
+        assert refused.status_code == 404
 
 
 def test_transcript_is_found_by_search(app, client, ready):
@@ -342,11 +344,29 @@ def test_staff_attach_an_interview_and_see_it_converted(app, client, staff, reco
     # The request only stored the upload; the conversion runs in the background.
     app.extensions["memorial.interview_threads"][interview_id].join(60)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "<progress" in page
+    assert "<audio" in page and 'href="/staff/interviews/' in page  # transcript link
     with app.app_context():
         assert db.session.get(Interview, interview_id).status == InterviewStatus.READY
-    staff_file = client.get(f"/staff/interviews/{interview_id}/file")
-    assert staff_file.status_code == 200 and staff_file.mimetype == "audio/mp4"
+    with client.get(f"/staff/interviews/{interview_id}/file") as staff_file:
+        assert staff_file.status_code == 200 and staff_file.mimetype == "audio/mp4"
+
+
+def test_staff_see_the_progress_of_a_waiting_conversion(app, client, staff, recordings):
+    hero_id = _hero(app)
+    interview_id = _attach(app, hero_id, recordings["mp3"], title="Ще не готове")
+    interviews.record_progress_in(app, interview_id, 42)
+    login(client, staff["moderator"])
+    page = client.get(f"/staff/interviews/{interview_id}").get_data(as_text=True)
+    assert re.search(
+        r'<label for="conversion">[^<]+</label>\s*<progress id="conversion" max="100" value="42"',
+        page,
+    )
+    state = client.get(f"/staff/interviews/{interview_id}/progress").get_json()
+    assert state == {"status": "pending", "progress": 42}
+    # Nothing of it is public before it is ready.
+    assert "Ще не готове" not in client.get(f"/heroes/{hero_id}", follow_redirects=True).get_data(
+        as_text=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -416,9 +436,7 @@ def test_submission_with_an_interview_waits_for_the_moderator(app, client, recor
     login(client, staff["moderator"])
     url = f"/staff/submissions/{sent.id}"
     assert f"/staff/interviews/{interview_id}" in client.get(url).get_data(as_text=True)
-    client.post(
-        f"{url}/approve", data={"csrf_token": csrf_token(client, url)}
-    )
+    client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url)})
     with app.app_context():
         assert db.session.get(Interview, interview_id).hero_id == hero_id
     assert "<audio" in client.get(slug).get_data(as_text=True)

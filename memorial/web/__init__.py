@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
         staff_consent,
         staff_family,
         staff_graves,
+        staff_interviews,
         submit,
         templating,
     )
@@ -68,6 +69,8 @@ def init_app(app: Flask) -> None:
             audit.unbind_origin(token)
 
     edge.init_app(app)
+    # Before the CSRF check reads the form: the forms that may carry an interview accept it.
+    app.before_request(staff_interviews.allow_large_uploads)
     csrf.init_app(app)
     limiter.init_app(app)
     auth.init_app(app)
@@ -91,6 +94,7 @@ def init_app(app: Flask) -> None:
         staff_graves.bp,
         staff_family.bp,
         staff_consent.bp,
+        staff_interviews.bp,
         grave_works.bp,
         auth.bp,
     ):

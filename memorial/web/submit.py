@@ -22,7 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from .. import family, media, submissions
+from .. import family, interviews, media, submissions
 from ..extensions import db, limiter
 from ..models import Hero, SubmissionKind, SubmissionStatus
 from ..records import PhotoInput, public_view
@@ -95,23 +95,49 @@ def _store_photos(form, written: list) -> list[PhotoInput]:
 
 
 def _save(form, kind: str, payload: dict, hero: Hero | None = None):
-    """Store the photos, record the submission, commit once, and show the reference code."""
-    written: list = []
+    """Store the photos, record the submission, commit once, and show the reference code.
+
+    An interview sent with it waits with the submission (no hero yet) and is converted in
+    the background, so the moderator hears the cleaned file; approval gives it to the hero."""
+    written: list = list(getattr(form, "written_files", []))
+    recording = getattr(form, "accepted_recording", None)
+    interview = None
     try:
         photos = _store_photos(form, written) if hasattr(form, "accepted_photos") else []
         submission = submissions.submit(db.session, kind, payload, form.submitter(), photos, hero)
+        if recording is not None:
+            interview = interviews.add_interview(
+                db.session,
+                data_dir=current_app.config["DATA_DIR"],
+                original_path=recording[0],
+                found=recording[2],
+                submission_id=submission.id,
+                title=payload.get("title") or "",
+            )
         db.session.commit()
     except Exception:
         db.session.rollback()
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    if interview is not None:
+        start_interview_conversion(interview.id)
     session[_DONE_KEY] = submission.reference
     return redirect(url_for("submit.done"))
 
 
+def start_interview_conversion(interview_id: int) -> None:
+    """Convert an interview in the background; the thread is kept by id (tests wait on it)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    threads = app.extensions.setdefault("memorial.interview_threads", {})
+    threads[interview_id] = interviews.start_conversion(app, interview_id)
+
+
 def _render(template: str, form, hero: Hero | None = None, **extra):
     status = 400 if request.method == "POST" else 200
+    if hasattr(form, "discard_recording"):
+        # A form shown again keeps its typed text; a stored upload would only be an orphan.
+        form.discard_recording()
     return render_template(template, form=form, hero=hero, **extra), status
 
 
