@@ -345,7 +345,17 @@ def ffmpeg_command(kind: str, source: Path, target: Path) -> list[str]:
         "-sn",
         "-dn",
     ]
-    audio = ["-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ac", "2", "-flags:a", "+bitexact"]
+    # Mono stays mono (most interviews), anything wider is mixed down to stereo.
+    audio = [
+        "-af",
+        "aformat=channel_layouts=mono|stereo",
+        "-c:a",
+        "aac",
+        "-b:a",
+        AUDIO_BITRATE,
+        "-flags:a",
+        "+bitexact",
+    ]
     if kind == InterviewKind.AUDIO:
         streams = ["-map", "0:a:0", "-vn"]
         codecs = audio

@@ -41,6 +41,7 @@ from . import pagecache
 from .edge import MAX_ID
 from .finder import BadSearch, active_filters, facet_choices, find, parse_search_args
 from .pagination import Pager, page_number
+from .recordings import send_interview
 
 bp = Blueprint("public", __name__)
 
@@ -430,8 +431,6 @@ def interviews_shown(hero) -> list[tuple[Interview, list, str]]:
 @bp.get("/media/interviews/<path:name>")
 def interview_file(name: str):
     """A public, converted interview of a published hero; range requests let a phone seek."""
-    from .staff_interviews import send_interview
-
     row = db.session.scalar(
         select(Interview)
         .join(Hero, Interview.hero_id == Hero.id)

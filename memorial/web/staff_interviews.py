@@ -12,19 +12,18 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import interviews, media
+from .. import interviews
 from ..extensions import db
 from ..models import Hero, Interview, InterviewStatus
 from .auth import staff_headers, staff_required
 from .forms import ConfirmForm, InterviewEditForm, InterviewForm, interview_error
-from .submit import start_interview_conversion
+from .recordings import send_interview, start_interview_conversion
 
 bp = Blueprint("staff_interviews", __name__, url_prefix="/staff")
 bp.after_request(staff_headers)
@@ -216,21 +215,3 @@ def file(interview_id: int):
     """The converted file, public or not (range requests served)."""
     row = _interview(interview_id)
     return send_interview(row, max_age=0)
-
-
-def send_interview(row: Interview, max_age: int):
-    """The web file of a converted interview, with range requests, or 404."""
-    if row.status != InterviewStatus.READY or not row.file_path:
-        abort(404)
-    try:
-        path = media.safe_path(current_app.config["DATA_DIR"], row.file_path)
-    except media.MediaError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    mimetype = "audio/mp4" if path.suffix == ".m4a" else "video/mp4"
-    # conditional=True answers Range with 206 and says Accept-Ranges: bytes.
-    response = send_file(path, mimetype=mimetype, conditional=True, max_age=max_age)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Content-Disposition"] = "inline"
-    return response

@@ -37,6 +37,7 @@ from .forms import (
 )
 from .labels import FIELD_LABELS
 from .public import load_published_hero
+from .recordings import start_interview_conversion
 
 log = logging.getLogger(__name__)
 bp = Blueprint("submit", __name__)
@@ -124,13 +125,6 @@ def _save(form, kind: str, payload: dict, hero: Hero | None = None):
         start_interview_conversion(interview.id)
     session[_DONE_KEY] = submission.reference
     return redirect(url_for("submit.done"))
-
-
-def start_interview_conversion(interview_id: int) -> None:
-    """Convert an interview in the background; the thread is kept by id (tests wait on it)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    threads = app.extensions.setdefault("memorial.interview_threads", {})
-    threads[interview_id] = interviews.start_conversion(app, interview_id)
 
 
 def _render(template: str, form, hero: Hero | None = None, **extra):
