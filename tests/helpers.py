@@ -374,6 +374,8 @@ PAGES: list[tuple[str, str, bool]] = [
     ("staff-consent-texts", "/staff/consent-texts", True),
     ("staff-consent-text", "/staff/consent-texts/1", True),
     ("staff-hero-consents", "/staff/heroes/{hero_id}/consents", True),
+    ("staff-hero-interviews", "/staff/heroes/{hero_id}/interviews", True),
+    ("staff-interview", "/staff/interviews/{interview_id}", True),
 ]
 LANGUAGES = ("uk", "en")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import subprocess
 import threading
 from pathlib import Path
 
@@ -13,7 +14,17 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from memorial import consent, create_app, family, graves, media, reminders, sheets, submissions
+from memorial import (
+    consent,
+    create_app,
+    family,
+    graves,
+    interviews,
+    media,
+    reminders,
+    sheets,
+    submissions,
+)
 from memorial.dates import day_key
 from memorial.extensions import db
 from memorial.language import slugify
@@ -179,6 +190,7 @@ def _sample_paths(app) -> dict[str, str]:
         )
         db.session.add(FactSource(hero_id=other.id, field="military_unit", kind="unit"))
         db.session.commit()
+        interview_id = _sample_interview(app, demo)
         sheet = (
             "Ідентифікатор;Прізвище;Ім'я;Дата загибелі;Примітка\n"
             "demo-001;Оновлене;Ім'я;24.02.2022;\n"
@@ -211,7 +223,34 @@ def _sample_paths(app) -> dict[str, str]:
             "grave_code": grave.code,
             "grave_id": str(grave.id),
             "free_grave_code": free.code,
+            "interview_id": str(interview_id),
         }
+
+
+def _sample_interview(app, hero: Hero) -> int:
+    """A short converted audio interview of ``hero`` with a transcript (public)."""
+    source = Path(app.config["DATA_DIR"]).parent / "interview.wav"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=330:duration=4",
+         str(source)],
+        check=True,
+    )  # fmt: skip
+    written: list[Path] = []
+    max_bytes, max_seconds = interviews.limits(app)
+    with open(source, "rb") as stream:
+        rel, path = interviews.store_upload(app.config["DATA_DIR"], stream, max_bytes, written)
+    row = interviews.add_interview(
+        db.session,
+        data_dir=app.config["DATA_DIR"],
+        original_path=rel,
+        found=interviews.probe(path, max_bytes, max_seconds),
+        hero=hero,
+        title="Розмова з матір'ю",
+        transcript="[00:00:01] Він змалку любив техніку.\n00:03 Ми чекали його щодня.",
+    )
+    db.session.commit()
+    assert interviews.convert(row.id)
+    return row.id
 
 
 def buffered(app):

@@ -37,6 +37,9 @@ NOT_HTML = {
     "grave_works.staff_photo",
     "provenance.staff_document",
     "provenance.public_document",
+    "public.interview_file",
+    "staff_interviews.file",
+    "staff_interviews.progress",
 }
 NOT_HTML_BLUEPRINTS = ("api.", "seo.", "feeds.", "oai.")
 
