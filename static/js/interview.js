@@ -14,6 +14,20 @@
     player.play().catch(function () {});
     player.focus();
   });
+  // A form's recording over the limit is taken off before sending: the server would refuse
+  // the whole request, and the typed text with it.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) return;
+    var file = input.files && input.files[0];
+    var note = document.getElementById(input.id + "-size");
+    if (file && file.size > Number(input.getAttribute("data-max-bytes"))) {
+      input.value = "";
+      if (note) note.textContent = input.getAttribute("data-too-large");
+    } else if (note) {
+      note.textContent = "";
+    }
+  });
   // Staff: the conversion's progress, read every few seconds; the page reloads when done.
   var bar = document.querySelector("progress[data-progress-url]");
   if (!bar) return;

@@ -71,3 +71,22 @@ def test_screenshots_of_the_interview_pages(page, live_site):
                 )
             else:
                 page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
+
+
+def test_a_recording_over_the_limit_is_taken_off_before_sending(page, live_site):
+    """The server would refuse the whole request (and the typed text with it): the form's
+    script takes such a file off at once and says why."""
+    config = live_site.app.config
+    limit = config["INTERVIEW_MAX_BYTES"]
+    config["INTERVIEW_MAX_BYTES"] = 1000
+    try:
+        page.goto(live_site.url("/submit/story/{hero_id}"))
+        page.locator("#body").fill("Спогад, який не має загубитися.")
+        page.set_input_files(
+            "#interview", files=[{"name": "a.mp3", "mimeType": "audio/mpeg", "buffer": b"x" * 2000}]
+        )
+        expect(page.locator("#interview-size")).to_contain_text("більший за")
+        assert page.locator("#interview").evaluate("i => i.files.length") == 0
+        expect(page.locator("#body")).to_have_value("Спогад, який не має загубитися.")
+    finally:
+        config["INTERVIEW_MAX_BYTES"] = limit
