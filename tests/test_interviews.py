@@ -311,6 +311,8 @@ def test_staff_only_and_unpublished_interviews_are_not_served(app, client, ready
 
 def test_transcript_is_found_by_search(app, client, ready):
     assert search_api(client, "Сіверським Дінцем") == ["Коваленко Андрій Петрович"]
+    page = client.get("/search", query_string={"q": "Сіверським Дінцем"}).get_data(as_text=True)
+    assert "Запис інтерв'ю «Розмова з братом»" in page.replace("&#39;", "'")  # the snippet
     with app.app_context():
         db.session.get(Interview, ready["id"]).visibility = "staff"
         db.session.commit()
