@@ -454,3 +454,65 @@ def test_submission_with_a_bad_interview_keeps_the_typed_text(app, client, recor
     with app.app_context():
         assert db.session.scalar(select(Interview)) is None
         assert db.session.scalar(select(Submission)) is None
+
+
+def test_staff_hear_a_staff_only_interview_and_edit_its_transcript(app, client, staff, ready):
+    with app.app_context():
+        db.session.get(Interview, ready["id"]).visibility = "staff"
+        db.session.commit()
+    login(client, staff["moderator"])
+    with client.get(f"/staff/interviews/{ready['id']}/file") as heard:
+        assert heard.status_code == 200
+    url = f"/staff/interviews/{ready['id']}"
+    late = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "title": "Нова назва",
+            "visibility": "public",
+            "transcript": "[00:00:01] так\n[00:09:00] занадто пізно",
+        },
+    )
+    assert late.status_code == 400
+    assert "після кінця запису" in late.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Interview, ready["id"]).title == "Розмова з братом"  # unchanged
+    saved = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "title": "Нова назва",
+            "visibility": "public",
+            "transcript": "00:02 Інші слова про Лиман",
+        },
+    )
+    assert saved.status_code == 303
+    assert search_api(client, "Лиман") == ["Коваленко Андрій Петрович"]
+    assert search_api(client, "Сіверським Дінцем") == []
+
+
+def test_new_hero_sent_with_an_interview_gets_it_on_approval(app, client, staff, recordings):
+    url = "/submit"
+    data = {
+        "csrf_token": csrf_token(client, url),
+        **SUBMITTER,
+        "surname": "Мельник",
+        "given_name": "Олег",
+        "death_date": "2023",
+        "interview": (io.BytesIO(recordings["ogg"].read_bytes()), "voice.ogg"),
+    }
+    reference = reference_of(
+        client, client.post(url, data=data, content_type="multipart/form-data")
+    )
+    sent = submission(app, reference)
+    with app.app_context():
+        interview_id = db.session.scalar(select(Interview.id))
+    app.extensions["memorial.interview_threads"][interview_id].join(60)
+    login(client, staff["moderator"])
+    page = f"/staff/submissions/{sent.id}"
+    client.post(f"{page}/approve", data={"csrf_token": csrf_token(client, page), "notified": "y"})
+    with app.app_context():
+        row = db.session.get(Interview, interview_id)
+        hero = db.session.scalar(select(Hero).where(Hero.surname == "Мельник"))
+        assert row.hero_id == hero.id and row.status == InterviewStatus.READY
+        assert row.visibility == "public"
