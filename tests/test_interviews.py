@@ -516,3 +516,11 @@ def test_new_hero_sent_with_an_interview_gets_it_on_approval(app, client, staff,
         hero = db.session.scalar(select(Hero).where(Hero.surname == "Мельник"))
         assert row.hero_id == hero.id and row.status == InterviewStatus.READY
         assert row.visibility == "public"
+
+
+def test_a_backup_keeps_the_converted_interview(app, ready, tmp_path):
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backup")])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert ready["file"] in manifest["media"]
+    assert (tmp_path / "backup" / "media" / ready["file"]).is_file()
