@@ -322,6 +322,21 @@ def purge_rejected_photos(report: Callable[[str], None], days: float | None = No
         for row in rows:
             report(f"deleting photo {row.id} of rejected submission {row.submission.reference}")
             session.delete(row)
+        # Interviews sent with such a submission (never given to a hero) go the same way.
+        sent = session.scalars(
+            select(Interview)
+            .join(Submission, Submission.id == Interview.submission_id)
+            .where(
+                Interview.hero_id.is_(None),
+                Submission.status == SubmissionStatus.REJECTED,
+                Submission.decided_at < cutoff,
+            )
+            .order_by(Interview.id)
+        ).all()
+        recordings = [p for row in sent for p in (row.file_path, row.original_path) if p]
+        for row in sent:
+            report(f"deleting interview {row.id} of rejected submission {row.submission_id}")
+            session.delete(row)
         session.commit()
         named = named_media(session)
     for rel in paths:
@@ -333,4 +348,7 @@ def purge_rejected_photos(report: Callable[[str], None], days: float | None = No
             continue
         for side in media.THUMB_SIDES:
             media.thumbnail_path(data_dir, rel, side).unlink(missing_ok=True)
-    return len(paths)
+    for rel in recordings:
+        if rel not in named:
+            media.safe_path(data_dir, rel).unlink(missing_ok=True)
+    return len(paths) + len(sent)

@@ -524,3 +524,29 @@ def test_a_backup_keeps_the_converted_interview(app, ready, tmp_path):
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
     assert ready["file"] in manifest["media"]
     assert (tmp_path / "backup" / "media" / ready["file"]).is_file()
+
+
+def test_an_interview_of_a_long_rejected_submission_is_purged(app, client, staff, recordings):
+    hero_id = _hero(app)
+    sent = submission(app, reference_of(client, _story(client, hero_id, recordings["mp3"], "a")))
+    with app.app_context():
+        interview_id = db.session.scalar(select(Interview.id))
+    app.extensions["memorial.interview_threads"][interview_id].join(60)
+    login(client, staff["moderator"])
+    page = f"/staff/submissions/{sent.id}"
+    client.post(
+        f"{page}/reject", data={"csrf_token": csrf_token(client, page), "text": "Не про нього"}
+    )
+    with app.app_context():
+        web = interviews.safe_path(
+            app.config["DATA_DIR"], db.session.get(Interview, interview_id).file_path
+        )
+    assert web.is_file()
+    result = app.test_cli_runner().invoke(args=["purge-rejected"])
+    assert result.exit_code == 0 and "interview" not in result.output  # kept for 30 days
+    app.config["REJECTED_PHOTO_RETENTION_DAYS"] = 0
+    result = app.test_cli_runner().invoke(args=["purge-rejected"])
+    assert f"deleting interview {interview_id}" in result.output
+    with app.app_context():
+        assert db.session.get(Interview, interview_id) is None
+    assert not web.exists()
