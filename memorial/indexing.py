@@ -333,10 +333,10 @@ def purge_rejected_photos(report: Callable[[str], None], days: float | None = No
             )
             .order_by(Interview.id)
         ).all()
-        recordings = [p for row in sent for p in (row.file_path, row.original_path) if p]
-        for row in sent:
-            report(f"deleting interview {row.id} of rejected submission {row.submission_id}")
-            session.delete(row)
+        recordings = [p for item in sent for p in (item.file_path, item.original_path) if p]
+        for item in sent:
+            report(f"deleting interview {item.id} of rejected submission {item.submission_id}")
+            session.delete(item)
         session.commit()
         named = named_media(session)
     for rel in paths:
