@@ -8,7 +8,7 @@ TEST_INSTALLED := $(VENV)/.installed-test
 # The PostgreSQL server the second test run uses; each run works in databases of its own.
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-fast test-sqlite test-postgres test-sqlite-marked test-postgres-marked lint bench bench-sheets bench-reminders bench-plan bench-labels bench-book bench-load bench-lighthouse translations clean-index
+.PHONY: run test test-fast test-sqlite test-postgres test-sqlite-marked test-postgres-marked lint bench bench-sheets bench-reminders bench-plan bench-labels bench-book bench-interview bench-load bench-lighthouse translations clean-index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ $(INSTALLED): setup.cfg pyproject.toml | $(BIN)/python
 	@ldconfig -p | grep -q libpangoft2-1.0 && fc-list | grep -qi dejavu || \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+	@# Recorded interviews are judged with ffprobe and converted with ffmpeg (Debian's)
+	@command -v ffmpeg >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y \
+		--no-install-recommends ffmpeg
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
@@ -26,6 +29,7 @@ $(TEST_INSTALLED): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres,redis]'
 	@command -v pg_dump >/dev/null || apt-get install -y --no-install-recommends postgresql-client
 	@command -v pdftoppm >/dev/null || apt-get install -y --no-install-recommends poppler-utils
+	@command -v espeak-ng >/dev/null || apt-get install -y --no-install-recommends espeak-ng
 	touch $@
 
 # Browser-test tools: Debian's chromium (never `playwright install`), java for the Nu HTML
@@ -124,6 +128,14 @@ bench-book: $(INSTALLED)
 ## 30 s); writes the plaque labels section of bench/RESULTS.md
 bench-labels: $(INSTALLED)
 	$(BIN)/python bench/labels_bench.py --graves $(or $(LABEL_GRAVES),500)
+
+## bench-interview: converting an hour of recorded interview (speech, and 720p video) against
+## the goal of twice its playing time; writes the interview section of bench/RESULTS.md.
+## About half an hour on two cores (VIDEO_MINUTES=10 measures less and scales).
+bench-interview: $(INSTALLED)
+	@command -v espeak-ng >/dev/null || apt-get install -y --no-install-recommends espeak-ng
+	$(BIN)/python bench/interview_bench.py --audio-minutes $(or $(AUDIO_MINUTES),60) \
+		--video-minutes $(or $(VIDEO_MINUTES),60)
 
 ## lint: ruff's rules and format, and mypy on the domain and search
 lint: $(TEST_INSTALLED)

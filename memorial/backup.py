@@ -37,7 +37,9 @@ PG_DUMP_FILE = "database.dump"
 MEDIA_QUERY = (
     "SELECT file_path, sha256 FROM photo UNION "
     "SELECT file_path, sha256 FROM submission_photo UNION "
-    "SELECT monument_photo_path, NULL FROM grave WHERE monument_photo_path IS NOT NULL "
+    "SELECT monument_photo_path, NULL FROM grave WHERE monument_photo_path IS NOT NULL UNION "
+    # Converted interviews (an upload still waiting for its conversion is not kept).
+    "SELECT file_path, NULL FROM interview WHERE file_path IS NOT NULL "
     "ORDER BY file_path"
 )
 

@@ -35,6 +35,7 @@ from .models import (
     GraveSector,
     GraveWork,
     Hero,
+    Interview,
     Photo,
     Story,
 )
@@ -48,7 +49,7 @@ CONTENT, CANDLES = 1, 2
 VERSION_OF: tuple[tuple[tuple[type, ...], int], ...] = (
     ((CandleLight,), CANDLES),
     # The places of graves and the visiting details show on profiles and sector plans.
-    ((Hero, Award, Story, Photo, Cemetery, GraveSector, Grave, GraveWork), CONTENT),
+    ((Hero, Award, Story, Photo, Interview, Cemetery, GraveSector, Grave, GraveWork), CONTENT),
     # A verified source shows as a mark beside the fact on the profile.
     ((FactSource,), CONTENT),
 )
@@ -122,7 +123,7 @@ def _heroes_written(objects) -> set[int]:
         if isinstance(obj, Hero):
             if obj.id is not None:
                 ids.add(obj.id)
-        elif isinstance(obj, (Award, Story, Photo)):
+        elif isinstance(obj, (Award, Story, Photo, Interview)):
             hero_id = obj.hero_id if obj.hero_id is not None else getattr(obj.hero, "id", None)
             if hero_id is not None:
                 ids.add(hero_id)

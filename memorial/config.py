@@ -28,6 +28,8 @@ ENV_KEYS = (
     "REJECTED_PHOTO_RETENTION_DAYS",
     "SHEET_MAX_BYTES",
     "PHOTOS_ZIP_MAX_BYTES",
+    "INTERVIEW_MAX_BYTES",
+    "INTERVIEW_MAX_SECONDS",
     "MAIL_URL",
     "MAIL_FROM",
     "REMINDER_DAYS_BEFORE",
@@ -114,6 +116,10 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         SHEET_MAX_BYTES=20 * 1024 * 1024,
         PHOTOS_ZIP_MAX_BYTES=1024 * 1024 * 1024,
         SHEET_UPLOAD_MINUTES=60,
+        # Recorded interviews: the largest upload in bytes and the longest playing time in
+        # seconds (the forms that take an interview accept a request this much larger).
+        INTERVIEW_MAX_BYTES=500 * 1024 * 1024,
+        INTERVIEW_MAX_SECONDS=3 * 3600,
         # E-mail reminders of anniversaries. MAIL_URL: the SMTP server (smtp://host:port,
         # smtp+starttls://user:password@host:587, smtps://user:password@host:465); empty:
         # reminders are off. MAIL_FROM: the sender (default noreply@ the site's host).
@@ -210,14 +216,19 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
             raise ValueError(
                 f"MEMORIAL_{key} must be a number of zero or more, not {app.config[key]!r}"
             ) from None
-    for key in ("SHEET_MAX_BYTES", "PHOTOS_ZIP_MAX_BYTES"):
+    for key in (
+        "SHEET_MAX_BYTES",
+        "PHOTOS_ZIP_MAX_BYTES",
+        "INTERVIEW_MAX_BYTES",
+        "INTERVIEW_MAX_SECONDS",
+    ):
         try:
             app.config[key] = int(app.config[key])
             if app.config[key] <= 0:
                 raise ValueError
         except (TypeError, ValueError):
             raise ValueError(
-                f"MEMORIAL_{key} must be a number of bytes above zero, not {app.config[key]!r}"
+                f"MEMORIAL_{key} must be a whole number above zero, not {app.config[key]!r}"
             ) from None
     try:
         app.config["REMINDER_DAYS_BEFORE"] = int(app.config["REMINDER_DAYS_BEFORE"])

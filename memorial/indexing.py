@@ -20,6 +20,7 @@ from .models import (
     Grave,
     GraveSector,
     Hero,
+    Interview,
     Photo,
     Submission,
     SubmissionPhoto,
@@ -37,7 +38,11 @@ def published_documents(session: Session, batch: int = 500) -> Iterator[HeroDocu
             .where(Hero.is_published, Hero.id > last)
             .order_by(Hero.id)
             .limit(batch)
-            .options(selectinload(Hero.awards), selectinload(Hero.stories))
+            .options(
+                selectinload(Hero.awards),
+                selectinload(Hero.stories),
+                selectinload(Hero.interviews),
+            )
         ).all()
         if not heroes:
             return
@@ -200,6 +205,8 @@ def named_media(session: Session) -> set[str]:
         | set(session.scalars(select(SubmissionPhoto.file_path)))
         | named
         | {p for p in session.scalars(select(FactSource.document_path)) if p}
+        | {p for p in session.scalars(select(Interview.file_path)) if p}
+        | {p for p in session.scalars(select(Interview.original_path)) if p}
     )
 
 
@@ -315,6 +322,21 @@ def purge_rejected_photos(report: Callable[[str], None], days: float | None = No
         for row in rows:
             report(f"deleting photo {row.id} of rejected submission {row.submission.reference}")
             session.delete(row)
+        # Interviews sent with such a submission (never given to a hero) go the same way.
+        sent = session.scalars(
+            select(Interview)
+            .join(Submission, Submission.id == Interview.submission_id)
+            .where(
+                Interview.hero_id.is_(None),
+                Submission.status == SubmissionStatus.REJECTED,
+                Submission.decided_at < cutoff,
+            )
+            .order_by(Interview.id)
+        ).all()
+        recordings = [p for item in sent for p in (item.file_path, item.original_path) if p]
+        for item in sent:
+            report(f"deleting interview {item.id} of rejected submission {item.submission_id}")
+            session.delete(item)
         session.commit()
         named = named_media(session)
     for rel in paths:
@@ -326,4 +348,7 @@ def purge_rejected_photos(report: Callable[[str], None], days: float | None = No
             continue
         for side in media.THUMB_SIDES:
             media.thumbnail_path(data_dir, rel, side).unlink(missing_ok=True)
-    return len(paths)
+    for rel in recordings:
+        if rel not in named:
+            media.safe_path(data_dir, rel).unlink(missing_ok=True)
+    return len(paths) + len(sent)

@@ -219,6 +219,9 @@ class Hero(Model):
     photos: Mapped[list[Photo]] = relationship(
         back_populates="hero", cascade="all, delete-orphan", order_by="Photo.position"
     )
+    interviews: Mapped[list[Interview]] = relationship(
+        back_populates="hero", cascade="all, delete-orphan", order_by="Interview.id"
+    )
     #: The grave the hero lies in now, when the burial place is known as data.
     grave: Mapped[Grave | None] = relationship(back_populates="hero", uselist=False)
 
@@ -1189,3 +1192,80 @@ class BookEdition(Model):
 
     foreword: Mapped[BookForeword | None] = relationship()
     job: Mapped[Job | None] = relationship()
+
+
+class InterviewKind(StrEnum):
+    """What a recorded interview is: sound only, or picture and sound."""
+
+    AUDIO = "audio"
+    VIDEO = "video"
+
+
+class InterviewStatus(StrEnum):
+    """Where the conversion of an interview to the web format stands."""
+
+    PENDING = "pending"
+    CONVERTING = "converting"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class InterviewVisibility(StrEnum):
+    """Who may hear or see an interview: everyone, or staff only (kept in the archive)."""
+
+    PUBLIC = "public"
+    STAFF = "staff"
+
+
+class Interview(Model):
+    """A recorded interview about a hero (or sent with a submission, not yet approved).
+
+    Only the converted web file is kept: the upload (``original_path``) carries the phone's
+    metadata and is deleted as soon as the conversion succeeds.
+    """
+
+    __tablename__ = "interview"
+    __table_args__ = (
+        one_of("kind", InterviewKind, "kind_known"),
+        one_of("status", InterviewStatus, "status_known"),
+        one_of("visibility", InterviewVisibility, "visibility_known"),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress_range"),
+        CheckConstraint("hero_id IS NOT NULL OR submission_id IS NOT NULL", name="owner_named"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hero_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hero.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submission.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(500), default="")
+    kind: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default=InterviewStatus.PENDING)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(10), default=InterviewVisibility.PUBLIC)
+    #: The upload as received, relative to the media folder; deleted once converted.
+    original_path: Mapped[str | None] = mapped_column(String(500))
+    #: The converted web file (AAC in MP4 for sound, H.264/AAC MP4 for video).
+    file_path: Mapped[str | None] = mapped_column(String(500), unique=True)
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    #: Playing time in seconds (of the upload until converted, then of the web file).
+    duration: Mapped[float | None] = mapped_column(Float)
+    #: Plain text; a line may start with a timestamp (``[00:12:34]`` or ``12:34``).
+    transcript: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    converted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    hero: Mapped[Hero | None] = relationship(back_populates="interviews")
+    submission: Mapped[Submission | None] = relationship()
+
+    @property
+    def is_public(self) -> bool:
+        """Whether the public may hear or see it (its hero's own publication aside)."""
+        return (
+            self.hero_id is not None
+            and self.status == InterviewStatus.READY
+            and self.visibility == InterviewVisibility.PUBLIC
+        )

@@ -37,6 +37,8 @@ CONSENT_REVISION = "7d2e4c6a9b13"
 BOOK_REVISION = "4b8e1f2a6c37"
 #: Veterans: the second collection, withdrawal (``create_all`` too).
 VETERANS_REVISION = "3b8e5a1c7d42"
+#: Recorded interviews, also made by ``create_all`` (the test suite's schema).
+INTERVIEWS_REVISION = "9c4e1a7b3d52"
 #: Tables that came with migrations: a database made by ``create_all`` before then lacks them.
 _ADDED_WITH_MIGRATIONS = ("search_document", "search_term")
 
@@ -46,6 +48,8 @@ def _revision_before_migrations(inspector) -> str:
 
     Such databases come from releases before migrations existed; newest first.
     """
+    if "interview" in inspector.get_table_names():
+        return INTERVIEWS_REVISION
     if "hero" in inspector.get_table_names() and "withdrawn_at" in {
         c["name"] for c in inspector.get_columns("hero")
     }:

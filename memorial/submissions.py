@@ -13,7 +13,7 @@ import secrets
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, object_session
 
-from . import audit, consent, veterans
+from . import audit, consent, interviews, veterans
 from .archive import add_photos, add_story, apply_fields, upsert_hero
 from .dates import to_iso_date
 from .language import first_letter, fold
@@ -385,6 +385,7 @@ def approve(
                 elif submission.kind == SubmissionKind.CORRECTION:
                     apply_fields(hero, {payload["field"]: payload.get("value") or ""})
     submission.hero_id = hero.id
+    interviews.attach_to_hero(session, submission.id, hero.id, public=on_site)
     consent.attach_hero(session, submission)
     submission.status = SubmissionStatus.PUBLISHED
     submission.decided_at = utcnow()

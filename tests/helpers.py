@@ -388,6 +388,8 @@ PAGES: list[tuple[str, str, bool]] = [
     ("search-veterans", "/search?collection=veteran", False),
     ("staff-veteran", "/staff/heroes/{veteran_id}/veteran", True),
     ("staff-submission-veteran", "/staff/submissions/{veteran_submission_id}", True),
+    ("staff-hero-interviews", "/staff/heroes/{hero_id}/interviews", True),
+    ("staff-interview", "/staff/interviews/{interview_id}", True),
 ]
 LANGUAGES = ("uk", "en")
 

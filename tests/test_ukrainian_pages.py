@@ -23,7 +23,24 @@ from helpers import (
 
 #: Latin words a Ukrainian page may show: formats and names that are the same in Ukrainian,
 #: and the name of the other interface language on its switch.
-ALLOWED = {"UTC", "JPEG", "PNG", "WebP", "HEIC", "iPhone", "MEM", "English", "Facebook", "Telegram"}
+ALLOWED = {
+    "UTC",
+    "JPEG",
+    "PNG",
+    "WebP",
+    "HEIC",
+    "iPhone",
+    "MEM",
+    "English",
+    "Facebook",
+    "Telegram",
+    # file formats of recordings (MP3, MP4, M4A, OGG/Opus, WAV, WebM)
+    "MP",
+    "OGG",
+    "Opus",
+    "WAV",
+    "WebM",
+}
 _HIDDEN = re.compile(r"<(script|style|template)\b.*?</\1>", re.S)
 #: Data, not words: e-mail addresses, links, reference codes, grave codes, ids such as
 #: ``demo-017``, and Roman numerals of award degrees.

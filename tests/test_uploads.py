@@ -119,7 +119,8 @@ def test_oversized_file_is_refused(tmp_path):
 
 
 def test_body_over_the_request_limit_is_413_in_ukrainian(tmp_path):
-    app = create_app(app_config(tmp_path, MAX_CONTENT_LENGTH=50_000))
+    # The form may carry an interview: its limit is the form's plus the interview's.
+    app = create_app(app_config(tmp_path, MAX_CONTENT_LENGTH=50_000, INTERVIEW_MAX_BYTES=1000))
     with app.app_context():
         create_schema()
     client = app.test_client()

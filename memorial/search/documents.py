@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
+from ..interviews import public_interviews, transcript_text
 from ..language import first_letter, full_name, normalize, translit_uk
 from ..records import public_view
 
@@ -58,6 +59,8 @@ def hero_text(hero) -> str:
     """All running text of a hero: biography, stories, awards, circumstances and places."""
     stories = [_join(s.title, s.body, s.author_name) for s in hero.stories]
     awards = [a.name for a in hero.awards]
+    # Public interviews are found by their title and transcript, as stories are.
+    interviews = [_join(i.title, transcript_text(i)) for i in public_interviews(hero)]
     return _join(
         hero.biography,
         hero.death_circumstances,
@@ -66,6 +69,7 @@ def hero_text(hero) -> str:
         getattr(hero, "life_now", None),
         *awards,
         *stories,
+        *interviews,
     )
 
 

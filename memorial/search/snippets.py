@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from .. import language
+from ..interviews import public_interviews, transcript_text
 from ..records import PublicHero
 
 
@@ -117,6 +118,9 @@ def passages(hero) -> list[Passage]:
         Passage("awards", "; ".join(a.name for a in hero.awards)),
     ]
     out += [Passage("story", s.body or "", s.title or "") for s in hero.stories]
+    out += [
+        Passage("interview", transcript_text(i), i.title or "") for i in public_interviews(hero)
+    ]
     return [p for p in out if p.text.strip()]
 
 

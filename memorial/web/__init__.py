@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
         staff_consent,
         staff_family,
         staff_graves,
+        staff_interviews,
         staff_veterans,
         submit,
         templating,
@@ -71,6 +72,8 @@ def init_app(app: Flask) -> None:
             audit.unbind_origin(token)
 
     edge.init_app(app)
+    # Before the CSRF check reads the form: the forms that may carry an interview accept it.
+    app.before_request(staff_interviews.allow_large_uploads)
     csrf.init_app(app)
     limiter.init_app(app)
     auth.init_app(app)
@@ -98,6 +101,7 @@ def init_app(app: Flask) -> None:
         staff_consent.bp,
         staff_book.bp,
         staff_veterans.bp,
+        staff_interviews.bp,
         grave_works.bp,
         auth.bp,
     ):

@@ -182,6 +182,7 @@ def snippet(hero: Hero, terms: list[str]) -> Markup:
         "service": _("Служба"),
         "awards": _("Нагороди"),
         "story": _("Спогад"),
+        "interview": _("Запис інтерв'ю"),
     }
     name = names.get(passage.key, "")
     if passage.title:

@@ -30,10 +30,10 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import consent as consents
-from .. import media, reminders
+from .. import interviews, media, reminders
 from ..dates import PartialDate, to_iso_date
 from ..extensions import db
-from ..models import ConsentScope, UserRole
+from ..models import ConsentScope, InterviewVisibility, UserRole
 from ..records import HERO_DATE_FIELDS, HERO_TEXT_FIELDS, HIDEABLE_FIELDS
 from ..veterans import VeteranCheck
 from .labels import FIELD_LABELS, choices
@@ -274,6 +274,163 @@ def photo_error(exc: media.MediaError, name: str):
     )
 
 
+def interview_error(exc: interviews.InterviewError, name: str = ""):
+    """A message for people about a refused recording or transcript."""
+    params = exc.params
+    messages = {
+        "empty": _l("Файл «%(name)s» порожній.", name=name),
+        "size": _l(
+            "Файл «%(name)s» більший за %(mb)d МБ. Стисніть запис або розділіть його на "
+            "частини і надішліть ще раз.",
+            name=name,
+            mb=params.get("limit_mb", 0),
+        ),
+        "duration": _l(
+            "Запис «%(name)s» довший за %(minutes)d хв. Розділіть його на частини і надішліть "
+            "ще раз.",
+            name=name,
+            minutes=params.get("limit_minutes", 0),
+        ),
+        "timestamp": _l(
+            "Рядок %(line)d розшифровки: «%(stamp)s» — не час. Пишіть [год:хв:сек] або "
+            "хв:сек, хвилини й секунди до 59.",
+            line=params.get("line", 0),
+            stamp=params.get("stamp", ""),
+        ),
+        "timestamp_end": _l(
+            "Рядок %(line)d розшифровки: час %(stamp)s — після кінця запису (запис триває "
+            "%(length)s). Виправте час цього рядка.",
+            line=params.get("line", 0),
+            stamp=params.get("stamp", ""),
+            length=params.get("length", ""),
+        ),
+        "tool": _l("Записи зараз не вдається перевірити. Спробуйте пізніше."),
+    }
+    return messages.get(
+        exc.reason,
+        _l(
+            "Файл «%(name)s» — не аудіо- чи відеозапис у форматі, який ми приймаємо "
+            "(аудіо: MP3, M4A, OGG/Opus, WAV; відео: MP4, WebM), або він пошкоджений. "
+            "Назва файлу тут нічого не змінює: ми перевіряємо сам вміст.",
+            name=name,
+        ),
+    )
+
+
+RECORDING_HINT = _l(
+    "Аудіо (MP3, M4A, OGG/Opus, WAV) або відео (MP4, WebM). Ми перетворюємо запис для "
+    "вебу й видаляємо з нього всі службові дані (місце й час зйомки, назву пристрою)."
+)
+
+
+class RecordingMixin:
+    """One recorded interview, stored and judged by content while the form is validated.
+
+    ``recording_field`` names the file field; the stored upload is in ``accepted_recording``
+    (relative path, path, what ffprobe found) and every written file in ``written_files``,
+    so that the view removes it when anything else fails."""
+
+    recording_field = "recording"
+    recording_required = False
+
+    def accept_recording(self, field, transcript: str = "") -> None:
+        """Store the upload, judge it, and check the transcript against its length."""
+        self.written_files = getattr(self, "written_files", [])
+        self.accepted_recording = None
+        upload = field.data
+        if not upload or not getattr(upload, "filename", ""):
+            if self.recording_required:
+                raise ValidationError(_l("Додайте файл запису."))
+            return
+        name = (upload.filename or "")[-80:]
+        data_dir = current_app.config["DATA_DIR"]
+        max_bytes, max_seconds = interviews.limits()
+        try:
+            rel, path = interviews.store_upload(
+                data_dir, upload.stream, max_bytes, self.written_files
+            )
+            found = interviews.probe(path, max_bytes, max_seconds)
+        except interviews.InterviewError as exc:
+            self.discard_recording()
+            raise ValidationError(interview_error(exc, name)) from None
+        try:
+            interviews.parse_transcript(transcript, found.duration)
+        except interviews.InterviewError as exc:
+            self.discard_recording()
+            self.transcript_error = interview_error(exc)
+            return
+        self.accepted_recording = (rel, path, found)
+
+    def discard_recording(self) -> None:
+        """Delete what was written for the upload (the form failed or was refused)."""
+        for path in getattr(self, "written_files", []):
+            path.unlink(missing_ok=True)
+        self.written_files = []
+        self.recording_dropped = getattr(self, "accepted_recording", None) is not None
+        self.accepted_recording = None
+
+    def recording_to_attach_again(self) -> bool:
+        """Whether a good recording came with a form that failed elsewhere."""
+        return bool(
+            getattr(self, "errors", None)
+            and self.recording_field not in self.errors
+            and (getattr(self, "accepted_recording", None) or getattr(self, "recording_dropped", 0))
+        )
+
+
+class InterviewForm(RecordingMixin, FlaskForm):
+    """Staff attach a recorded interview to a hero."""
+
+    recording_required = True
+    recording = FileField(_l("Файл запису"), description=RECORDING_HINT)
+    title = _text(_l("Назва"), 500, hint=_l("Наприклад: Розмова з сестрою, 2024."))
+    visibility = RadioField(
+        _l("Хто може слухати чи дивитися"),
+        choices=[
+            SelectChoice(InterviewVisibility.PUBLIC.value, _l("Усі відвідувачі сайту")),
+            SelectChoice(InterviewVisibility.STAFF.value, _l("Лише працівники архіву")),
+        ],
+        default=InterviewVisibility.PUBLIC.value,
+    )
+    transcript = TextAreaField(
+        _l("Розшифровка"),
+        validators=[Optional(), Length(max=500_000, message=_l("Не більше %(max)d символів."))],
+        description=_l(
+            "Текст запису. Рядок може починатися з часу: [00:12:34] або 12:34 — тоді на "
+            "сторінці він стане посиланням на цей момент запису."
+        ),
+    )
+
+    def validate_recording(self, field) -> None:
+        self.accept_recording(field, self.transcript.data or "")
+
+    def validate_transcript(self, field) -> None:
+        """A timestamp past the end of the recording (found while judging it) is named here."""
+        if getattr(self, "transcript_error", None):
+            raise ValidationError(self.transcript_error)
+
+
+class InterviewEditForm(FlaskForm):
+    """Staff change an interview's title, visibility and transcript."""
+
+    title = InterviewForm.title
+    visibility = InterviewForm.visibility
+    transcript = InterviewForm.transcript
+
+
+class SubmissionInterviewMixin(RecordingMixin):
+    """An optional recorded interview sent with a submission (checked by a moderator)."""
+
+    recording_field = "interview"
+    interview = FileField(
+        _l("Запис інтерв'ю (необов'язково)"),
+        description=RECORDING_HINT,
+    )
+
+    def validate_interview(self, field) -> None:
+        self.accept_recording(field)
+
+
 def _hero_fields(cls):
     """Add the archive's hero fields to a form class."""
     for name in HERO_TEXT_FIELDS:
@@ -370,11 +527,11 @@ class StoryFieldsMixin:
 
 
 @_hero_fields
-class NewHeroForm(HeroFieldsMixin, PhotosMixin, SubmitterForm):
+class NewHeroForm(HeroFieldsMixin, PhotosMixin, SubmissionInterviewMixin, SubmitterForm):
     """A new hero profile from a family."""
 
 
-class StoryForm(StoryFieldsMixin, SubmitterForm):
+class StoryForm(StoryFieldsMixin, SubmissionInterviewMixin, SubmitterForm):
     """A memory of an existing hero."""
 
     title = _text(_l("Заголовок"), 500, hint=_l("Необов'язково."))
@@ -821,7 +978,7 @@ def _service_periods(cls):
 
 
 @_service_periods
-class VeteranForm(PhotosMixin, SubmitterForm):
+class VeteranForm(PhotosMixin, SubmissionInterviewMixin, SubmitterForm):
     """A living veteran's story, told by themselves ("про себе") or by a relative."""
 
     about = RadioField(

@@ -21,12 +21,21 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .. import book, browse, candles, media, provenance
+from .. import book, browse, candles, interviews, media, provenance
 from ..clock import today_in_kyiv
 from ..dates import day_key
 from ..extensions import csrf, db, limiter
 from ..language import UKRAINIAN_ALPHABET
-from ..models import Hero, HeroCollection, Photo, field_shown, published_heroes
+from ..models import (
+    Hero,
+    HeroCollection,
+    Interview,
+    InterviewStatus,
+    InterviewVisibility,
+    Photo,
+    field_shown,
+    published_heroes,
+)
 from ..records import public_view
 from . import pagecache
 from .edge import MAX_ID
@@ -39,6 +48,7 @@ from .finder import (
     value_label,
 )
 from .pagination import Pager, page_number
+from .recordings import send_interview
 from .security import send_stored
 
 bp = Blueprint("public", __name__)
@@ -443,6 +453,40 @@ def photo(file_path: str):
     if mimetype not in ("image/jpeg", "image/png", "image/webp"):
         abort(404)
     return send_stored(path, mimetype, PHOTO_MAX_AGE)
+
+
+@bp.app_template_global()
+def interviews_shown(hero) -> list[tuple[Interview, list, str]]:
+    """The hero's public interviews for a page: each with its transcript lines and the URL
+    of its web file (the ``templates/public/_interviews.html`` partial lists them)."""
+    shown = []
+    for row in interviews.public_interviews(hero):
+        try:
+            lines = interviews.parse_transcript(row.transcript, row.duration)
+        except interviews.InterviewError:  # checked when saved; a stray line stays plain
+            lines = [interviews.TranscriptLine(None, row.transcript)]
+        url = url_for("public.interview_file", name=row.file_path.split("/", 1)[1])
+        shown.append((row, lines, url))
+    return shown
+
+
+@bp.get("/media/interviews/<path:name>")
+def interview_file(name: str):
+    """A public, converted interview of a published hero; range requests let a phone seek."""
+    row = db.session.scalar(
+        select(Interview)
+        .join(Hero, Interview.hero_id == Hero.id)
+        .where(
+            Interview.file_path == f"{interviews.INTERVIEWS_DIR}/{name}",
+            Interview.status == InterviewStatus.READY,
+            Interview.visibility == InterviewVisibility.PUBLIC,
+            Hero.is_published,
+            Hero.name_only.is_(False),
+        )
+    )
+    if row is None:
+        abort(404)
+    return send_interview(row, max_age=30 * 24 * 3600)
 
 
 @bp.get("/media/thumb/<int:side>/<path:file_path>")

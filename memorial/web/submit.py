@@ -22,7 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from .. import family, media, submissions, veterans
+from .. import family, interviews, media, submissions, veterans
 from ..extensions import db, limiter
 from ..models import Hero, SubmissionKind, SubmissionStatus
 from ..records import PhotoInput, public_view
@@ -38,6 +38,7 @@ from .forms import (
 )
 from .labels import FIELD_LABELS
 from .public import load_published_hero
+from .recordings import start_interview_conversion
 from .templating import public_url
 
 log = logging.getLogger(__name__)
@@ -100,17 +101,33 @@ def _store_photos(form, written: list) -> list[PhotoInput]:
 
 def _save(form, kind: str, payload: dict, hero: Hero | None = None, secrets=None):
     """Store the photos, record the submission, commit once, and show the reference code
-    (and, for a veteran, the private withdrawal code and link, once)."""
-    written: list = []
+    (and, for a veteran, the private withdrawal code and link, once).
+
+    An interview sent with it waits with the submission (no hero yet) and is converted in
+    the background, so the moderator hears the cleaned file; approval gives it to the hero."""
+    written: list = list(getattr(form, "written_files", []))
+    recording = getattr(form, "accepted_recording", None)
+    interview = None
     try:
         photos = _store_photos(form, written) if hasattr(form, "accepted_photos") else []
         submission = submissions.submit(db.session, kind, payload, form.submitter(), photos, hero)
+        if recording is not None:
+            interview = interviews.add_interview(
+                db.session,
+                data_dir=current_app.config["DATA_DIR"],
+                original_path=recording[0],
+                found=recording[2],
+                submission_id=submission.id,
+                title=payload.get("title") or "",
+            )
         db.session.commit()
     except Exception:
         db.session.rollback()
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    if interview is not None:
+        start_interview_conversion(interview.id)
     session[_DONE_KEY] = submission.reference
     if secrets is not None:
         session[_WITHDRAW_KEY] = {"code": secrets.code, "token": secrets.token}
@@ -119,6 +136,9 @@ def _save(form, kind: str, payload: dict, hero: Hero | None = None, secrets=None
 
 def _render(template: str, form, hero: Hero | None = None, **extra):
     status = 400 if request.method == "POST" else 200
+    if hasattr(form, "discard_recording"):
+        # A form shown again keeps its typed text; a stored upload would only be an orphan.
+        form.discard_recording()
     return render_template(template, form=form, hero=hero, **extra), status
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import subprocess
 import threading
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from memorial import (
     create_app,
     family,
     graves,
+    interviews,
     media,
     reminders,
     sheets,
@@ -217,6 +219,7 @@ def _sample_paths(app) -> dict[str, str]:
         )  # fmt: skip
         veteran, withdraw_token, veteran_submission = _veteran_sample(app)
         db.session.commit()
+        interview_id = _sample_interview(app, demo)
         sheet = (
             "Ідентифікатор;Прізвище;Ім'я;Дата загибелі;Примітка\n"
             "demo-001;Оновлене;Ім'я;24.02.2022;\n"
@@ -254,6 +257,7 @@ def _sample_paths(app) -> dict[str, str]:
             "veteran_id": str(veteran.id),
             "withdraw_token": withdraw_token,
             "veteran_submission_id": str(veteran_submission.id),
+            "interview_id": str(interview_id),
         }
 
 
@@ -321,6 +325,32 @@ def _veteran_sample(app):
         [],
     )
     return hero, token, pending
+
+
+def _sample_interview(app, hero: Hero) -> int:
+    """A short converted audio interview of ``hero`` with a transcript (public)."""
+    source = Path(app.config["DATA_DIR"]).parent / "interview.wav"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=330:duration=4",
+         str(source)],
+        check=True,
+    )  # fmt: skip
+    written: list[Path] = []
+    max_bytes, max_seconds = interviews.limits(app)
+    with open(source, "rb") as stream:
+        rel, path = interviews.store_upload(app.config["DATA_DIR"], stream, max_bytes, written)
+    row = interviews.add_interview(
+        db.session,
+        data_dir=app.config["DATA_DIR"],
+        original_path=rel,
+        found=interviews.probe(path, max_bytes, max_seconds),
+        hero=hero,
+        title="Розмова з матір'ю",
+        transcript="[00:00:01] Він змалку любив техніку.\n00:03 Ми чекали його щодня.",
+    )
+    db.session.commit()
+    assert interviews.convert(row.id)
+    return row.id
 
 
 def buffered(app):

@@ -40,6 +40,9 @@ NOT_HTML = {
     "public.hero_pdf",
     "staff_book.download",
     "staff_book.job_state",
+    "public.interview_file",
+    "staff_interviews.file",
+    "staff_interviews.progress",
 }
 NOT_HTML_BLUEPRINTS = ("api.", "seo.", "feeds.", "oai.")
 
