@@ -54,6 +54,7 @@ TRIGRAM_THRESHOLD = 0.12  # loose: the Damerau distance decides afterwards
 BATCH = 500
 #: The comment of the index table, followed by the analysis version the index was built by.
 VERSION_NOTE = "memorial search analysis "
+_COMMENT = f"COMMENT ON TABLE search_document IS '{VERSION_NOTE}{ANALYSIS_VERSION}'"
 #: The lexeme prefix of each field the algorithm looks terms up in.
 _PREFIXES: dict[TermField, str] = {"exact": "x", "latin": "l", "text": "t"}
 
@@ -290,6 +291,7 @@ class PostgresBackend:
         if not docs and not removed:
             return
         with self.engine.begin() as conn:
+            self._mark_if_new(conn)
             if removed:
                 conn.execute(
                     text("DELETE FROM search_document WHERE hero_id = ANY(:ids)"),
@@ -323,9 +325,7 @@ class PostgresBackend:
             if progress and batch:
                 progress(len(batch))
             # The analysis version, in the same transaction as the content it describes.
-            conn.execute(
-                text(f"COMMENT ON TABLE search_document IS '{VERSION_NOTE}{ANALYSIS_VERSION}'")
-            )
+            conn.execute(text(_COMMENT))
 
     # -- reading ------------------------------------------------------------------------
     def digests(self) -> dict[int, str]:
@@ -337,6 +337,19 @@ class PostgresBackend:
         """How many heroes the index holds."""
         with self.engine.connect() as conn:
             return conn.execute(text("SELECT count(*) FROM search_document")).scalar_one()
+
+    @staticmethod
+    def _mark_if_new(conn: Connection) -> None:
+        """An index started empty by this code is of the current analysis: say so, as a
+        rebuild does (an older index, not empty, keeps its older version until rebuilt)."""
+        note = conn.execute(
+            text("SELECT obj_description('search_document'::regclass, 'pg_class')")
+        ).scalar()
+        if (
+            note is None
+            and not conn.execute(text("SELECT EXISTS (SELECT FROM search_document)")).scalar()
+        ):
+            conn.execute(text(_COMMENT))
 
     def analysis_version(self) -> int:
         """The analysis version the index was built by (the table's comment; none: 1)."""
