@@ -18,6 +18,7 @@ import pytest
 from memorial import create_app
 from memorial.extensions import db
 from memorial.schema import create_schema
+from memorial.search import understanding
 
 from helpers import app_config, record, write_archive
 
@@ -142,3 +143,95 @@ def judged_demo_client(tmp_path_factory):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+# -- the rewriting itself, without an index ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("q", "text", "date"),
+    [
+        ("24.05.2022", "", (2022, 5, 24, False)),
+        ("2022-05-24", "", (2022, 5, 24, False)),
+        ("Журавський 24 травня 2022 року", "Журавський", (2022, 5, 24, False)),
+        ("травень 2022", "", (2022, 5, None, False)),
+        ("у травні 2022 Ізюм", "Ізюм", (2022, 5, None, False)),
+        ("05.2022", "", (2022, 5, None, False)),
+        ("народився 30 січня 1996", "", (1996, 1, 30, True)),
+        ("загинув 24 травня", "", (None, 5, 24, False)),
+        ("31.02.2022", "", (2022, 2, 31, False)),  # no such day: simply matches no hero
+    ],
+)
+def test_dates_are_read_as_people_write_them(q, text, date):
+    rewritten = understanding.rewrite(q)
+    assert rewritten.text == text
+    hint = rewritten.dates[0]
+    assert (hint.year, hint.month, hint.day, hint.born) == date
+
+
+@pytest.mark.parametrize(
+    ("q", "text"),
+    [
+        ("93-тя бригада", "93 бригада"),
+        ("72-га ОМБр", "72 ОМБр"),
+        ("орден Богдана Хмельницького II ступеня", "орден Богдана Хмельницького 2 ступеня"),
+        ("орден Богдана Хмельницького ІІ ступеня", "орден Богдана Хмельницького 2 ступеня"),
+        ("13.45.2022", "13.45.2022"),  # not a date: left as typed
+        ('"24 травня 2022"', '"24 травня 2022"'),  # a quoted phrase is left as typed
+    ],
+)
+def test_numbers_and_degrees_are_cleaned(q, text):
+    assert understanding.rewrite(q).text == text
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Сергеевич", "сергійович"),
+        ("Евгений", "євген"),
+        ("Александр", "олександр"),
+        ("Дмитрий", "дмитро"),
+        ("Николай", "микола"),
+        ("Николаевна", "миколаївна"),
+        ("Васильевич", "васильович"),
+        ("Журавский", "журавський"),
+        ("Журавлев", "журавльов"),
+        ("Ковалёв", "ковальов"),
+        ("Рыбак", "рибак"),
+        ("Саша", "олександр"),
+        ("Саша", "олександра"),
+        ("Женя", "євгенія"),
+        ("Діма", "дмитро"),
+        ("Оля", "ольга"),
+        ("Вова", "володимир"),
+    ],
+)
+def test_russian_spellings_and_everyday_names(typed, meant):
+    assert meant in understanding.name_alternatives(typed)
+
+
+def test_ukrainian_words_have_no_alternatives():
+    assert understanding.name_alternatives("Олександр") == ()
+    assert understanding.name_alternatives("Zhuravskyi") == ()
+
+
+def test_keyboard_layouts():
+    assert understanding.other_layouts("Uyfn.r") == ["Гнатюк"]
+    assert understanding.other_layouts("Rjdfk`d") == ["Ковал'в", "Ковалёв"]
+    assert understanding.other_layouts("Гнатюк") == []
+    assert understanding.other_layouts("2022") == []
+
+
+@pytest.mark.parametrize(
+    ("unit", "aliases"),
+    [
+        ("93 ОМБр", {"окрема механізована бригада", "Холодний Яр"}),
+        ("бригада «Холодний Яр»", {"93", "ОМБр"}),
+        ("72-га окрема механізована бригада імені Чорних Запорожців", {"ОМБр", "72"}),
+        ("Державна прикордонна служба України", {"ДПСУ"}),
+        ("НГУ", {"Національна гвардія України"}),
+        ("Сили спеціальних операцій", {"ССО"}),
+        ("Сили територіальної оборони", {"ТрО"}),
+    ],
+)
+def test_units_are_indexed_with_their_other_names(unit, aliases):
+    found = understanding.unit_aliases(unit)
+    assert all(a in found for a in aliases), found

@@ -78,8 +78,10 @@ def search_as_typed(backend: SearchBackend[Session, Part], req: SearchRequest) -
         if page.total == 0 and parsed.phrases:  # the phrase in another inflection
             parts = word_parts + [backend.phrase_part(session, p, True) for p in parsed.phrases]
             page = backend.run(session, parts, filters, req, False)
-        if page.total < FILL_BELOW and len(parts) > 1:
-            # Those matching every part come first (they match the most parts).
+        if len(parts) > 1 and (page.total == 0 or (page.total < FILL_BELOW and len(parts) > 2)):
+            # Those matching every part come first (they match the most parts). Two words
+            # are mostly a name: their few strict matches are the answer, and the second
+            # run would double the time of the commonest query.
             fuller = backend.run(session, parts, filters, req, True)
             if fuller.total > page.total:
                 fuller.partial = page.total == 0
@@ -167,8 +169,24 @@ def word_of(
         year=year_of(exact),
         near_field=near_field,
         near=tuple(near),
-        prefix=prefix and len(exact) >= 3 and not exact.isdigit(),
+        prefix=prefix and is_unfinished(backend, session, exact, latin),
     )
+
+
+def is_unfinished(
+    backend: SearchBackend[Session, Part],
+    session: Session,
+    exact: str,
+    latin: tuple[str, ...] | None,
+) -> bool:
+    """Whether the last word may be the beginning of a longer name: three letters or more,
+    and not a whole name already (a whole given name would otherwise match every
+    patronymic made of it, slowly and to no use)."""
+    if len(exact) < 3 or exact.isdigit():
+        return False
+    if latin is not None:
+        return bool(latin) and not backend.heroes_with(session, "latin", latin[0])
+    return not backend.heroes_with(session, "exact", exact)
 
 
 def near_spellings(

@@ -44,8 +44,8 @@ PREFIX_SCORE = 35.0
 #: A typed date that is the day (or month) a hero died, or was born when the visitor says
 #: "народився"; the other of the two dates scores half. A day's year adds ``YEAR_SCORE``.
 DATE_SCORE = {"day": 90.0, "day of year": 60.0, "month": 45.0}
-#: Below this many heroes matching every word, those matching most words are added after
-#: them (ranked by how many words match, then relevance).
+#: Below this many heroes matching every one of three words or more, those matching most
+#: words are added after them (ranked by how many words match, then relevance).
 FILL_BELOW = 5
 #: Four-digit numbers in this range typed as a word also match the years of birth and death.
 YEARS = range(1900, 2101)

@@ -379,9 +379,9 @@ _BORN_RE = re.compile(
     r"\b(народив(?:ся)?|народил(?:ася|ась|ся)|народж\w*|нар\.|родил(?:ся|ась)|born)\s*",
     re.IGNORECASE,
 )
+#: Said of the date of death; dropped when the query holds a date (it is the usual question).
 _DIED_RE = re.compile(
-    r"\b(загинув|загинула|загибел\w*|помер|померла|погиб(?:ла)?|умер(?:ла)?|died|killed)"
-    r"(?=\s*(?:\d|у\s|в\s|" + _MONTH[1:-1] + r"))\s*",
+    r"\b(загинув|загинула|загибел\w*|помер|померла|погиб(?:ла)?|умер(?:ла)?|died|killed)\b\s*",
     re.IGNORECASE,
 )
 
@@ -440,6 +440,10 @@ _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
 _ROMAN_RE = re.compile(r"(?<!\w)([IVІ]{1,3})(?=\s+(?:ступ|ст\.|class|degree))", re.IGNORECASE)
 
 
+#: A query is cut to this many characters before it is read (the parser keeps fewer still).
+_MAX_CHARS = 1000
+
+
 @dataclass(frozen=True)
 class Rewritten:
     """A query after understanding: the text left for words, and the dates taken out."""
@@ -463,7 +467,7 @@ def rewrite(q: str) -> Rewritten:
 
     Quoted phrases are left as typed.
     """
-    text = language.normalize(q or "")
+    text = language.normalize(q or "")[:_MAX_CHARS]
     if '"' in text:
         return Rewritten(text=roman_degrees(text))
     born = bool(_BORN_RE.search(text))
