@@ -235,3 +235,48 @@ def test_keyboard_layouts():
 def test_units_are_indexed_with_their_other_names(unit, aliases):
     found = understanding.unit_aliases(unit)
     assert all(a in found for a in aliases), found
+
+
+def test_a_broad_word_still_puts_the_named_hero_first_and_counts_every_match(app, runner, tmp_path):
+    """Over 200 heroes share a word (more than the PostgreSQL backend scores one by one): the
+    hero whose name it is comes first, the one who died in the typed year next, and the
+    total counts every match."""
+    letters = "бвгджзклмнпрстфхцчш"
+    records = [
+        record(
+            f"w-{i}",
+            surname=f"Ти{letters[i % 19]}{letters[(i // 19) % 19]}енко",
+            given_name="Петро",
+            call_sign=None,
+            biography="Захисник рідної землі.",
+            stories=[],
+            awards=[],
+            death_date="2023",
+        )
+        for i in range(230)
+    ]
+    records.append(
+        record("w-named", surname="Захисник", given_name="Ігор", call_sign=None, stories=[])
+    )
+    records.append(
+        record(
+            "w-year",
+            surname="Окремий",
+            given_name="Ігор",
+            call_sign=None,
+            biography="Захисник.",
+            stories=[],
+            awards=[],
+            death_date="2021-04-04",
+        )
+    )
+    folder = write_archive(tmp_path / "broad", records)
+    assert runner.invoke(args=["import-archive", str(folder)]).exit_code == 0
+    client = app.test_client()
+    data = client.get("/api/v1/search", query_string={"q": "захисник"}).get_json()
+    assert data["total"] == 232
+    assert data["results"][0]["external_id"] == "w-named"
+    data = client.get("/api/v1/search", query_string={"q": "захисник 2021"}).get_json()
+    assert [r["external_id"] for r in data["results"][:1]] == ["w-year"]
+    last = client.get("/api/v1/search", query_string={"q": "захисник", "page": 12}).get_json()
+    assert len(last["results"]) == 232 - 11 * 20
