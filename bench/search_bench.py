@@ -66,6 +66,8 @@ def hero_of(p: dict) -> SimpleNamespace:
         birth_year=p["birth_year"],
         death_year=p["death_year"],
         death_date=death,
+        birth_date=None,
+        hidden_fields=(),
     )
 
 

@@ -27,6 +27,7 @@ from .models import (
 )
 from .search import HeroDocument, backend_for, build_document, index_sync
 from .search.tables import SearchOutbox
+from .search.understanding import ANALYSIS_VERSION
 
 
 def published_documents(session: Session, batch: int = 500) -> Iterator[HeroDocument]:
@@ -117,6 +118,13 @@ def check_index() -> list[str]:
     backend = backend_for(current_app)
     indexed = backend.digests()
     problems = []
+    built_by = backend.analysis_version()
+    if indexed and built_by != ANALYSIS_VERSION:
+        # Searches still answer from it, with the older analysis, until the rebuild.
+        problems.append(
+            f"index: built by an older analysis (version {built_by}, this code uses "
+            f"{ANALYSIS_VERSION}); run `memorial reindex`"
+        )
     with Session(db.engine) as session:
         expected = {doc.id: doc.digest for doc in published_documents(session)}
         statuses = dict(session.execute(select(Hero.id, Hero.status)).all())

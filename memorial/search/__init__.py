@@ -69,9 +69,21 @@ to them):
   Cyrillic words against Cyrillic names, Latin words against Latin names).
 * A phrase matches its words in order, consecutive, in the name or the running text;
   as typed first, in any inflection of each word when that finds nothing.
-* Every word and phrase must match. When no hero matches all and there are several, the
-  heroes matching any are returned with ``partial=True``, those matching more of them
-  first, then by relevance.
+* Before words are matched, :mod:`.understanding` rewrites the query: dates are taken out
+  and match the heroes who died (or, with "народився", were born) that day or month,
+  scored ``DATE_SCORE``, or that year; ordinal endings leave numbers (``93-тя``); Roman
+  award degrees become Arabic; function words are dropped from loose words. A Cyrillic word
+  also matches, as an inflected name, the Ukrainian names a Russian spelling or an everyday
+  name stands for (``Евгений``, ``Сергеевич``, ``Саша``). The last word, when no space
+  follows it, also matches names it begins (``PREFIX_SCORE``). A Latin query that finds
+  fewer than ``SUGGEST_BELOW`` heroes is tried as typed on the Ukrainian and the Russian
+  keyboard layouts; the better of those that find more is returned, with the converted
+  query as the suggestion. Units are indexed with their abbreviations written out and back
+  and a brigade's honorary name beside its number.
+* Heroes matching every word and phrase come first. When none does and there are several
+  parts, or fewer than ``FILL_BELOW`` do and there are three parts or more (a phrase
+  rather than a name), the heroes matching any follow, those matching more parts first,
+  then by relevance; ``partial=True`` when none matched all.
 * Relevance: a name matched exactly scores ``NAME_SCORE["exact"]``, by inflection or in
   Latin ``NAME_SCORE["inflected"]``, by a near spelling ``FUZZY_SCORE[distance]``; text,
   places and unit add their own (BM25-like) score below those; stories are text of their

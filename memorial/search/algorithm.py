@@ -8,10 +8,15 @@ only translates parts, filters and lookups into its own queries.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import language
+from . import understanding
 from .backend import Filters, Part, SearchBackend, Session, TermField, Word
 from .documents import FACET_FIELDS, facet_value
 from .query import (
+    DATE_SCORE,
+    FILL_BELOW,
     SUGGEST_BELOW,
     SearchPage,
     SearchRequest,
@@ -23,17 +28,49 @@ from .query import (
 
 
 def search(backend: SearchBackend[Session, Part], req: SearchRequest) -> SearchPage:
-    """Run a request: all words must match; if nothing does, the best partial matches."""
-    parsed = parse_query(req.q)
+    """Run a request as understood (:mod:`.understanding`); when it finds little and was
+    typed in the wrong keyboard layout, the query as meant (offered as the suggestion)."""
+    page = search_as_typed(backend, req)
+    if page.total < SUGGEST_BELOW:
+        # Of the layouts that find more, the one whose best hero matches best (a name typed
+        # right outranks a near spelling), then the one finding more.
+        best: tuple[float, int] | None = None
+        for other in understanding.other_layouts(req.q):
+            converted = search_as_typed(backend, replace(req, q=other))
+            if converted.total <= page.total:
+                continue
+            key = (converted.hits[0].score if converted.hits else 0.0, converted.total)
+            if best is None or key > best:
+                best = key
+                converted.suggestion = other
+                chosen = converted
+        if best is not None:
+            page = chosen
+    return page
+
+
+def search_as_typed(backend: SearchBackend[Session, Part], req: SearchRequest) -> SearchPage:
+    """Run a request: all words must match; when few heroes do, those matching most words
+    follow them (all of them when none matches every word: ``partial``)."""
+    rewritten = understanding.rewrite(req.q)
+    parsed = parse_query(rewritten.text)
+    loose = [w for w in parsed.words if not understanding.is_filler(w)]
+    if loose or rewritten.dates:  # function words alone are still looked for
+        parsed.words = loose
     filters = filters_of(req)
     terms = [*parsed.words, *(w for p in parsed.phrases for w in p)]
+    # The last word is still being typed unless a space or a quote follows it.
+    typing = bool(parsed.words) and not parsed.phrases and req.q[-1:].isalnum()
     with backend.reading() as session:
         words: list[Word] = []
         word_parts: list[Part] = []
-        for typed in parsed.words:
-            word = word_of(backend, session, typed)
+        for i, typed in enumerate(parsed.words):
+            last = typing and i == len(parsed.words) - 1
+            word = word_of(backend, session, typed, prefix=last)
             words.append(word)
             word_parts.append(backend.word_part(session, word))
+        for hint in rewritten.dates:
+            word_parts.append(backend.word_part(session, date_word(hint)))
         parts = word_parts + [backend.phrase_part(session, p, False) for p in parsed.phrases]
         if not parts and filters.empty:
             return SearchPage(total=0, hits=[], terms=terms)
@@ -41,14 +78,44 @@ def search(backend: SearchBackend[Session, Part], req: SearchRequest) -> SearchP
         if page.total == 0 and parsed.phrases:  # the phrase in another inflection
             parts = word_parts + [backend.phrase_part(session, p, True) for p in parsed.phrases]
             page = backend.run(session, parts, filters, req, False)
-        if page.total == 0 and len(parts) > 1:
-            page = backend.run(session, parts, filters, req, True)
-            page.partial = page.total > 0
+        if len(parts) > 1 and (page.total == 0 or (page.total < FILL_BELOW and len(parts) > 2)):
+            # Those matching every part come first (they match the most parts). Two words
+            # are mostly a name: their few strict matches are the answer, and the second
+            # run would double the time of the commonest query.
+            fuller = backend.run(session, parts, filters, req, True)
+            if fuller.total > page.total:
+                fuller.partial = page.total == 0
+                page = fuller
         near = dict.fromkeys(term for word in words for term, _ in word.near)
         page.terms = terms + [t for t in near if t not in terms]
         if parsed.words and page.total < SUGGEST_BELOW:
             page.suggestion = suggest(backend, session, parsed.words)
     return page
+
+
+def date_word(hint: understanding.DateHint) -> Word:
+    """A typed date as a word: it matches the heroes who died (or were born) that day or
+    month, scored by ``DATE_SCORE`` (the other of the two dates half), or that year."""
+    dates = tuple(
+        (key, DATE_SCORE[precision] * (1.0 if born == hint.born else 0.5))
+        for key, born, precision in hint.index_keys()
+    )
+    return Word(
+        typed=f"{hint.year or ''}-{hint.month or ''}-{hint.day or ''}",
+        exact="",
+        name_terms=(),
+        text_terms=(),
+        latin_terms=None,
+        year=hint.year,
+        near_field="exact",
+        near=(),
+        dates=dates,
+    )
+
+
+def alternatives_of(typed: str) -> tuple[str, ...]:
+    """The Ukrainian names a typed word may stand for (:func:`understanding.name_alternatives`)."""
+    return understanding.name_alternatives(typed) if language.is_cyrillic(typed) else ()
 
 
 def filters_of(req: SearchRequest) -> Filters:
@@ -65,8 +132,14 @@ def filters_of(req: SearchRequest) -> Filters:
     )
 
 
-def word_of(backend: SearchBackend[Session, Part], session: Session, typed: str) -> Word:
-    """Everything one typed word may match, its near spellings in the index included."""
+def word_of(
+    backend: SearchBackend[Session, Part], session: Session, typed: str, prefix: bool = False
+) -> Word:
+    """Everything one typed word may match, its near spellings in the index included.
+
+    A Russian spelling or an everyday name also matches the Ukrainian names it stands for;
+    with ``prefix``, a word of three letters or more also matches names it begins.
+    """
     exact = language.exact_term(typed)
     latin: tuple[str, ...] | None = None
     near_field: TermField = "exact"
@@ -84,16 +157,36 @@ def word_of(backend: SearchBackend[Session, Part], session: Session, typed: str)
             for term in latin
             for n in near_spellings(backend, session, "latin", term, typo_budget(term))
         ]
+    name_terms = list(language.name_terms(typed))
+    for alternative in alternatives_of(typed):
+        name_terms += language.name_terms(alternative)
     return Word(
         typed=typed,
         exact=exact,
-        name_terms=language.name_terms(typed),
+        name_terms=tuple(dict.fromkeys(name_terms)),
         text_terms=language.text_terms(typed),
         latin_terms=latin,
         year=year_of(exact),
         near_field=near_field,
         near=tuple(near),
+        prefix=prefix and is_unfinished(backend, session, exact, latin),
     )
+
+
+def is_unfinished(
+    backend: SearchBackend[Session, Part],
+    session: Session,
+    exact: str,
+    latin: tuple[str, ...] | None,
+) -> bool:
+    """Whether the last word may be the beginning of a longer name: three letters or more,
+    and not a whole name already (a whole given name would otherwise match every
+    patronymic made of it, slowly and to no use)."""
+    if len(exact) < 3 or exact.isdigit():
+        return False
+    if latin is not None:
+        return bool(latin) and not backend.heroes_with(session, "latin", latin[0])
+    return not backend.heroes_with(session, "exact", exact)
 
 
 def near_spellings(

@@ -45,6 +45,12 @@ class Word:
     #: ``FUZZY_SCORE[distance]``, in the order found; a spelling near two Latin terms of the
     #: word comes once for each.
     near: tuple[tuple[str, int], ...]
+    #: Whether the word may be the beginning of a name still being typed (the last word of
+    #: a query), scored ``PREFIX_SCORE``.
+    prefix: bool = False
+    #: Keys of a typed date (``understanding.DateHint.keys``) with their scores; a date is
+    #: a word of its own, with no text.
+    dates: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,10 @@ class SearchBackend(Protocol[Session, Part]):
 
     def doc_count(self) -> int:
         """How many heroes are indexed."""
+        ...
+
+    def analysis_version(self) -> int:
+        """The ``understanding.ANALYSIS_VERSION`` the index was built by (1 when unknown)."""
         ...
 
     # -- search primitives ----------------------------------------------------------------

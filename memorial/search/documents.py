@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from ..interviews import public_interviews, transcript_text
 from ..language import first_letter, full_name, normalize, translit_uk
 from ..records import public_view
+from .understanding import award_aliases, date_keys, unit_aliases
 
 
 @dataclass
@@ -28,6 +29,8 @@ class HeroDocument:
     death_year: int | None
     death_sort: int
     facets: dict[str, str] = field(default_factory=dict)
+    #: Keys of the dates of birth and death (``understanding.date_keys``), space-separated.
+    dates: str = ""
 
     @property
     def digest(self) -> str:
@@ -58,7 +61,8 @@ def _join(*parts: str | None) -> str:
 def hero_text(hero) -> str:
     """All running text of a hero: biography, stories, awards, circumstances and places."""
     stories = [_join(s.title, s.body, s.author_name) for s in hero.stories]
-    awards = [a.name for a in hero.awards]
+    # Degrees written in Roman figures are found by Arabic ones too (``II`` and ``2``).
+    awards = [_join(a.name, award_aliases(a.name)) for a in hero.awards]
     # Public interviews are found by their title and transcript, as stories are.
     interviews = [_join(i.title, transcript_text(i)) for i in public_interviews(hero)]
     return _join(
@@ -85,7 +89,12 @@ def build_document(hero) -> HeroDocument:
     # Places and units are found in Latin too (official transliteration), as names are:
     # relatives abroad type "Kramatorsk", "Izium", "Kholodnyi Yar".
     places = _join(places, translit_uk(places))
-    unit = _join(hero.military_unit, translit_uk(hero.military_unit or ""))
+    # A unit is found by its abbreviation, its full name and a brigade's honorary name alike.
+    unit = _join(
+        hero.military_unit,
+        unit_aliases(hero.military_unit or ""),
+        translit_uk(hero.military_unit or ""),
+    )
     latin = _join(translit_uk(name), translit_uk(hero.call_sign or ""))
     death = hero.death_date
     death_sort = death.year * 10000 + (death.month or 0) * 100 + (death.day or 0) if death else 0
@@ -103,6 +112,7 @@ def build_document(hero) -> HeroDocument:
         death_year=hero.death_year,
         death_sort=death_sort,
         facets={f: facet_value(getattr(hero, f)) for f in FACET_FIELDS},
+        dates=_date_keys(hero),
     )
 
 
@@ -124,4 +134,14 @@ def _name_only_document(hero, name: str) -> HeroDocument:
         death_year=hero.death_year,
         death_sort=death_sort,
         facets={f: "" for f in FACET_FIELDS} | {"collection": hero.collection or "fallen"},
+        dates=_date_keys(hero),
     )
+
+
+def _date_keys(hero) -> str:
+    """Index keys of the (public) dates of birth and death, to find a day a visitor types."""
+    keys = []
+    for prefix, date in (("b", getattr(hero, "birth_date", None)), ("d", hero.death_date)):
+        if date:
+            keys += date_keys(prefix, date.year, date.month, date.day)
+    return " ".join(keys)

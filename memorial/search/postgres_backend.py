@@ -26,7 +26,17 @@ from ..extensions import db
 from . import algorithm
 from .backend import Filters, TermField, Word
 from .documents import FACET_FIELDS, HeroDocument
-from .query import FUZZY_SCORE, NAME_SCORE, YEAR_SCORE, Hit, SearchPage, SearchRequest, acquire
+from .query import (
+    FUZZY_SCORE,
+    NAME_SCORE,
+    PREFIX_SCORE,
+    YEAR_SCORE,
+    Hit,
+    SearchPage,
+    SearchRequest,
+    acquire,
+)
+from .understanding import ANALYSIS_VERSION
 
 #: Key of the session-level advisory lock that admits one index writer at a time.
 WRITE_LOCK_KEY = 0x6D656D6F  # "memo"
@@ -42,6 +52,12 @@ MAX_POSITION = 16383
 MAX_LEXEME = 500
 TRIGRAM_THRESHOLD = 0.12  # loose: the Damerau distance decides afterwards
 BATCH = 500
+#: Beyond this many matches of a query, only the heroes a name, year or date matches and
+#: this many others are scored for the page (see ``_run``).
+RANK_CAP = 200
+#: The comment of the index table, followed by the analysis version the index was built by.
+VERSION_NOTE = "memorial search analysis "
+_COMMENT = f"COMMENT ON TABLE search_document IS '{VERSION_NOTE}{ANALYSIS_VERSION}'"
 #: The lexeme prefix of each field the algorithm looks terms up in.
 _PREFIXES: dict[TermField, str] = {"exact": "x", "latin": "l", "text": "t"}
 
@@ -107,6 +123,10 @@ class _VectorBuilder:
         )
 
 
+def _same(word: str) -> tuple[str, ...]:
+    return (word,)
+
+
 def _exact(word: str) -> tuple[str, ...]:
     return (language.exact_term(word),)
 
@@ -126,6 +146,7 @@ def document_lexemes(doc: HeroDocument) -> str:
     vector.add(doc.unit, "u", "C", language.text_terms, 1000)
     vector.add(doc.text, "t", "D", language.text_terms, 2000)
     vector.add_pairs(doc.text, 2000)
+    vector.add(doc.dates, "d", "A", _same, 0)
     return vector.literal()
 
 
@@ -273,6 +294,7 @@ class PostgresBackend:
         if not docs and not removed:
             return
         with self.engine.begin() as conn:
+            self._mark_if_new(conn)
             if removed:
                 conn.execute(
                     text("DELETE FROM search_document WHERE hero_id = ANY(:ids)"),
@@ -305,6 +327,8 @@ class PostgresBackend:
             self._write(conn, batch)
             if progress and batch:
                 progress(len(batch))
+            # The analysis version, in the same transaction as the content it describes.
+            conn.execute(text(_COMMENT))
 
     # -- reading ------------------------------------------------------------------------
     def digests(self) -> dict[int, str]:
@@ -316,6 +340,29 @@ class PostgresBackend:
         """How many heroes the index holds."""
         with self.engine.connect() as conn:
             return conn.execute(text("SELECT count(*) FROM search_document")).scalar_one()
+
+    @staticmethod
+    def _mark_if_new(conn: Connection) -> None:
+        """An index started empty by this code is of the current analysis: say so, as a
+        rebuild does (an older index, not empty, keeps its older version until rebuilt)."""
+        note = conn.execute(
+            text("SELECT obj_description('search_document'::regclass, 'pg_class')")
+        ).scalar()
+        if (
+            note is None
+            and not conn.execute(text("SELECT EXISTS (SELECT FROM search_document)")).scalar()
+        ):
+            conn.execute(text(_COMMENT))
+
+    def analysis_version(self) -> int:
+        """The analysis version the index was built by (the table's comment; none: 1)."""
+        with self.engine.connect() as conn:
+            note = conn.execute(
+                text("SELECT obj_description('search_document'::regclass, 'pg_class')")
+            ).scalar()
+        if note and note.startswith(VERSION_NOTE) and note[len(VERSION_NOTE) :].isdigit():
+            return int(note[len(VERSION_NOTE) :])
+        return 1
 
     # -- search primitives (the algorithm is in .algorithm) ---------------------------------
     def search(self, req: SearchRequest) -> SearchPage:
@@ -361,20 +408,34 @@ class PostgresBackend:
         ``FUZZY_SCORE[distance]``; places, unit and text add a rank below those.
         """
         exact = word.exact
-        exact_q = _any_of("x", [exact])
-        names_q = _any_of("n", word.name_terms)
-        text_q = (
-            "("
-            + " | ".join(_any_of(prefix, word.text_terms or (exact,)) for prefix in ("p", "u", "t"))
-            + ")"
-        )
-        part = _Part(
-            match="",
-            text=text_q,
-            bonuses=[(exact_q, NAME_SCORE["exact"]), (names_q, NAME_SCORE["inflected"])],
-            year=word.year,
-        )
-        alternatives = [exact_q, names_q, text_q]
+        part = _Part(match="", year=word.year)
+        alternatives: list[str] = []
+        if exact:
+            exact_q = _any_of("x", [exact])
+            alternatives.append(exact_q)
+            part.bonuses.append((exact_q, NAME_SCORE["exact"]))
+        if word.name_terms:
+            names_q = _any_of("n", word.name_terms)
+            alternatives.append(names_q)
+            part.bonuses.append((names_q, NAME_SCORE["inflected"]))
+        text_terms = word.text_terms or ((exact,) if exact else ())
+        if text_terms:
+            part.text = (
+                "(" + " | ".join(_any_of(prefix, text_terms) for prefix in ("p", "u", "t")) + ")"
+            )
+            alternatives.append(part.text)
+        if word.prefix:
+            prefix_q = (
+                f"{_quote(_lex('l', word.latin_terms[0]))}:*"
+                if word.latin_terms
+                else f"{_quote(_lex('x', exact))}:*"
+            )
+            alternatives.append(prefix_q)
+            part.bonuses.append((prefix_q, PREFIX_SCORE))
+        for key, score in word.dates:
+            date_q = _any_of("d", [key])
+            alternatives.append(date_q)
+            part.bonuses.append((date_q, score))
         if word.latin_terms:
             latin_q = _any_of("l", word.latin_terms)
             alternatives.append(latin_q)
@@ -392,7 +453,7 @@ class PostgresBackend:
             near_q = _any_of(prefix, terms)
             alternatives.append(near_q)
             part.bonuses.append((near_q, FUZZY_SCORE[distance]))
-        part.match = "(" + " | ".join(alternatives) + ")"
+        part.match = "(" + " | ".join(alternatives) + ")" if alternatives else ""
         return part
 
     def run(
@@ -539,11 +600,36 @@ class PostgresBackend:
                 ).scalar_one(),
                 {},
             )
+        ranked = condition
+        if (
+            parts
+            and not partial
+            and req.sort not in ("name", "death")
+            and total > RANK_CAP
+            and page_no * req.per_page <= RANK_CAP
+        ):
+            # A broad word: scoring every match reads every matching vector (0.4 s at
+            # 10,000 heroes). Names, years and dates score above any text, so the heroes
+            # they match (found through the indexes) are all ranked, and of the others the
+            # first RANK_CAP found; the total stays exact.
+            params["cap"] = RANK_CAP
+            named = [*(f"lexemes @@ CAST(:b{i} AS tsquery)" for i in range(len(bonuses)))]
+            named += [f"({cond})" for cond in year_where.values()]
+            ranked = (
+                "hero_id IN ("
+                + (
+                    f"SELECT hero_id FROM search_document WHERE {condition} "
+                    f"AND ({' OR '.join(named)}) UNION "
+                    if named
+                    else ""
+                )
+                + f"(SELECT hero_id FROM search_document WHERE {condition} LIMIT :cap))"
+            )
         rows = (
             conn.execute(
                 text(
                     f"SELECT hero_id, {score} AS score, {matched} AS matched FROM search_document "
-                    f"WHERE {condition} ORDER BY {order} LIMIT :limit OFFSET :offset"
+                    f"WHERE {ranked} ORDER BY {order} LIMIT :limit OFFSET :offset"
                 ),
                 params,
             ).all()

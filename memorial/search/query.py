@@ -38,6 +38,15 @@ FUZZY_SCORE = {1: 30.0, 2: 15.0}
 #: A typed year that is the year of birth or death: above running text (BM25 stays below
 #: ~30 here), below an inflected name.
 YEAR_SCORE = 40.0
+#: The beginning of a name (the last word, still being typed): every typed letter is right,
+#: so above a near spelling and running text, below a whole name.
+PREFIX_SCORE = 35.0
+#: A typed date that is the day (or month) a hero died, or was born when the visitor says
+#: "народився"; the other of the two dates scores half. A day's year adds ``YEAR_SCORE``.
+DATE_SCORE = {"day": 90.0, "day of year": 60.0, "month": 45.0}
+#: Below this many heroes matching every one of three words or more, those matching most
+#: words are added after them (ranked by how many words match, then relevance).
+FILL_BELOW = 5
 #: Four-digit numbers in this range typed as a word also match the years of birth and death.
 YEARS = range(1900, 2101)
 #: Below this many results a "did you mean" suggestion is offered.

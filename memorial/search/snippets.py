@@ -7,6 +7,7 @@ boundaries where they are near: never a run of several fields joined mid-quote.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,8 +37,19 @@ class _Matcher:
         # A form and the word it came from share their first letters (almost always), so
         # the dictionary is consulted only for words that start like some query form.
         self.prefixes = {f[:2] for f in forms}
+        # The first two letters of a text word, lower-cased only, that can fold onto one of
+        # those prefixes (г may be typed ґ, an apostrophe may follow the first letter):
+        # most words are turned away by this one lookup, before any folding.
+        self.starts: set[str] = set()
+        for p in self.prefixes:
+            spellings = ["гґ" if ch == "г" else ch for ch in p]
+            self.starts.update("".join(c) for c in itertools.product(*spellings))
+            self.starts.update(c + "'" for c in spellings[0])
 
     def __call__(self, word: str) -> bool:
+        start = word[:2].lower()
+        if start not in self.starts and (len(start) > 1 or start not in self.forms):
+            return False
         # The text is normalised already: lower case and the two foldings are enough here.
         key = word.lower().replace("ґ", "г").replace("'", "")
         if key in self.forms:
@@ -76,17 +88,14 @@ def make_snippet(text: str, terms: list[str], width: int = 32, sentences: bool =
     # The punctuation that closes the last word shown stays with it: a quote, a full stop.
     while end < len(text) and not text[end].isspace() and not text[end].isalnum():
         end += 1
-    hit_set = set(hits)
     out = [Markup("… ") if first > 0 else Markup("")]
     cursor = start
-    for i in range(first, last):
-        a, b = spans[i]
-        out.append(escape(text[cursor:a]))
-        if i in hit_set:
+    for i in hits:  # the text between marks is escaped in one piece
+        if first <= i < last:
+            a, b = spans[i]
+            out.append(escape(text[cursor:a]))
             out.append(Markup("<mark>") + escape(text[a:b]) + Markup("</mark>"))
-        else:
-            out.append(escape(text[a:b]))
-        cursor = b
+            cursor = b
     out.append(escape(text[cursor:end]))
     if last < len(spans):
         out.append(Markup(" …"))

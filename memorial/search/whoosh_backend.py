@@ -20,7 +20,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh import sorting
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
@@ -38,7 +38,17 @@ from .analysis import (
 )
 from .backend import Filters, TermField, Word
 from .documents import FACET_FIELDS, HeroDocument
-from .query import FUZZY_SCORE, NAME_SCORE, YEAR_SCORE, Hit, SearchPage, SearchRequest, acquire
+from .query import (
+    FUZZY_SCORE,
+    NAME_SCORE,
+    PREFIX_SCORE,
+    YEAR_SCORE,
+    Hit,
+    SearchPage,
+    SearchRequest,
+    acquire,
+)
+from .understanding import ANALYSIS_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +68,7 @@ def make_schema(common: frozenset[str] = frozenset()) -> Schema:
         "unit": TEXT(analyzer=UkrainianTextAnalyzer(), field_boost=1.5),
         "text": TEXT(analyzer=UkrainianTextAnalyzer()),
         "text_pairs": TEXT(analyzer=WordPairAnalyzer(common), phrase=False),
+        "dates": KEYWORD(lowercase=False, scorable=False),
         "letter": ID(),
         "sort_name": ID(sortable=True),
         "birth_year": NUMERIC(int, bits=32, sortable=True),
@@ -81,6 +92,7 @@ def _fields(doc: HeroDocument) -> dict:
         "unit": doc.unit,
         "text": doc.text,
         "text_pairs": doc.text,
+        "dates": doc.dates,
         "letter": doc.letter.casefold() if doc.letter else None,
         "sort_name": doc.sort_name,
         "birth_year": doc.birth_year,
@@ -90,6 +102,15 @@ def _fields(doc: HeroDocument) -> dict:
     for key, value in doc.facets.items():
         values[f"f_{key}"] = value or None
     return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+#: The file in an index folder naming the analysis version it was built by (none: 1).
+VERSION_FILE = "ANALYSIS"
+
+
+def _mark_version(target: Path) -> None:
+    """Record in a fresh index folder that the current analysis built it."""
+    (target / VERSION_FILE).write_text(f"{ANALYSIS_VERSION}\n")
 
 
 #: How many heroes a rebuild reads to learn the archive's frequent words.
@@ -253,6 +274,7 @@ class WhooshBackend:
                 if not self.current_link.exists():
                     target = self._new_dir()
                     whoosh_index.create_in(target, make_schema())
+                    _mark_version(target)
                     self._point_to(target)
         return self.current_link.resolve()
 
@@ -423,6 +445,7 @@ class WhooshBackend:
             shutil.rmtree(target, ignore_errors=True)
             raise
         writer.commit()
+        _mark_version(target)
         self._point_to(target)
         self._ix = None
         if old != target:
@@ -443,6 +466,13 @@ class WhooshBackend:
     def doc_count(self) -> int:
         """How many heroes the index holds."""
         return self.open().doc_count()
+
+    def analysis_version(self) -> int:
+        """The analysis version the live index was built by (1: before versions were kept)."""
+        try:
+            return int((self._ensure() / VERSION_FILE).read_text().strip() or 1)
+        except (FileNotFoundError, ValueError):
+            return 1
 
     # -- search primitives (the algorithm is in .algorithm) ---------------------------------
     def search(self, req: SearchRequest) -> SearchPage:
@@ -484,12 +514,24 @@ class WhooshBackend:
         near spelling; a name above places and unit above running text. ``Or`` adds up the
         scores of every alternative that matches.
         """
-        parts: list[Q.Query] = [
-            Q.ConstantScoreQuery(Q.Term("name_exact", word.exact), score=NAME_SCORE["exact"]),
-            Q.ConstantScoreQuery(_any("name", word.name_terms), score=NAME_SCORE["inflected"]),
-            _any("places", word.text_terms),
-            _any("unit", word.text_terms),
-            _any("text", word.text_terms),
+        parts: list[Q.Query] = []
+        if word.exact:
+            parts.append(
+                Q.ConstantScoreQuery(Q.Term("name_exact", word.exact), score=NAME_SCORE["exact"])
+            )
+        if word.name_terms:
+            parts.append(
+                Q.ConstantScoreQuery(_any("name", word.name_terms), score=NAME_SCORE["inflected"])
+            )
+        if word.text_terms:
+            parts += [_any(f, word.text_terms) for f in ("places", "unit", "text")]
+        if word.prefix:
+            field, start = "name_exact", word.exact
+            if word.latin_terms:
+                field, start = "name_latin", word.latin_terms[0]
+            parts.append(Q.ConstantScoreQuery(Q.Prefix(field, start), score=PREFIX_SCORE))
+        parts += [
+            Q.ConstantScoreQuery(Q.Term("dates", key), score=score) for key, score in word.dates
         ]
         if word.year is not None:
             parts.append(
