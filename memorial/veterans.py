@@ -34,6 +34,7 @@ from .models import (
     FactSource,
     Hero,
     HeroCollection,
+    Interview,
     ReminderSubscription,
     Revision,
     RevisionSource,
@@ -272,7 +273,8 @@ def move_to_fallen(
 
 def erase(session: Session, hero: Hero, user: User | None, data_dir: str) -> list[Path]:
     """Delete a withdrawn veteran who asked for it: the record, its stories, photos, awards,
-    revisions, consents' link, candles, reminders and the photo files. The submissions that
+    revisions, consents' link, candles, reminders, recorded interviews and the photo and
+    recording files. The submissions that
     brought the material are emptied of it. Returns the files to remove after the commit.
 
     The audit log keeps that a deletion happened (the id and who did it), nothing more.
@@ -302,6 +304,15 @@ def erase(session: Session, hero: Hero, user: User | None, data_dir: str) -> lis
     ):
         consent.hero_id = None
         consent.submission_id = None
+    # Recorded interviews, given to the person or still waiting with a submission: rows and
+    # files (the converted file and any original not yet converted).
+    for interview in session.scalars(
+        select(Interview).where(
+            (Interview.hero_id == hero_id) | Interview.submission_id.in_(brought or [-1])
+        )
+    ):
+        files += [p for p in (interview.file_path, interview.original_path) if p]
+        session.delete(interview)
     session.execute(delete(CandleLight).where(CandleLight.hero_id == hero_id))
     session.execute(delete(ReminderSubscription).where(ReminderSubscription.hero_id == hero_id))
     session.execute(delete(FactSource).where(FactSource.hero_id == hero_id))

@@ -4,13 +4,14 @@ person's withdrawal followed everywhere they appeared, and staff moving a vetera
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 from sqlalchemy import select
 
-from memorial import veterans
+from memorial import interviews, media, veterans
 from memorial.extensions import db
-from memorial.models import AuditEvent, Hero, Revision
+from memorial.models import AuditEvent, Hero, Interview, Revision
 
 from helpers import csrf_token, login, record, write_archive
 
@@ -319,6 +320,32 @@ def test_staff_move_a_veteran_who_fell_to_the_memorial(app, client, staff, both)
 
 def test_staff_erase_a_withdrawn_veteran_who_asked_for_it(app, client, staff, both, tmp_path):
     _fallen, slug, hero_id = both
+    recording = tmp_path / "interview.wav"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=2", str(recording)],
+        check=True,
+    )
+    with app.app_context():
+        hero = db.session.get(Hero, hero_id)
+        max_bytes, max_seconds = interviews.limits()
+        with open(recording, "rb") as stream:
+            rel, path = interviews.store_upload(app.config["DATA_DIR"], stream, max_bytes, [])
+        row = interviews.add_interview(
+            db.session,
+            data_dir=app.config["DATA_DIR"],
+            original_path=rel,
+            found=interviews.probe(path, max_bytes, max_seconds),
+            hero=hero,
+            title="Розмова",
+        )
+        interview_id = row.id
+        db.session.commit()  # let go of the read transaction: the conversion writes its own
+        assert interviews.convert(interview_id)
+        converted = db.session.get(Interview, interview_id).file_path
+        web_file = media.safe_path(app.config["DATA_DIR"], converted)
+        assert web_file.is_file() and not path.exists()
+    page = client.get(f"/veterans/{slug}").get_data(as_text=True)
+    assert "<audio" in page and "Розмова" in page  # the veteran's own page plays it
     with app.app_context():
         hero = db.session.get(Hero, hero_id)
         veterans.withdraw(db.session, hero, "staff", delete_asked=True)
@@ -331,6 +358,9 @@ def test_staff_erase_a_withdrawn_veteran_who_asked_for_it(app, client, staff, bo
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Hero, hero_id) is None
+        assert db.session.scalar(select(Interview)) is None
+    assert not web_file.exists()  # the recording is gone with the person
+    with app.app_context():
         assert db.session.scalar(select(Revision).where(Revision.hero_id == hero_id)) is None
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "veteran.erase"))
     assert client.get("/api/v1/search?q=Савченко").get_json()["total"] == 0
