@@ -24,6 +24,7 @@ from .models import (
     FactField,
     FactSource,
     Hero,
+    HeroCollection,
     HeroStatus,
     RevisionSource,
     SourceKind,
@@ -43,8 +44,9 @@ class SourceError(ValueError):
 
 # -- the family first ----------------------------------------------------------------------
 def needs_notice(hero: Hero) -> bool:
-    """Whether publishing ``hero`` still needs the confirmation that the family knows."""
-    return hero.notified_confirmed_at is None
+    """Whether publishing ``hero`` still needs the confirmation that the family knows (a
+    living veteran's page needs none: there is no death to be told of)."""
+    return hero.collection != HeroCollection.VETERAN and hero.notified_confirmed_at is None
 
 
 def confirm_notified(session: Session, hero: Hero, user: User, confirmed: bool) -> None:

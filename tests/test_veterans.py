@@ -609,3 +609,20 @@ def test_staff_show_the_unit_when_the_veteran_allows_it(app, client, staff, both
     )
     page = client.get(f"/veterans/{slug}").get_data(as_text=True)
     assert "56-та окрема мотопіхотна бригада" in page and "Секретний підрозділ" in page
+
+
+def test_a_veterans_draft_is_published_without_the_death_notice_check(
+    app, runner, client, staff, tmp_path
+):
+    _import(runner, tmp_path, [record("v-2", status="draft", **VETERAN)])
+    with app.app_context():
+        hero_id = db.session.scalar(select(Hero.id).where(Hero.external_id == "v-2"))
+    login(client, staff["moderator"])
+    url = f"/staff/heroes/{hero_id}"
+    assert "Сповіщення родини ще не підтверджено" not in client.get(url).get_data(as_text=True)
+    response = client.post(
+        f"{url}/publish", data={"csrf_token": csrf_token(client, url), "text": "так"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Hero, hero_id).status == "published"
