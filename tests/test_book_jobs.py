@@ -47,6 +47,7 @@ def _queue_edition(year: str, **job_state) -> tuple[int, int]:
     return edition.id, job.id
 
 
+@pytest.mark.slow  # starts `memorial worker`
 def test_worker_does_queued_jobs_and_redoes_one_its_dead_predecessor_left(redis_app, tmp_path):
     with redis_app.app_context():
         queued_edition, queued_job = _queue_edition("2023")
@@ -76,6 +77,7 @@ def test_worker_does_queued_jobs_and_redoes_one_its_dead_predecessor_left(redis_
         assert db.session.scalar(select(Job).where(Job.status != JobStatus.DONE)) is None
 
 
+@pytest.mark.slow  # starts `memorial worker`
 def test_worker_without_redis_says_so(tmp_path, app):
     result = run_memorial(deployment_env(tmp_path), "worker", "--burst")
     assert result.returncode != 0 and "MEMORIAL_REDIS_URL" in result.stderr
