@@ -774,6 +774,32 @@ def worker_command(burst: bool) -> None:
     jobs.run_worker(burst=burst)
 
 
+@click.command("convert-interviews")
+@click.option(
+    "--stuck",
+    is_flag=True,
+    help="Also convert again the interviews a stopped process left 'converting' "
+    "(only while no worker converts).",
+)
+@with_appcontext
+def convert_interviews_command(stuck: bool) -> None:
+    """Convert every interview still waiting for its conversion, here and now."""
+    from . import interviews
+    from .schema import ensure_schema
+
+    ensure_schema()
+    waiting = interviews.waiting_conversions(db.session, stuck)
+    db.session.commit()
+    done = 0
+    for interview_id in waiting:
+        ok = interviews.convert(interview_id)
+        click.echo(f"interview {interview_id}: {'converted' if ok else 'failed'}")
+        done += ok
+    click.echo(f"converted {done} of {len(waiting)} interviews")
+    if done < len(waiting):
+        raise SystemExit(1)
+
+
 COMMANDS = (
     init_db_command,
     import_archive_command,
@@ -790,6 +816,7 @@ COMMANDS = (
     export_sheet_command,
     book_group,
     worker_command,
+    convert_interviews_command,
 )
 
 

@@ -501,6 +501,26 @@ def convert(interview_id: int, progress_callback: Callable[[int], None] | None =
     return True
 
 
+def waiting_conversions(session: Session, stuck: bool = False) -> list[int]:
+    """Ids of the interviews waiting for a conversion; with ``stuck``, those a stopped
+    process left ``converting`` are set back to waiting first (flush only)."""
+    if stuck:
+        session.execute(
+            update(Interview)
+            .where(Interview.status == InterviewStatus.CONVERTING)
+            .values(status=InterviewStatus.PENDING, progress=0)
+        )
+    return list(
+        session.scalars(
+            select(Interview.id)
+            .where(
+                Interview.status == InterviewStatus.PENDING, Interview.original_path.is_not(None)
+            )
+            .order_by(Interview.id)
+        )
+    )
+
+
 def start_conversion(app: Flask, interview_id: int) -> threading.Thread:
     """Convert an interview in a background thread of ``app`` (never in the request)."""
 

@@ -550,3 +550,22 @@ def test_an_interview_of_a_long_rejected_submission_is_purged(app, client, staff
     with app.app_context():
         assert db.session.get(Interview, interview_id) is None
     assert not web.exists()
+
+
+def test_the_command_converts_what_waits_and_what_a_stopped_process_left(app, recordings):
+    hero_id = _hero(app)
+    waiting = _attach(app, hero_id, recordings["mp3"])
+    left = _attach(app, hero_id, recordings["wav"])
+    with app.app_context():
+        db.session.get(Interview, left).status = InterviewStatus.CONVERTING  # its process died
+        db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["convert-interviews"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"interview {waiting}: converted" in result.output and str(left) + ":" not in result.output
+    )
+    result = runner.invoke(args=["convert-interviews", "--stuck"])
+    assert f"interview {left}: converted" in result.output
+    with app.app_context():
+        assert {db.session.get(Interview, i).status for i in (waiting, left)} == {"ready"}
