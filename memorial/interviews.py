@@ -29,7 +29,7 @@ from flask import Flask, current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, jobs
 from .extensions import db
 from .media import media_root, safe_path
 from .models import (
@@ -38,6 +38,7 @@ from .models import (
     InterviewKind,
     InterviewStatus,
     InterviewVisibility,
+    Job,
     User,
     utcnow,
 )
@@ -521,19 +522,44 @@ def waiting_conversions(session: Session, stuck: bool = False) -> list[int]:
     )
 
 
-def start_conversion(app: Flask, interview_id: int) -> threading.Thread:
-    """Convert an interview in a background thread of ``app`` (never in the request)."""
+#: The background job (:mod:`memorial.jobs`) that converts one interview.
+JOB_KIND = "interview.convert"
 
-    def work() -> None:
-        with app.app_context():
-            try:
-                convert(interview_id, lambda p: record_progress(interview_id, p))
-            except Exception:
-                log.exception("interview %s: conversion crashed", interview_id)
 
-    thread = threading.Thread(target=work, name=f"interview-{interview_id}", daemon=True)
-    thread.start()
-    return thread
+@jobs.register(JOB_KIND)
+def _conversion_job(session: Session, job: Job, report: jobs.Report) -> dict:
+    """Convert the interview of a job. A job done again because its worker died finds the
+    interview left ``converting`` by that worker and converts it afresh."""
+    interview_id = int(job.payload["interview_id"])
+    if job.attempts > 1:
+        with db.engine.begin() as conn:
+            conn.execute(
+                update(Interview)
+                .where(
+                    Interview.id == interview_id,
+                    Interview.status == InterviewStatus.CONVERTING,
+                )
+                .values(status=InterviewStatus.PENDING, progress=0)
+            )
+
+    def progress(percent: int) -> None:
+        record_progress(interview_id, percent)
+        report(percent, f"interview {interview_id}")
+
+    if convert(interview_id, progress):
+        return {"interview": interview_id}
+    row = session.get(Interview, interview_id)
+    if row is not None:
+        session.refresh(row)
+    if row is not None and row.status == InterviewStatus.FAILED:
+        raise jobs.JobError(row.error or "the conversion failed")
+    return {"interview": interview_id, "skipped": True}  # converted or deleted meanwhile
+
+
+def start_conversion(session: Session, interview_id: int, user: User | None = None) -> Job:
+    """Convert an interview in a background job (never in the request): RQ with
+    ``MEMORIAL_REDIS_URL``, a thread of the app otherwise. Commits the session."""
+    return jobs.enqueue(session, JOB_KIND, {"interview_id": interview_id}, user)
 
 
 def delete_interview(session: Session, interview: Interview, user: User | None) -> list[Path]:

@@ -29,7 +29,7 @@ from .models import Job, JobStatus, User, as_utc, utcnow
 log = logging.getLogger(__name__)
 
 #: Modules whose import registers job kinds (a worker imports them before its first job).
-KIND_MODULES = ("memorial.book",)
+KIND_MODULES = ("memorial.book", "memorial.interviews")
 QUEUE_NAME = "memorial"
 #: Seconds between heartbeats of a running job.
 HEARTBEAT_SECONDS = 5.0
@@ -101,6 +101,10 @@ def start(job_id: int) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     thread = threading.Thread(target=_in_thread, args=(app, job_id), daemon=True)
     thread.name = f"memorial-job-{job_id}"
+    threads = app.extensions.setdefault("memorial.job_threads", {})
+    for done in [key for key, running in threads.items() if not running.is_alive()]:
+        del threads[done]
+    threads[job_id] = thread  # whoever must wait for the job (a test) can join it
     thread.start()
 
 

@@ -3,6 +3,7 @@ converted without metadata, transcripts with timestamps, range requests, search.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from memorial import interviews
 from memorial.extensions import db
-from memorial.models import Hero, Interview, InterviewStatus, Submission
+from memorial.models import Hero, Interview, InterviewStatus, Job, JobStatus, Submission
 
 from helpers import (
     SUBMITTER,
@@ -32,6 +33,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 TAGS = ["-metadata", "title=Секретна назва", "-metadata", "location=+48.7+037.5/"]
+
+
+def wait_for_jobs(app) -> None:
+    """Wait for the background jobs the app started in its threads (the conversions)."""
+    for thread in list(app.extensions.get("memorial.job_threads", {}).values()):
+        thread.join(60)
 
 
 def _ffmpeg(*args: str) -> None:
@@ -344,7 +351,7 @@ def test_staff_attach_an_interview_and_see_it_converted(app, client, staff, reco
         row = db.session.scalar(select(Interview))
         interview_id = row.id
     # The request only stored the upload; the conversion runs in the background.
-    app.extensions["memorial.interview_threads"][interview_id].join(60)
+    wait_for_jobs(app)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "<audio" in page and 'href="/staff/interviews/' in page  # transcript link
     with app.app_context():
@@ -428,7 +435,7 @@ def test_submission_with_an_interview_waits_for_the_moderator(app, client, recor
         row = db.session.scalar(select(Interview))
         assert row.submission_id == sent.id and row.hero_id is None
         interview_id = row.id
-    app.extensions["memorial.interview_threads"][interview_id].join(60)
+    wait_for_jobs(app)
     with app.app_context():
         assert db.session.get(Interview, interview_id).status == InterviewStatus.READY
         assert db.session.get(Submission, sent.id) is not None
@@ -507,7 +514,7 @@ def test_new_hero_sent_with_an_interview_gets_it_on_approval(app, client, staff,
     sent = submission(app, reference)
     with app.app_context():
         interview_id = db.session.scalar(select(Interview.id))
-    app.extensions["memorial.interview_threads"][interview_id].join(60)
+    wait_for_jobs(app)
     login(client, staff["moderator"])
     page = f"/staff/submissions/{sent.id}"
     client.post(f"{page}/approve", data={"csrf_token": csrf_token(client, page), "notified": "y"})
@@ -531,7 +538,7 @@ def test_an_interview_of_a_long_rejected_submission_is_purged(app, client, staff
     sent = submission(app, reference_of(client, _story(client, hero_id, recordings["mp3"], "a")))
     with app.app_context():
         interview_id = db.session.scalar(select(Interview.id))
-    app.extensions["memorial.interview_threads"][interview_id].join(60)
+    wait_for_jobs(app)
     login(client, staff["moderator"])
     page = f"/staff/submissions/{sent.id}"
     client.post(
@@ -569,3 +576,35 @@ def test_the_command_converts_what_waits_and_what_a_stopped_process_left(app, re
     assert f"interview {left}: converted" in result.output
     with app.app_context():
         assert {db.session.get(Interview, i).status for i in (waiting, left)} == {"ready"}
+
+
+def test_a_conversion_whose_worker_died_is_done_again_from_the_staff_page(
+    app, client, staff, recordings
+):
+    """The process converting was killed: the interview says "converting" and its job
+    "running" with an hour-old heartbeat. Opening the interview's staff page starts it again."""
+    hero_id = _hero(app)
+    interview_id = _attach(app, hero_id, recordings["mp3"], title="Перервана розмова")
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    with app.app_context():
+        db.session.get(Interview, interview_id).status = InterviewStatus.CONVERTING
+        db.session.add(
+            Job(
+                kind=interviews.JOB_KIND,
+                payload={"interview_id": interview_id},
+                status=JobStatus.RUNNING,
+                attempts=1,
+                created_at=long_ago,
+                started_at=long_ago,
+                heartbeat_at=long_ago,
+            )
+        )
+        db.session.commit()
+    login(client, staff["moderator"])
+    assert client.get(f"/staff/interviews/{interview_id}").status_code == 200
+    wait_for_jobs(app)
+    with app.app_context():
+        row = db.session.get(Interview, interview_id)
+        job = db.session.scalar(select(Job))
+        assert row.status == InterviewStatus.READY and row.original_path is None
+        assert job.status == JobStatus.DONE and job.attempts == 2

@@ -4,18 +4,17 @@ a conversion in the background; used by the public, submission and staff pages."
 from __future__ import annotations
 
 from flask import abort, current_app, send_file
+from flask_login import current_user
 
 from .. import interviews, media
+from ..extensions import db
 from ..models import Interview, InterviewStatus
 
 
 def start_interview_conversion(interview_id: int) -> None:
-    """Convert an interview in the background; the thread is kept by id (tests wait on it)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    threads = app.extensions.setdefault("memorial.interview_threads", {})
-    for done in [key for key, thread in threads.items() if not thread.is_alive()]:
-        del threads[done]
-    threads[interview_id] = interviews.start_conversion(app, interview_id)
+    """Convert an interview in a background job (the request has committed what it wrote)."""
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    interviews.start_conversion(db.session, interview_id, user)
 
 
 def send_interview(row: Interview, max_age: int):

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import interviews
+from .. import interviews, jobs
 from ..extensions import db
 from ..models import Hero, Interview, InterviewStatus
 from .auth import staff_headers, staff_required
@@ -126,7 +126,9 @@ def add(hero_id: int):
 @bp.get("/interviews/<int:interview_id>")
 @staff_required
 def interview(interview_id: int):
-    """One interview: conversion progress, player, transcript, edit and delete."""
+    """One interview: conversion progress, player, transcript, edit and delete (a conversion
+    whose worker died is started again here)."""
+    jobs.recover(db.session())
     row = _interview(interview_id)
     form = InterviewEditForm(formdata=None, obj=row)
     return _interview_page(row, form)
