@@ -23,7 +23,7 @@ import warnings
 from pathlib import Path
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from memorial import clock
 from memorial.extensions import db
@@ -153,10 +153,7 @@ def database_url_for(tmp_path: Path, empty: bool = False) -> str:
             template = _pg_build_template()
         name = f"memorial_t_{_RUN_TOKEN}_{len(pg_databases)}"
         with pg_admin() as conn:
-            # Copying the files is faster than logging every block (the default since 15)
-            # for a template this small.
-            strategy = " STRATEGY FILE_COPY" if conn.info.server_version >= 150000 else ""
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{strategy}')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         pg_databases[tmp_path] = name
     return _pg_url(pg_databases[tmp_path])
 
@@ -526,3 +523,48 @@ def buried_records(count: int, sector: str = "А", per_row: int = 10, prefix: st
         )
         for i in range(count)
     ]
+
+
+# --- Several workers, and the queries a page costs -----------------------------------------
+
+
+@contextlib.contextmanager
+def counted_queries(app):
+    """Count the SQL statements the app's engine runs inside the block."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def hero_queries(statements: list[str]) -> list[str]:
+    """Queries that read heroes to build a page; the worker's look for passed embargoes (one
+    indexed query at most once a second, see bench/RESULTS.md) is not one of them."""
+    return [s for s in statements if "FROM hero" in s and "publish_released_at IS NULL" not in s]
+
+
+def two_workers(tmp_path, **extra):
+    """Two apps on one database, as two gunicorn workers are."""
+    from memorial import create_app
+    from memorial.schema import create_tables
+
+    config = app_config(tmp_path, **extra)
+    first, second = create_app(config), create_app(config)
+    with first.app_context():
+        create_tables()
+    return first, second
+
+
+def close(*apps):
+    for one in apps:
+        with one.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -7,14 +7,24 @@ import re
 import secrets
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from memorial import create_app
 from memorial.extensions import db
 from memorial.models import Hero, Story
 from memorial.schema import create_tables
 
-from helpers import app_config, csrf_token, login, record, write_archive
+from helpers import (
+    app_config,
+    close,
+    counted_queries,
+    csrf_token,
+    hero_queries,
+    login,
+    record,
+    two_workers,
+    write_archive,
+)
 
 
 def import_records(runner, tmp_path, records, name="a"):
@@ -25,29 +35,6 @@ def import_records(runner, tmp_path, records, name="a"):
 def slug_of(app, external_id: str) -> str:
     with app.app_context():
         return db.session.scalar(select(Hero.slug).where(Hero.external_id == external_id))
-
-
-@contextlib.contextmanager
-def counted_queries(app):
-    """Count the SQL statements the app's engine runs inside the block."""
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-
-
-def hero_queries(statements: list[str]) -> list[str]:
-    """Queries that read heroes to build a page; the worker's look for passed embargoes (one
-    indexed query at most once a second, see bench/RESULTS.md) is not one of them."""
-    return [s for s in statements if "FROM hero" in s and "publish_released_at IS NULL" not in s]
 
 
 def test_a_page_is_rendered_once_then_served_from_the_cache(app, runner, tmp_path, client):
@@ -179,22 +166,6 @@ def test_errors_and_bad_input_are_not_kept(app, runner, tmp_path, client):
             assert client.get(url).status_code == status, url
         assert hero_queries(seen) or "search" in url, url  # rendered again, not kept
         assert "ETag" not in client.get(url).headers
-
-
-def two_workers(tmp_path, **extra):
-    """Two apps on one database, as two gunicorn workers are."""
-    config = app_config(tmp_path, **extra)
-    first, second = create_app(config), create_app(config)
-    with first.app_context():
-        create_tables()
-    return first, second
-
-
-def close(*apps):
-    for one in apps:
-        with one.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def test_a_change_through_one_worker_reaches_the_others(tmp_path):

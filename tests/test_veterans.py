@@ -501,7 +501,7 @@ def test_withdrawal_retires_the_pages_kept_in_redis_for_every_worker(tmp_path):
     import secrets as random
 
     redis = pytest.importorskip("redis")
-    from test_pagecache import close, counted_queries, hero_queries, two_workers
+    from helpers import close, counted_queries, hero_queries, two_workers
 
     uri, prefix = "redis://127.0.0.1:6379/8", f"memorial-vet-{random.token_hex(4)}:"
     first, second = two_workers(
