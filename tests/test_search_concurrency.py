@@ -160,13 +160,18 @@ def test_search_keeps_answering_during_reindex_in_another_process(whoosh_app, tm
     searches = 0
     swaps = set()
     root = backend_for(app).root
-    while proc.poll() is None:
-        with app.app_context():
-            page = search(SearchRequest(q="маяк", per_page=100))
-        assert page.total == 60
-        searches += 1
-        if (root / "current").exists():
-            swaps.add(os.readlink(root / "current"))
+    try:
+        while proc.poll() is None:
+            with app.app_context():
+                page = search(SearchRequest(q="маяк", per_page=100))
+            assert page.total == 60
+            searches += 1
+            if (root / "current").exists():
+                swaps.add(os.readlink(root / "current"))
+    finally:
+        if proc.poll() is None:  # a failed search: stop the rebuilds, let go of the pipes
+            proc.kill()
+            proc.communicate()
     finish(proc)
     assert searches > 3 and len(swaps) >= 2  # searches ran across at least one swap
     with app.app_context():

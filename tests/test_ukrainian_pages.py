@@ -40,6 +40,8 @@ ALLOWED = {
     "Opus",
     "WAV",
     "WebM",
+    # the printable page of a hero
+    "PDF",
 }
 _HIDDEN = re.compile(r"<(script|style|template)\b.*?</\1>", re.S)
 #: Data, not words: e-mail addresses, links, reference codes, grave codes, ids such as

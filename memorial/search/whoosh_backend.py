@@ -307,23 +307,35 @@ class WhooshBackend:
         or a rebuild has changed the index since. ``Searcher.refresh()`` is not used: it
         reuses segment readers whose deletions are stale, so a replaced hero showed twice.
         """
-        ix = self.open()
+        self.open()
         cached = getattr(self._local, "searcher", None)
+        searcher = None
         if cached is not None and cached[0] == self._ix_target:
-            searcher = cached[1]
             try:
-                fresh = searcher.up_to_date()
+                if cached[1].up_to_date():
+                    searcher = cached[1]
             except OSError:
-                fresh = False
-            if not fresh:
-                searcher.close()
-                searcher = ix.searcher()
-        else:
+                pass
+        if searcher is None:
             if cached is not None:
                 cached[1].close()
-            searcher = ix.searcher()
+            searcher = self._new_searcher()
         self._local.searcher = (self._ix_target, searcher)
         yield searcher
+
+    def _new_searcher(self) -> Searcher:
+        """A searcher on the live index. A rebuild in another process may swap the index and
+        remove the old folder between reading the link and opening the folder: then the
+        link is read again (a rebuild takes far longer than these few tries)."""
+        for attempt in range(3):
+            ix = self.open()
+            try:
+                return ix.searcher()
+            except (whoosh_index.EmptyIndexError, FileNotFoundError):
+                if attempt == 2:
+                    raise
+                self._ix = None
+        raise AssertionError("unreachable")
 
     def write_lock(self, blocking: bool = True, timeout: float = 60.0):
         """Hold the one writer lock of this index (across processes)."""
