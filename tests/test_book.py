@@ -173,6 +173,7 @@ def test_memorial_lines_carry_no_biography_and_html_is_text(book_app, runner, tm
     assert "ґанок" in text  # ґ survives the font subset
 
 
+@pytest.mark.media
 def test_fonts_embedded_pdfa_and_structure(book_app, runner, tmp_path):
     out = tmp_path / "book.pdf"
     assert _build(runner, out, "--size", "B5", "--bleed", "3mm", "--marks").exit_code == 0
@@ -202,6 +203,7 @@ def test_fonts_embedded_pdfa_and_structure(book_app, runner, tmp_path):
     assert abs(float(trim.width) - 176 / 25.4 * 72) < 1
 
 
+@pytest.mark.media
 def test_photo_is_scaled_to_print_and_unreadable_photo_is_reported(book_app, runner, tmp_path):
     out = tmp_path / "book.pdf"
     assert _build(runner, out, "--size", "A5").exit_code == 0

@@ -92,6 +92,7 @@ BIG = 1 << 40
 
 
 # -- judged by content ------------------------------------------------------------------------
+@pytest.mark.media
 @pytest.mark.parametrize(
     ("name", "kind"),
     [
@@ -113,12 +114,14 @@ def test_accepted_recordings_are_recognised_by_content(recordings, tmp_path, nam
     assert 1 < found.duration < 6
 
 
+@pytest.mark.media
 def test_a_text_file_named_mp3_is_refused(recordings):
     with pytest.raises(interviews.InterviewError) as caught:
         interviews.probe(recordings["fake"], BIG, 3600)
     assert caught.value.reason == "type"
 
 
+@pytest.mark.media
 def test_over_size_and_over_duration_are_refused(recordings):
     size = recordings["mp3"].stat().st_size
     with pytest.raises(interviews.InterviewError) as caught:
@@ -130,6 +133,7 @@ def test_over_size_and_over_duration_are_refused(recordings):
 
 
 # -- transcripts ------------------------------------------------------------------------------
+@pytest.mark.media
 def test_transcript_timestamps_in_both_forms():
     lines = interviews.parse_transcript(
         "[00:00:05] Добрий день.\n\n12:34 Ми стояли під Бахмутом.\n"
@@ -144,6 +148,7 @@ def test_transcript_timestamps_in_both_forms():
     assert lines[1].stamp == "12:34" and lines[2].stamp == "1:02:03"
 
 
+@pytest.mark.media
 def test_transcript_timestamp_past_the_end_is_refused():
     with pytest.raises(interviews.InterviewError) as caught:
         interviews.parse_transcript("[00:00:01] так\n[00:00:09] ні", duration=3.2)
@@ -181,6 +186,7 @@ def _attach(app, hero_id: int, source: Path, **kw) -> int:
         return row.id
 
 
+@pytest.mark.media
 @pytest.mark.parametrize("name", ["mp4", "webm", "mp3", "wav"])
 def test_conversion_leaves_no_metadata(app, recordings, name):
     hero_id = _hero(app)
@@ -225,6 +231,7 @@ def test_conversion_leaves_no_metadata(app, recordings, name):
         assert codecs == {"audio": "aac"}
 
 
+@pytest.mark.media
 def test_the_original_location_tag_was_there_to_strip(recordings):
     """The test files really carry what the conversion must remove (a phone's QuickTime
     ``©xyz`` atom holding the place)."""
