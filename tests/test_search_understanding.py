@@ -280,3 +280,10 @@ def test_a_broad_word_still_puts_the_named_hero_first_and_counts_every_match(app
     assert [r["external_id"] for r in data["results"][:1]] == ["w-year"]
     last = client.get("/api/v1/search", query_string={"q": "захисник", "page": 12}).get_json()
     assert len(last["results"]) == 232 - 11 * 20
+
+
+def test_the_page_shows_what_a_wrong_layout_query_was_read_as(namesakes_client):
+    html = namesakes_client.get("/search", query_string={"q": "Uyfn.r"}).get_data(as_text=True)
+    suggestion = html.split('class="suggestion"', 1)[1].split("</p>", 1)[0]
+    assert ">Гнатюк</a>" in suggestion
+    assert "Гнатюк Євгенія" in html and "Гнатюк Євген " in html.replace("</a>", " ")
