@@ -287,3 +287,9 @@ def test_the_page_shows_what_a_wrong_layout_query_was_read_as(namesakes_client):
     suggestion = html.split('class="suggestion"', 1)[1].split("</p>", 1)[0]
     assert ">Гнатюк</a>" in suggestion
     assert "Гнатюк Євгенія" in html and "Гнатюк Євген " in html.replace("</a>", " ")
+
+
+def test_a_russian_spelling_is_not_corrected_when_it_was_understood(namesakes_client):
+    data = namesakes_client.get("/api/v1/search", query_string={"q": "Журавлев Сергей"}).get_json()
+    assert data["results"][0]["external_id"] == "n-zhuravlov"
+    assert data["suggestion"] is None

@@ -227,6 +227,11 @@ def suggest(
         if (
             exact.isdigit()
             or backend.heroes_with(session, field, exact)
+            # A Russian spelling or an everyday name of a name in the index is understood.
+            or any(
+                backend.heroes_with(session, "exact", language.exact_term(a))
+                for a in alternatives_of(word)
+            )
             or (text_term and backend.heroes_with(session, "text", text_term))
         ):
             out.append(word)
