@@ -155,6 +155,8 @@ def judged_demo_client(tmp_path_factory):
         ("травень 2022", "", (2022, 5, None, False)),
         ("у травні 2022 Ізюм", "Ізюм", (2022, 5, None, False)),
         ("05.2022", "", (2022, 5, None, False)),
+        ("24.05.22", "", (2022, 5, 24, False)),
+        ("народився 30.01.96", "", (1996, 1, 30, True)),
         ("народився 30 січня 1996", "", (1996, 1, 30, True)),
         ("загинув 24 травня", "", (None, 5, 24, False)),
         ("31.02.2022", "", (2022, 2, 31, False)),  # no such day: simply matches no hero
@@ -280,3 +282,16 @@ def test_a_broad_word_still_puts_the_named_hero_first_and_counts_every_match(app
     assert [r["external_id"] for r in data["results"][:1]] == ["w-year"]
     last = client.get("/api/v1/search", query_string={"q": "захисник", "page": 12}).get_json()
     assert len(last["results"]) == 232 - 11 * 20
+
+
+def test_the_page_shows_what_a_wrong_layout_query_was_read_as(namesakes_client):
+    html = namesakes_client.get("/search", query_string={"q": "Uyfn.r"}).get_data(as_text=True)
+    suggestion = html.split('class="suggestion"', 1)[1].split("</p>", 1)[0]
+    assert ">Гнатюк</a>" in suggestion
+    assert "Гнатюк Євгенія" in html and "Гнатюк Євген " in html.replace("</a>", " ")
+
+
+def test_a_russian_spelling_is_not_corrected_when_it_was_understood(namesakes_client):
+    data = namesakes_client.get("/api/v1/search", query_string={"q": "Журавлев Сергей"}).get_json()
+    assert data["results"][0]["external_id"] == "n-zhuravlov"
+    assert data["suggestion"] is None

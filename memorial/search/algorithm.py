@@ -55,7 +55,7 @@ def search_as_typed(backend: SearchBackend[Session, Part], req: SearchRequest) -
     rewritten = understanding.rewrite(req.q)
     parsed = parse_query(rewritten.text)
     loose = [w for w in parsed.words if not understanding.is_filler(w)]
-    if loose or rewritten.dates:  # function words alone are still looked for
+    if loose or rewritten.dates or parsed.phrases:  # function words alone are looked for
         parsed.words = loose
     filters = filters_of(req)
     terms = [*parsed.words, *(w for p in parsed.phrases for w in p)]
@@ -227,6 +227,11 @@ def suggest(
         if (
             exact.isdigit()
             or backend.heroes_with(session, field, exact)
+            # A Russian spelling or an everyday name of a name in the index is understood.
+            or any(
+                backend.heroes_with(session, "exact", language.exact_term(a))
+                for a in alternatives_of(word)
+            )
             or (text_term and backend.heroes_with(session, "text", text_term))
         ):
             out.append(word)

@@ -612,18 +612,29 @@ class PostgresBackend:
             # 10,000 heroes). Names, years and dates score above any text, so the heroes
             # they match (found through the indexes) are all ranked, and of the others the
             # first RANK_CAP found; the total stays exact.
+            # A typed year matches a tenth of an archive: of its heroes (who outscore text
+            # alone), too, the first RANK_CAP.
             params["cap"] = RANK_CAP
-            named = [*(f"lexemes @@ CAST(:b{i} AS tsquery)" for i in range(len(bonuses)))]
-            named += [f"({cond})" for cond in year_where.values()]
+            named = [f"lexemes @@ CAST(:b{i} AS tsquery)" for i in range(len(bonuses))]
+            samples = [f"({cond})" for cond in year_where.values()] + ["TRUE"]
             ranked = (
                 "hero_id IN ("
-                + (
-                    f"SELECT hero_id FROM search_document WHERE {condition} "
-                    f"AND ({' OR '.join(named)}) UNION "
-                    if named
-                    else ""
+                + " UNION ".join(
+                    (
+                        [
+                            f"SELECT hero_id FROM search_document WHERE {condition} "
+                            f"AND ({' OR '.join(named)})"
+                        ]
+                        if named
+                        else []
+                    )
+                    + [
+                        f"(SELECT hero_id FROM search_document WHERE {condition} AND {sample} "
+                        "LIMIT :cap)"
+                        for sample in samples
+                    ]
                 )
-                + f"(SELECT hero_id FROM search_document WHERE {condition} LIMIT :cap))"
+                + ")"
             )
         rows = (
             conn.execute(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import language
+from ..clock import today_in_kyiv
 
 #: The version of what the index is built from (documents and analysis). Raise it whenever
 #: indexed terms change; ``memorial check`` then asks for ``memorial reindex``.
@@ -357,7 +358,7 @@ _YEAR_WORD = r"(?:\s*(?:р\.|рік|року|г\.|года|год))?"
 _DATE_PATTERNS = (
     # 2022-05-24
     re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)-(?P<m>\d\d?)-(?P<d>\d\d?)(?!\d)"),
-    # 24.05.2022, 24/05/2022, 24.05.22
+    # 24.05.2022, 24/05/2022
     re.compile(r"(?<!\d)(?P<d>\d\d?)[./](?P<m>\d\d?)[./](?P<y>(?:19|20)\d\d)(?!\d)" + _YEAR_WORD),
     # 24 травня 2022 (року), 24 травня
     re.compile(
@@ -374,6 +375,8 @@ _DATE_PATTERNS = (
     ),
     # 05.2022
     re.compile(r"(?<![\d.])(?P<m>\d\d?)[./](?P<y>(?:19|20)\d\d)(?!\d)" + _YEAR_WORD),
+    # 24.05.22: a year of two digits, in this century up to now, else the last one
+    re.compile(r"(?<![\d.])(?P<d>\d\d?)\.(?P<m>\d\d?)\.(?P<yy>\d\d)(?![\d.])"),
 )
 _BORN_RE = re.compile(
     r"\b(народив(?:ся)?|народил(?:ася|ась|ся)|народж\w*|нар\.|родил(?:ся|ась)|born)\s*",
@@ -425,6 +428,9 @@ def date_keys(prefix: str, year: int | None, month: int | None, day: int | None)
 def _hint(match: re.Match, born: bool) -> DateHint | None:
     groups = match.groupdict()
     year = int(groups["y"]) if groups.get("y") else None
+    if groups.get("yy"):
+        yy = int(groups["yy"])
+        year = 2000 + yy if 2000 + yy <= today_in_kyiv().year else 1900 + yy
     month = _MONTH_WORDS[groups["mw"].casefold()] if groups.get("mw") else None
     if groups.get("m"):
         month = int(groups["m"])
