@@ -78,11 +78,12 @@ test-sqlite: $(TEST_INSTALLED) $(BROWSER_TOOLS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The pages themselves (axe, the Nu HTML checker, the keyboard journeys), the tests that start
-# real processes (killed imports, several workers), the tests of files only (recordings, PDFs)
-# and the modules that never touch a database
-# run once, in the SQLite run; what pages and commands read and write through the database is
+# real processes (killed imports, several workers), the tests of files only (recordings, PDFs),
+# who may open which address (access), and the modules that never touch a database run
+# once, in the SQLite run; what pages and commands read and write through the database is
 # tested here by the rest (the whole run stays within CI's 20 minutes).
 PG_ONCE := --ignore=tests/browser --ignore=tests/test_layers.py --ignore=tests/test_layout.py \
+	--ignore=tests/test_access.py \
 	--ignore=tests/test_language.py --ignore=tests/test_search_analysis.py \
 	--ignore=tests/test_dates.py --ignore=tests/test_i18n.py -m "not slow and not media"
 test-postgres: $(TEST_INSTALLED)
