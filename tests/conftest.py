@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from memorial import create_app
@@ -12,10 +14,10 @@ from helpers import (
     DEMO_ARCHIVE,
     PG_SERVER_URL,
     app_config,
+    drop_everything_left,
     drop_test_databases,
     pg_admin,
     pg_databases,
-    pg_template,
     staff_password_hash,
 )
 
@@ -96,10 +98,16 @@ def pytest_configure(config) -> None:
         ) from None
 
 
+def pytest_collection_finish(session) -> None:
+    """Everything imported so far lives as long as the run: keep the garbage collector from
+    walking it again at every collection (PostgreSQL runs collect after every test)."""
+    gc.freeze()
+
+
 def pytest_unconfigure(config) -> None:
     """Drop whatever this run left on the PostgreSQL server."""
-    if PG_SERVER_URL and (pg_databases or pg_template):
-        drop_test_databases([*pg_databases.values(), *pg_template])
+    if PG_SERVER_URL:
+        drop_everything_left()
 
 
 @pytest.fixture(autouse=True)

@@ -12,13 +12,16 @@ import email.policy
 import functools
 import gc
 import io
+import itertools
 import json
 import os
+import queue
 import re
 import secrets
 import socket
 import subprocess
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -89,6 +92,7 @@ def login(client, email: str, password: str = STAFF_PASSWORD):
 
 PG_SERVER_URL = os.environ.get("MEMORIAL_TEST_DATABASE_URL", "")
 _RUN_TOKEN = f"{os.getpid()}_{secrets.token_hex(3)}"
+_NAMES = itertools.count()
 #: The database of each test, by its ``tmp_path``, and this run's template database.
 pg_databases: dict[Path, str] = {}
 pg_template: list[str] = []
@@ -136,6 +140,66 @@ def _pg_build_template() -> str:
     return name
 
 
+class _PgJanitor(threading.Thread):
+    """Creating and dropping a database takes the server a few tenths of a second; this
+    thread does it beside the tests: it drops the databases of finished tests and keeps the
+    next test's copy of the template ready."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True, name="pg-janitor")
+        self.to_drop: queue.Queue[str] = queue.Queue()
+        self.spares: queue.Queue[str] = queue.Queue(maxsize=1)
+        self.stopping = threading.Event()
+        self.failures: list[BaseException] = []
+
+    def run(self) -> None:
+        try:
+            with pg_admin() as conn:
+                while not self.stopping.is_set():
+                    try:
+                        name = self.to_drop.get(timeout=0.05)
+                    except queue.Empty:
+                        if pg_template and not self.spares.full():
+                            name = f"memorial_t_{_RUN_TOKEN}_{next(_NAMES)}"
+                            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template[0]}"')
+                            self.spares.put(name)
+                        continue
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except BaseException as exc:  # the tests go on without it, creating their own
+            self.failures.append(exc)
+
+    def take_spare(self) -> str | None:
+        """A ready copy of the template, or none yet."""
+        try:
+            return self.spares.get_nowait()
+        except queue.Empty:
+            return None
+
+    def finish(self) -> list[str]:
+        """Stop; the databases it was still to drop and the spare copies, to drop now."""
+        self.stopping.set()
+        self.join(60)
+        left = []
+        for waiting in (self.to_drop, self.spares):
+            while True:
+                try:
+                    left.append(waiting.get_nowait())
+                except queue.Empty:
+                    break
+        return left
+
+
+_janitor: list[_PgJanitor] = []
+
+
+def _the_janitor() -> _PgJanitor | None:
+    if not _janitor:
+        _janitor.append(_PgJanitor())
+        _janitor[0].start()
+    janitor = _janitor[0]
+    return janitor if janitor.is_alive() else None
+
+
 def database_url_for(tmp_path: Path, empty: bool = False) -> str:
     """The database of the test owning ``tmp_path``: an SQLite file, or a fresh PostgreSQL one.
 
@@ -145,26 +209,48 @@ def database_url_for(tmp_path: Path, empty: bool = False) -> str:
     if not PG_SERVER_URL:
         return f"sqlite:///{tmp_path / 'memorial.db'}"
     if tmp_path not in pg_databases:
-        if empty:
-            template = "template0"
-        elif pg_template:
-            template = pg_template[0]
-        else:
-            template = _pg_build_template()
-        name = f"memorial_t_{_RUN_TOKEN}_{len(pg_databases)}"
-        with pg_admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        if not empty and not pg_template:
+            _pg_build_template()
+        janitor = _the_janitor()
+        name = None if empty or janitor is None else janitor.take_spare()
+        if name is None:
+            name = f"memorial_t_{_RUN_TOKEN}_{next(_NAMES)}"
+            template = "template0" if empty else pg_template[0]
+            with pg_admin() as conn:
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         pg_databases[tmp_path] = name
     return _pg_url(pg_databases[tmp_path])
 
 
-def drop_test_databases(names) -> None:
-    """Drop PostgreSQL databases made for tests, closing any connection still open."""
-    # Apps a test made without disposing of their engines still hold pooled connections;
-    # let them go now, quietly, rather than warn during some later test.
+def _let_connections_go() -> None:
+    """Apps a test made without disposing of their engines still hold pooled connections;
+    let them go now, quietly, rather than warn during some later test."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         gc.collect()
+
+
+def drop_test_databases(names) -> None:
+    """Drop PostgreSQL databases made for tests (beside the tests when the janitor runs),
+    closing any connection still open."""
+    _let_connections_go()
+    janitor = _janitor[0] if _janitor and _janitor[0].is_alive() else None
+    if janitor is not None:
+        for name in names:
+            janitor.to_drop.put(name)
+        return
+    with pg_admin() as conn:
+        for name in names:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def drop_everything_left() -> None:
+    """At the end of the run: stop the janitor and drop every database this run made."""
+    names = [*pg_databases.values()]
+    if _janitor:
+        names += _janitor[0].finish()
+    names += pg_template
+    _let_connections_go()
     with pg_admin() as conn:
         for name in names:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
