@@ -654,3 +654,23 @@ def close(*apps):
         with one.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@contextlib.contextmanager
+def demo_archive_app(folder: Path):
+    """An app in ``folder`` with the demo archive imported through the CLI (for a module's
+    tests to share); its engine let go afterwards."""
+    from memorial import create_app
+    from memorial.schema import create_schema
+
+    app = create_app(app_config(folder))
+    with app.app_context():
+        create_schema()
+    result = app.test_cli_runner().invoke(args=["import-archive", str(DEMO_ARCHIVE)])
+    assert result.exit_code == 0, result.output
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

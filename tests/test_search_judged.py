@@ -11,11 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from memorial import create_app
-from memorial.extensions import db
-from memorial.schema import create_schema
-
-from helpers import DEMO_ARCHIVE, app_config
+from helpers import demo_archive_app
 
 CASES = json.loads((Path(__file__).parent / "data" / "search_judged.json").read_text())["cases"]
 CATEGORIES = list(dict.fromkeys(c["category"] for c in CASES))
@@ -24,15 +20,8 @@ CATEGORIES = list(dict.fromkeys(c["category"] for c in CASES))
 @pytest.fixture(scope="module")
 def judged_client(tmp_path_factory):
     """One app with the demo archive imported through the CLI, shared by the whole set."""
-    app = create_app(app_config(tmp_path_factory.mktemp("judged")))
-    with app.app_context():
-        create_schema()
-    result = app.test_cli_runner().invoke(args=["import-archive", str(DEMO_ARCHIVE)])
-    assert result.exit_code == 0, result.output
-    yield app.test_client()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with demo_archive_app(tmp_path_factory.mktemp("judged")) as app:
+        yield app.test_client()
 
 
 def ranked(client, case: dict) -> list[str]:

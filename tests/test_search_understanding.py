@@ -20,7 +20,7 @@ from memorial.extensions import db
 from memorial.schema import create_schema
 from memorial.search import understanding
 
-from helpers import app_config, record, write_archive
+from helpers import app_config, demo_archive_app, record, write_archive
 
 DATA = json.loads((Path(__file__).parent / "data" / "search_understanding.json").read_text())
 CASES = DATA["cases"]
@@ -132,17 +132,8 @@ def test_measures_per_category(namesakes_client, judged_demo_client):
 @pytest.fixture(scope="module")
 def judged_demo_client(tmp_path_factory):
     """The demo archive, for the measures of the original judged set."""
-    from helpers import DEMO_ARCHIVE
-
-    app = create_app(app_config(tmp_path_factory.mktemp("demo")))
-    with app.app_context():
-        create_schema()
-    result = app.test_cli_runner().invoke(args=["import-archive", str(DEMO_ARCHIVE)])
-    assert result.exit_code == 0, result.output
-    yield app.test_client()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with demo_archive_app(tmp_path_factory.mktemp("demo")) as app:
+        yield app.test_client()
 
 
 # -- the rewriting itself, without an index ---------------------------------------------------
